@@ -1,0 +1,245 @@
+//! A whole audit run: `run`, `recheck` and `run --resume`.
+//!
+//! Takes the database's run lock, records the run and its cities, crawls every city's
+//! sites concurrently (politeness is per host, so cities proceed in parallel), marks each
+//! city done once all its pages are committed, and finishes the run as `completed`, or
+//! as `interrupted` when cancelled, for `--resume` to continue.
+
+use crate::config::CrawlConfig;
+use crate::crawl::{CrawlEnv, crawl_site, sites_of};
+use crate::detect::Detector;
+use crate::fetch::Fetcher;
+use crate::model::Sector;
+use crate::progress::{ProgressMode, Stats, report};
+use crate::seeds::{self, City, SeedsError};
+use crate::store::writer::Writer;
+use crate::store::{self, RunLock, StoreError, runs};
+use sha2::{Digest, Sha256};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
+
+/// Why an audit could not run (operational errors; a failed site is not one).
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    #[error(transparent)]
+    Seeds(#[from] SeedsError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error("{0}")]
+    Usage(String),
+}
+
+/// What kind of run to make.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunMode {
+    /// Audit the seeded cities (all, or those named).
+    Run { cities: Vec<String> },
+    /// Audit one city as a new run.
+    Recheck { city: String },
+    /// Continue the newest interrupted run.
+    Resume,
+}
+
+/// Everything an audit needs besides the detector.
+#[derive(Debug, Clone)]
+pub struct AuditOptions {
+    pub db: PathBuf,
+    pub seeds: PathBuf,
+    pub mode: RunMode,
+    pub config: CrawlConfig,
+    pub progress: ProgressMode,
+}
+
+/// The result of an audit, printed at the end and used by tests.
+#[derive(Debug, Clone)]
+pub struct AuditReport {
+    pub run_id: i64,
+    pub interrupted: bool,
+    pub cities: u64,
+    pub cities_failed: u64,
+    pub pages: u64,
+    pub findings: u64,
+    pub errors: u64,
+    pub elapsed: Duration,
+}
+
+/// Runs an audit until done or until `cancel` fires.
+pub async fn run(
+    opts: &AuditOptions,
+    detector: Arc<dyn Detector>,
+    cancel: CancellationToken,
+) -> Result<AuditReport, AuditError> {
+    let start = Instant::now();
+    opts.config.validate()?;
+    let _lock = RunLock::acquire(&opts.db)?;
+    let conn = store::open_rw(&opts.db)?;
+    let sql = |e: rusqlite::Error| StoreError::Sql {
+        path: opts.db.clone(),
+        source: e,
+    };
+    runs::mark_dead_runs_interrupted(&conn).map_err(sql)?;
+
+    let (run_id, cities) = match &opts.mode {
+        RunMode::Resume => {
+            let Some((run_id, _kind)) = runs::latest_interrupted(&conn).map_err(sql)? else {
+                return Err(AuditError::Usage(format!(
+                    "no interrupted run to resume in {}",
+                    opts.db.display()
+                )));
+            };
+            runs::clear_unfinished(&conn, run_id).map_err(sql)?;
+            runs::reopen_run(&conn, run_id).map_err(sql)?;
+            (
+                run_id,
+                runs::run_cities(&conn, run_id, Some("pending")).map_err(sql)?,
+            )
+        }
+        mode => {
+            let bytes = std::fs::read(&opts.seeds).map_err(|e| SeedsError {
+                path: opts.seeds.clone(),
+                problems: vec![seeds::SeedProblem {
+                    line: 0,
+                    message: format!("cannot read the file: {e}"),
+                }],
+            })?;
+            let all = seeds::parse(&bytes, &opts.seeds)?;
+            let chosen: Vec<&City> = match mode {
+                RunMode::Run { cities } if cities.is_empty() => all.iter().collect(),
+                RunMode::Run { cities } => {
+                    seeds::select(&all, cities).map_err(AuditError::Usage)?
+                }
+                RunMode::Recheck { city } => {
+                    let hits = seeds::select(&all, std::slice::from_ref(city))
+                        .map_err(AuditError::Usage)?;
+                    if hits.len() != 1 {
+                        return Err(AuditError::Usage(format!(
+                            "`{city}` names {} cities; use the id",
+                            hits.len()
+                        )));
+                    }
+                    hits
+                }
+                RunMode::Resume => unreachable!(),
+            };
+            let kind = if matches!(mode, RunMode::Recheck { .. }) {
+                "recheck"
+            } else {
+                "run"
+            };
+            let new = runs::NewRun {
+                kind: kind.into(),
+                settings_json: serde_json::to_string(&opts.config).expect("serialisable"),
+                seeds_path: Some(opts.seeds.display().to_string()),
+                seeds_sha256: Some(hex::encode(Sha256::digest(&bytes))),
+                rules_version: Some(detector.version()),
+                rules_sha256: Some(detector.sha256()),
+                ignore_robots: opts.config.ignore_robots,
+                insecure: opts.config.insecure,
+                source_run: None,
+            };
+            let run_id = runs::create_run(&conn, &new).map_err(sql)?;
+            runs::add_cities(&conn, run_id, &chosen).map_err(sql)?;
+            (run_id, chosen.into_iter().cloned().collect())
+        }
+    };
+
+    let stats = Arc::new(Stats::default());
+    stats
+        .cities_total
+        .store(cities.len() as u64, Ordering::Relaxed);
+    let fetcher = Fetcher::new(&opts.config)?;
+    let (writer, handle) = Writer::start(conn, opts.db.clone());
+    let env = CrawlEnv {
+        run_id,
+        fetcher,
+        writer: handle,
+        detector,
+        stats: stats.clone(),
+        cancel: cancel.clone(),
+    };
+    let shown = CancellationToken::new();
+    let progress = tokio::spawn(report(stats.clone(), opts.progress, shown.clone()));
+    tracing::info!(run_id, cities = cities.len(), "audit started");
+
+    let mut tasks = tokio::task::JoinSet::new();
+    for city in cities {
+        let env = env.clone();
+        tasks.spawn(async move { audit_city(Arc::new(city), &env).await });
+    }
+    let mut writer_gone = false;
+    while let Some(r) = tasks.join_next().await {
+        match r {
+            Ok(Ok(())) => {}
+            Ok(Err(_)) => writer_gone = true,
+            Err(e) => tracing::error!("a city task failed: {e}"),
+        }
+    }
+    let _ = env.writer.flush().await;
+    drop(env);
+    shown.cancel();
+    let _ = progress.await;
+    let (conn, written) = writer.finish();
+    written?;
+    if writer_gone {
+        return Err(AuditError::Store(StoreError::Invalid(
+            "the database writer stopped".into(),
+        )));
+    }
+    let interrupted = cancel.is_cancelled();
+    runs::finish_run(
+        &conn,
+        run_id,
+        if interrupted {
+            "interrupted"
+        } else {
+            "completed"
+        },
+    )
+    .map_err(sql)?;
+    Ok(AuditReport {
+        run_id,
+        interrupted,
+        cities: stats.cities_done.load(Ordering::Relaxed),
+        cities_failed: stats.cities_failed.load(Ordering::Relaxed),
+        pages: stats.pages.load(Ordering::Relaxed),
+        findings: stats.findings.load(Ordering::Relaxed),
+        errors: stats.errors.load(Ordering::Relaxed),
+        elapsed: start.elapsed(),
+    })
+}
+
+/// Crawls every site of a city, then marks the city done (ok when its portal was
+/// reachable), unless the run was cancelled meanwhile.
+async fn audit_city(
+    city: Arc<City>,
+    env: &CrawlEnv,
+) -> Result<(), crate::store::writer::WriterGone> {
+    let sites = sites_of(&city);
+    let results = futures_util::future::join_all(sites.iter().map(|s| crawl_site(s, env))).await;
+    let mut portal_ok = false;
+    for (site, r) in sites.iter().zip(results) {
+        let r = r?;
+        if r.cancelled {
+            return Ok(());
+        }
+        if site.sector == Sector::General {
+            portal_ok = r.outcome == "ok";
+        }
+    }
+    if env.cancel.is_cancelled() {
+        return Ok(());
+    }
+    env.writer
+        .city_done(env.run_id, &city.id, portal_ok)
+        .await?;
+    env.stats.cities_done.fetch_add(1, Ordering::Relaxed);
+    if !portal_ok {
+        env.stats.cities_failed.fetch_add(1, Ordering::Relaxed);
+    }
+    Ok(())
+}

@@ -1,0 +1,320 @@
+//! What each command does: turn flags into library calls and print the results.
+
+use super::{EXIT_INTERRUPTED, EvalArgs, InspectArgs, RecheckArgs, RulesArgs, RunArgs, RunsArgs};
+use anyhow::{Context, Result, bail};
+use portal_audit::audit::{self, AuditOptions, RunMode};
+use portal_audit::detect::eval::{detect_bytes, evaluate};
+use portal_audit::detect::{Detector, RuleSet, RulesDetector, present};
+use portal_audit::fetch::Fetcher;
+use portal_audit::progress::ProgressMode;
+use portal_audit::store::{self, RunLock};
+use std::process::ExitCode;
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+use url::Url;
+
+/// Runs one command.
+pub fn dispatch(cmd: super::Command) -> Result<ExitCode> {
+    use super::Command::*;
+    match cmd {
+        Run(a) => run(a),
+        Recheck(a) => recheck(a),
+        Runs(a) => runs(a),
+        Inspect(a) => inspect(a),
+        Eval(a) => eval(a),
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+/// The detector from `--rules`, or the built-in one.
+pub fn detector(rules: &RulesArgs) -> Result<Arc<RulesDetector>> {
+    let set = match &rules.rules {
+        Some(p) => RuleSet::load(p)?,
+        None => RuleSet::builtin(),
+    };
+    Ok(Arc::new(RulesDetector::new(set)))
+}
+
+/// Cancels `token` on the first Ctrl-C or SIGTERM; exits at once on the second.
+fn cancel_on_signals(token: CancellationToken) {
+    tokio::spawn(async move {
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        let wait_term = async {
+            match term.as_mut() {
+                Some(t) => {
+                    t.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = wait_term => {}
+        }
+        eprintln!(
+            "portal-audit: interrupting: in-flight pages are dropped, what is recorded stays; continue with `portal-audit run --resume` (press Ctrl-C again to quit at once)"
+        );
+        token.cancel();
+        let _ = tokio::signal::ctrl_c().await;
+        std::process::exit(i32::from(EXIT_INTERRUPTED));
+    });
+}
+
+fn audit(opts: AuditOptions, rules: &RulesArgs) -> Result<ExitCode> {
+    let det: Arc<dyn Detector> = detector(rules)?;
+    let rt = runtime()?;
+    let report = rt.block_on(async {
+        let token = CancellationToken::new();
+        cancel_on_signals(token.clone());
+        audit::run(&opts, det, token).await
+    })?;
+    let status = if report.interrupted {
+        "interrupted"
+    } else {
+        "completed"
+    };
+    println!(
+        "run {} {status}: {} cities ({} failed), {} pages, {} findings, {} errors, in {:.1} s",
+        report.run_id,
+        report.cities,
+        report.cities_failed,
+        report.pages,
+        report.findings,
+        report.errors,
+        report.elapsed.as_secs_f64()
+    );
+    if report.interrupted {
+        println!(
+            "continue it with: portal-audit run --resume --db {}",
+            opts.db.display()
+        );
+        return Ok(ExitCode::from(EXIT_INTERRUPTED));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn progress(quiet: bool) -> ProgressMode {
+    if quiet {
+        ProgressMode::Quiet
+    } else {
+        ProgressMode::Auto
+    }
+}
+
+fn run(a: RunArgs) -> Result<ExitCode> {
+    let mode = if a.resume {
+        RunMode::Resume
+    } else {
+        RunMode::Run {
+            cities: a.cities.clone(),
+        }
+    };
+    let opts = AuditOptions {
+        db: a.store.db.clone(),
+        seeds: a.seeds.clone(),
+        mode,
+        config: a.crawl.merge()?,
+        progress: progress(a.quiet),
+    };
+    audit(opts, &a.rules)
+}
+
+fn recheck(a: RecheckArgs) -> Result<ExitCode> {
+    let opts = AuditOptions {
+        db: a.store.db.clone(),
+        seeds: a.seeds.clone(),
+        mode: RunMode::Recheck {
+            city: a.city.clone(),
+        },
+        config: a.crawl.merge()?,
+        progress: progress(a.quiet),
+    };
+    audit(opts, &a.rules)
+}
+
+fn runs(a: RunsArgs) -> Result<ExitCode> {
+    let conn = store::open_ro(&a.store.db)?;
+    let alive = RunLock::is_held(&a.store.db);
+    let list = store::runs::list_runs(&conn, alive)?;
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&list)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "{:>4}  {:<8} {:<24} {:<24} {:<11} {:>9} {:>6} {:>7} {:>8}",
+        "id", "kind", "started", "finished", "status", "cities ok", "failed", "pages", "findings"
+    );
+    for r in list {
+        println!(
+            "{:>4}  {:<8} {:<24} {:<24} {:<11} {:>9} {:>6} {:>7} {:>8}{}",
+            r.id,
+            r.kind,
+            r.started_at,
+            r.finished_at.as_deref().unwrap_or("-"),
+            r.status,
+            format!("{}/{}", r.cities_ok, r.cities),
+            r.cities_failed,
+            r.pages,
+            r.findings,
+            if r.ignore_robots {
+                "  (robots ignored)"
+            } else {
+                ""
+            }
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn inspect(a: InspectArgs) -> Result<ExitCode> {
+    let det = detector(&a.rules)?;
+    let path = std::path::Path::new(&a.target);
+    let (bytes, content_type, url) = if path.is_file() {
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let url = match &a.url {
+            Some(u) => Url::parse(u).with_context(|| format!("--url {u}"))?,
+            None => Url::from_file_path(std::fs::canonicalize(path)?)
+                .map_err(|_| anyhow::anyhow!("cannot make a URL of {}", path.display()))?,
+        };
+        (bytes, None, url)
+    } else {
+        let url = Url::parse(&a.target)
+            .with_context(|| format!("`{}` is neither a file nor a URL", a.target))?;
+        let cfg = a.crawl.merge()?;
+        let rt = runtime()?;
+        let fetched = rt.block_on(async {
+            let fetcher = Fetcher::new(&cfg)?;
+            anyhow::Ok(fetcher.fetch(&url, &|_| true).await)
+        })?;
+        if let Some(e) = &fetched.error {
+            bail!("fetching {url}: {e}");
+        }
+        if !fetched.is_html() {
+            bail!(
+                "{url} answered HTTP {:?} with {:?}, not an HTML page",
+                fetched.status,
+                fetched.content_type
+            );
+        }
+        (fetched.body, fetched.content_type, fetched.final_url)
+    };
+    let findings = detect_bytes(
+        &bytes,
+        content_type.as_deref(),
+        &url,
+        &a.owner,
+        det.as_ref(),
+    );
+    let present = present(&findings);
+    if a.json {
+        let v = serde_json::json!({
+            "url": url.as_str(),
+            "findings": findings.iter().map(|f| serde_json::json!({
+                "channel": f.channel, "strength": f.strength, "sector": f.sector, "rule": f.rule,
+                "target": f.target, "text": f.text, "snippet": f.snippet, "path": f.path,
+            })).collect::<Vec<_>>(),
+            "present": present,
+        });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("{url}");
+    println!("rules {} ({} findings)", det.version(), findings.len());
+    for f in &findings {
+        println!(
+            "  {:<13} {:<7} {:<12} {}",
+            f.channel.as_str(),
+            f.strength.as_str(),
+            f.sector.as_str(),
+            f.rule
+        );
+        println!("      target:  {}", f.target);
+        println!("      text:    {}", f.text);
+        println!("      snippet: {}", f.snippet);
+        println!("      path:    {}", f.path);
+    }
+    let names: Vec<&str> = present.iter().map(|c| c.as_str()).collect();
+    println!(
+        "present: {}",
+        if names.is_empty() {
+            "(none)".to_string()
+        } else {
+            names.join(", ")
+        }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn eval(a: EvalArgs) -> Result<ExitCode> {
+    let det = detector(&a.rules)?;
+    let report = evaluate(&a.corpus, det.as_ref())?;
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!("{} pages, rules {}", report.pages, det.version());
+        println!(
+            "{:<13} {:>4} {:>4} {:>4} {:>4} {:>9} {:>7}",
+            "channel", "tp", "fp", "fn", "tn", "precision", "recall"
+        );
+        for (c, n) in &report.per_channel {
+            println!(
+                "{:<13} {:>4} {:>4} {:>4} {:>4} {:>9.2} {:>7.2}",
+                c.as_str(),
+                n.tp,
+                n.fp,
+                n.fn_,
+                n.tn,
+                n.precision(),
+                n.recall()
+            );
+        }
+        let o = report.overall();
+        println!(
+            "{:<13} {:>4} {:>4} {:>4} {:>4} {:>9.2} {:>7.2}",
+            "all",
+            o.tp,
+            o.fp,
+            o.fn_,
+            o.tn,
+            o.precision(),
+            o.recall()
+        );
+        if !report.disagreements.is_empty() {
+            println!("\ndisagreements:");
+            for d in &report.disagreements {
+                println!(
+                    "  {} {}: labelled {}, detected {}{}",
+                    d.file,
+                    d.channel.as_str(),
+                    if d.label { "yes" } else { "no" },
+                    if d.detected { "yes" } else { "no" },
+                    if d.evidence.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", d.evidence)
+                    }
+                );
+                for f in &d.findings {
+                    println!("      {f}");
+                }
+            }
+        }
+    }
+    let below = report
+        .per_channel
+        .values()
+        .any(|n| n.precision() < a.min_precision || n.recall() < a.min_recall);
+    Ok(if below {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -1,0 +1,256 @@
+//! Commands and flags. Exit codes: 0 done (a run that finished, even with failed
+//! sites); 1 `eval` below its thresholds; 2 an operational error (bad seeds, config,
+//! rules or database); 3 another run is writing the database; 130 interrupted (the run
+//! is marked interrupted; `run --resume` continues it).
+
+mod commands;
+
+use anyhow::Result;
+use clap::{Args, Parser, Subcommand};
+use portal_audit::config::{CONFIG_FILE, CrawlConfig};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Exit code for operational errors.
+pub const EXIT_ERROR: u8 = 2;
+/// Exit code when another run holds the database.
+pub const EXIT_BUSY: u8 = 3;
+/// Exit code after an interruption.
+pub const EXIT_INTERRUPTED: u8 = 130;
+
+/// Audits government web portals for the public service channels they offer.
+#[derive(Parser, Debug)]
+#[command(name = "portal-audit", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Audit the seeded cities (all, or those given with --cities) into the database.
+    Run(RunArgs),
+    /// Re-audit one city (by id or name) as a new run.
+    Recheck(RecheckArgs),
+    /// List the runs in the database.
+    Runs(RunsArgs),
+    /// Run detection on one page (a URL fetched politely, or a saved file).
+    Inspect(InspectArgs),
+    /// Measure detection against a labelled corpus of saved pages.
+    Eval(EvalArgs),
+}
+
+/// Where the database and seeds are.
+#[derive(Args, Debug, Clone)]
+pub struct StoreArgs {
+    /// The audit database.
+    #[arg(long, default_value = "results/audit.db")]
+    pub db: PathBuf,
+}
+
+/// Flags that override `portal-audit.toml` and the defaults.
+#[derive(Args, Debug, Clone, Default)]
+pub struct CrawlArgs {
+    /// Config file (default: ./portal-audit.toml when present).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Requests per second per host (decimal).
+    #[arg(long)]
+    pub rate: Option<f64>,
+    /// Pages fetched per site.
+    #[arg(long)]
+    pub max_pages: Option<usize>,
+    /// Link depth from each site's start URL.
+    #[arg(long)]
+    pub max_depth: Option<u32>,
+    /// Requests in flight over all hosts.
+    #[arg(long)]
+    pub concurrency: Option<usize>,
+    /// User-Agent header (default: portal-audit/<version> (+<contact>)).
+    #[arg(long)]
+    pub user_agent: Option<String>,
+    /// Contact URL or e-mail shown in the default User-Agent.
+    #[arg(long)]
+    pub contact: Option<String>,
+    /// Ignore robots.txt (only for audits the site owner authorised; recorded in the run).
+    #[arg(long)]
+    pub ignore_robots: bool,
+    /// HOST:PORT:ADDR, curl's syntax (repeatable; `*` for every host); such addresses are trusted.
+    #[arg(long = "resolve", value_name = "HOST:PORT:ADDR")]
+    pub resolve: Vec<String>,
+    /// Allow loopback and private addresses without a --resolve rule.
+    #[arg(long)]
+    pub allow_private: bool,
+    /// Accept invalid TLS certificates (recorded in the run).
+    #[arg(long)]
+    pub insecure: bool,
+    /// Whole-response timeout in seconds.
+    #[arg(long)]
+    pub timeout: Option<f64>,
+    /// Retries of timeouts, resets and 5xx.
+    #[arg(long)]
+    pub retries: Option<u32>,
+}
+
+impl CrawlArgs {
+    /// Defaults, then the config file, then these flags.
+    pub fn merge(&self) -> Result<CrawlConfig> {
+        let mut c = match &self.config {
+            Some(p) => CrawlConfig::from_file(p)?,
+            None if Path::new(CONFIG_FILE).exists() => {
+                CrawlConfig::from_file(Path::new(CONFIG_FILE))?
+            }
+            None => CrawlConfig::default(),
+        };
+        if let Some(v) = self.rate {
+            c.rate = v;
+        }
+        if let Some(v) = self.max_pages {
+            c.max_pages = v;
+        }
+        if let Some(v) = self.max_depth {
+            c.max_depth = v;
+        }
+        if let Some(v) = self.concurrency {
+            c.concurrency = v;
+        }
+        if let Some(v) = &self.user_agent {
+            c.user_agent = v.clone();
+        }
+        if let Some(v) = &self.contact {
+            c.contact = v.clone();
+        }
+        if let Some(v) = self.timeout {
+            c.request_timeout_secs = v;
+        }
+        if let Some(v) = self.retries {
+            c.max_retries = v;
+        }
+        c.ignore_robots |= self.ignore_robots;
+        c.allow_private |= self.allow_private;
+        c.insecure |= self.insecure;
+        c.resolve.extend(self.resolve.iter().cloned());
+        c.validate()?;
+        Ok(c)
+    }
+}
+
+/// `--rules FILE`.
+#[derive(Args, Debug, Clone, Default)]
+pub struct RulesArgs {
+    /// Detection rules file (default: the built-in rules).
+    #[arg(long)]
+    pub rules: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The seeds file.
+    #[arg(long, default_value = "seeds/cities.csv")]
+    pub seeds: PathBuf,
+    /// Only these cities (ids or names, comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub cities: Vec<String>,
+    /// Continue the newest interrupted run.
+    #[arg(long, conflicts_with = "cities")]
+    pub resume: bool,
+    /// No progress display.
+    #[arg(long, short)]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub crawl: CrawlArgs,
+    #[command(flatten)]
+    pub rules: RulesArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct RecheckArgs {
+    /// The city: its id or name (杭州, 杭州市, 330100).
+    pub city: String,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[arg(long, default_value = "seeds/cities.csv")]
+    pub seeds: PathBuf,
+    #[arg(long, short)]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub crawl: CrawlArgs,
+    #[command(flatten)]
+    pub rules: RulesArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct RunsArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct InspectArgs {
+    /// A URL to fetch, or a saved HTML file.
+    pub target: String,
+    /// The page's original address (for a file): resolves links and judges ownership.
+    #[arg(long)]
+    pub url: Option<String>,
+    /// The owner's name, for judging whose channels are linked.
+    #[arg(long, default_value = "")]
+    pub owner: String,
+    /// Print one JSON object.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub crawl: CrawlArgs,
+    #[command(flatten)]
+    pub rules: RulesArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct EvalArgs {
+    /// Folder with labels.csv and the saved pages (directly or under pages/).
+    #[arg(long)]
+    pub corpus: PathBuf,
+    /// Fail (exit 1) when any channel's precision is below this.
+    #[arg(long, default_value_t = 0.0)]
+    pub min_precision: f64,
+    /// Fail (exit 1) when any channel's recall is below this.
+    #[arg(long, default_value_t = 0.0)]
+    pub min_recall: f64,
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub rules: RulesArgs,
+}
+
+/// Parses flags, runs the command, maps errors to exit codes.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match commands::dispatch(cli.command) {
+        Ok(code) => code,
+        Err(e) => {
+            let busy = e
+                .downcast_ref::<portal_audit::audit::AuditError>()
+                .is_some_and(|a| {
+                    matches!(
+                        a,
+                        portal_audit::audit::AuditError::Store(
+                            portal_audit::store::StoreError::Busy { .. }
+                        )
+                    )
+                });
+            eprintln!("portal-audit: error: {e:#}");
+            ExitCode::from(if busy { EXIT_BUSY } else { EXIT_ERROR })
+        }
+    }
+}

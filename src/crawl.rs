@@ -1,0 +1,325 @@
+//! Crawling one site: the start URL (with scheme fallback and moved-portal detection),
+//! then the frontier within the page and depth budget. Every fetched page is decoded,
+//! extracted once, handed to the detector and sent to the store writer.
+
+use crate::decode::decode;
+use crate::detect::{Detector, PageContext};
+use crate::extract::{LinkKind, extract};
+use crate::fetch::{FetchError, Fetched, Fetcher};
+use crate::frontier::Frontier;
+use crate::model::Sector;
+use crate::progress::Stats;
+use crate::scope::{Scope, registrable_domain};
+use crate::seeds::City;
+use crate::store::runs::now;
+use crate::store::writer::{
+    BodyRecord, LinkRecord, PageRecord, SiteEnd, SiteStart, WriterGone, WriterHandle,
+};
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+use url::Url;
+
+/// zstd level for stored bodies: fast, and HTML compresses well anyway.
+const ZSTD_LEVEL: i32 = 3;
+
+/// One site to crawl: whose it is, where it starts, what it may fetch.
+#[derive(Debug, Clone)]
+pub struct SiteSpec {
+    pub city: Arc<City>,
+    pub sector: Sector,
+    pub start: Url,
+    pub scope: Scope,
+    /// Registrable domains of all the city's sites, for ownership judgements.
+    pub own_domains: Arc<Vec<String>>,
+}
+
+/// The sites of a city: its portal (scope minus department areas) and each department.
+pub fn sites_of(city: &Arc<City>) -> Vec<SiteSpec> {
+    let dept_urls: Vec<&Url> = city.departments.values().flatten().collect();
+    let mut own: Vec<String> = std::iter::once(&city.portal)
+        .chain(dept_urls.iter().copied())
+        .map(|u| registrable_domain(u.host_str().unwrap_or_default()))
+        .collect();
+    own.sort();
+    own.dedup();
+    let own = Arc::new(own);
+    let mut sites = vec![SiteSpec {
+        city: city.clone(),
+        sector: Sector::General,
+        start: city.portal.clone(),
+        scope: Scope::portal(&city.portal, &dept_urls),
+        own_domains: own.clone(),
+    }];
+    for (sector, urls) in &city.departments {
+        for u in urls {
+            sites.push(SiteSpec {
+                city: city.clone(),
+                sector: *sector,
+                start: u.clone(),
+                scope: Scope::department(u),
+                own_domains: own.clone(),
+            });
+        }
+    }
+    sites
+}
+
+/// What a run shares with all of its site crawls.
+#[derive(Clone)]
+pub struct CrawlEnv {
+    pub run_id: i64,
+    pub fetcher: Arc<Fetcher>,
+    pub writer: WriterHandle,
+    pub detector: Arc<dyn Detector>,
+    pub stats: Arc<Stats>,
+    pub cancel: CancellationToken,
+}
+
+/// How a site's crawl ended, for the city's verdict and the progress display.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SiteResult {
+    pub outcome: String,
+    pub pages: usize,
+    pub cancelled: bool,
+}
+
+/// The outcome recorded for a site whose start URL failed.
+pub fn outcome_of(e: &FetchError) -> &'static str {
+    match e {
+        FetchError::Dns(_) | FetchError::Connect(_) | FetchError::Timeout(_) => "unreachable",
+        FetchError::RobotsDisallowed | FetchError::RobotsUnavailable(_) => "blocked-by-robots",
+        other => other.kind(),
+    }
+}
+
+fn other_scheme(url: &Url) -> Option<Url> {
+    let mut u = url.clone();
+    let to = if url.scheme() == "https" {
+        "http"
+    } else {
+        "https"
+    };
+    u.set_scheme(to).ok()?;
+    Some(u)
+}
+
+/// Crawls one site to the end of its budget (or until cancelled) and records it.
+pub async fn crawl_site(spec: &SiteSpec, env: &CrawlEnv) -> Result<SiteResult, WriterGone> {
+    let cfg = env.fetcher.config().clone();
+    let mut scope = spec.scope.clone();
+    let site_id = env
+        .writer
+        .site(SiteStart {
+            run_id: env.run_id,
+            city_id: spec.city.id.clone(),
+            sector: spec.sector.as_str().to_string(),
+            start_url: spec.start.to_string(),
+            scope_json: serde_json::to_string(&scope).expect("serialisable"),
+            started_at: now(),
+        })
+        .await?;
+    let mut frontier = Frontier::new(cfg.max_depth, cfg.max_query_variants);
+    frontier.mark_seen(&spec.start);
+
+    // The start URL may redirect anywhere (a portal that moved); its target joins the scope.
+    let any = |_: &Url| true;
+    let Some(mut first) = cancellable(env, env.fetcher.fetch(&spec.start, &any)).await else {
+        return Ok(SiteResult {
+            outcome: "cancelled".into(),
+            pages: 0,
+            cancelled: true,
+        });
+    };
+    if first.error.as_ref().is_some_and(FetchError::is_unreachable)
+        && let Some(alt) = other_scheme(&spec.start)
+    {
+        let Some(second) = cancellable(env, env.fetcher.fetch(&alt, &any)).await else {
+            return Ok(SiteResult {
+                outcome: "cancelled".into(),
+                pages: 0,
+                cancelled: true,
+            });
+        };
+        if second.error.is_none() {
+            // Keep the failed attempt on record too.
+            send_page(env, spec, site_id, &scope, &first, 0, &mut frontier).await?;
+            first = second;
+        }
+    }
+    let moved = first.error.is_none() && scope.admit_move(&first.final_url);
+    let moved_to =
+        moved.then(|| registrable_domain(first.final_url.host_str().unwrap_or_default()));
+    let outcome = match (&first.error, first.status) {
+        (Some(e), _) => outcome_of(e).to_string(),
+        (None, Some(s)) if !(200..300).contains(&s) => "http-error".into(),
+        _ if !first.is_html() => "not-html".into(),
+        _ => "ok".into(),
+    };
+    let error = match (&first.error, first.status) {
+        (Some(e), _) => Some(e.to_string()),
+        (None, Some(s)) if !(200..300).contains(&s) => Some(format!("start URL answered HTTP {s}")),
+        _ if outcome == "not-html" => Some(format!(
+            "start URL is not HTML ({})",
+            first.content_type.as_deref().unwrap_or("no content type")
+        )),
+        _ => None,
+    };
+    frontier.mark_seen(&first.final_url);
+    let mut pages = usize::from(first.attempts > 0);
+    send_page(env, spec, site_id, &scope, &first, 0, &mut frontier).await?;
+    if outcome == "ok" {
+        env.stats
+            .sites_ok
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    } else {
+        env.stats
+            .sites_failed
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    let mut cancelled = false;
+    if outcome == "ok" {
+        while pages < cfg.max_pages {
+            if env.writer.failed() {
+                return Err(WriterGone);
+            }
+            let Some(next) = frontier.pop() else { break };
+            let in_scope = |u: &Url| scope.contains(u);
+            let Some(fetched) = cancellable(env, env.fetcher.fetch(&next.url, &in_scope)).await
+            else {
+                cancelled = true;
+                break;
+            };
+            if fetched.attempts > 0 {
+                pages += 1;
+            }
+            frontier.mark_seen(&fetched.final_url);
+            send_page(
+                env,
+                spec,
+                site_id,
+                &scope,
+                &fetched,
+                next.depth,
+                &mut frontier,
+            )
+            .await?;
+        }
+    }
+    env.writer
+        .site_done(SiteEnd {
+            site_id,
+            outcome: if cancelled {
+                "interrupted".into()
+            } else {
+                outcome.clone()
+            },
+            error,
+            final_url: Some(first.final_url.to_string()),
+            moved_to,
+            scope_json: serde_json::to_string(&scope).expect("serialisable"),
+            pages,
+            finished_at: now(),
+        })
+        .await?;
+    Ok(SiteResult {
+        outcome,
+        pages,
+        cancelled,
+    })
+}
+
+async fn cancellable<F: Future<Output = Fetched>>(env: &CrawlEnv, f: F) -> Option<Fetched> {
+    tokio::select! {
+        biased;
+        _ = env.cancel.cancelled() => None,
+        r = f => Some(r),
+    }
+}
+
+/// Decodes, extracts and detects a fetched page, queues its in-scope links, and sends
+/// everything to the writer.
+async fn send_page(
+    env: &CrawlEnv,
+    spec: &SiteSpec,
+    site_id: i64,
+    scope: &Scope,
+    f: &Fetched,
+    depth: u32,
+    frontier: &mut Frontier,
+) -> Result<(), WriterGone> {
+    let stats = &env.stats;
+    let mut record = PageRecord {
+        run_id: env.run_id,
+        site_id,
+        city_id: spec.city.id.clone(),
+        url: f.url.to_string(),
+        final_url: f.final_url.to_string(),
+        redirects_json: serde_json::to_string(&f.redirects).expect("serialisable"),
+        status: f.status,
+        headers_json: serde_json::to_string(&f.headers).expect("serialisable"),
+        content_type: f.content_type.clone(),
+        charset: None,
+        bytes: f.body.len(),
+        truncated: f.truncated,
+        started_at: f
+            .started_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        elapsed_ms: f.elapsed.as_millis() as u64,
+        attempts: f.attempts,
+        depth,
+        error_kind: f.error.as_ref().map(|e| e.kind().to_string()),
+        error: f.error.as_ref().map(ToString::to_string),
+        body: None,
+        links: Vec::new(),
+        findings: Vec::new(),
+    };
+    if f.error.is_some() || f.status.is_some_and(|s| s >= 400) {
+        stats
+            .errors
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+    if f.is_html() {
+        stats
+            .pages
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let decoded = decode(&f.body, f.content_type.as_deref());
+        record.charset = Some(decoded.encoding.name().to_string());
+        let facts = extract(&decoded.text, Some(&f.final_url));
+        let ctx = PageContext {
+            page_url: &f.final_url,
+            sector: spec.sector,
+            city_name: &spec.city.name,
+            own_domains: &spec.own_domains,
+        };
+        record.findings = env.detector.detect(&facts, &ctx);
+        stats.findings.fetch_add(
+            record.findings.len() as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
+        for link in &facts.links {
+            let Some(url) = &link.url else { continue };
+            let followable = matches!(url.scheme(), "http" | "https");
+            let in_scope = followable && scope.contains(url);
+            if in_scope {
+                let hint = format!("{} {} {}", link.text, link.title, link.img_alt);
+                let _ = frontier.push(url, depth + 1, &hint);
+            }
+            record.links.push(LinkRecord {
+                target: url.to_string(),
+                text: crate::extract::truncate_chars(&link.text, 200),
+                kind: link.kind.unwrap_or(LinkKind::Anchor).as_str(),
+                in_scope,
+            });
+        }
+        let sha = hex::encode(Sha256::digest(&f.body));
+        let zstd = zstd::bulk::compress(&f.body, ZSTD_LEVEL).unwrap_or_default();
+        record.body = Some(BodyRecord {
+            sha256: sha,
+            size: f.body.len(),
+            zstd,
+        });
+    }
+    env.writer.page(record).await
+}

@@ -1,0 +1,164 @@
+//! Turning a fetched body into text: BOM, then the HTTP charset, then a `<meta>`
+//! prescan of the first 1024 bytes, then `chardetng` with the `.cn` hint.
+//!
+//! Chinese government servers often declare nothing or lie (a Tomcat default of
+//! UTF-8 over a GBK page, ISO-8859-1 over GB2312). A declared label is believed only if
+//! the body decodes under it without errors; Latin-1 style labels are believed only
+//! when nothing better is declared and the detector agrees.
+
+use encoding_rs::{Encoding, UTF_8, WINDOWS_1252};
+use regex::bytes::Regex;
+use std::sync::LazyLock;
+
+/// Text decoded from a body, with the encoding used and where it was learnt.
+#[derive(Debug, Clone)]
+pub struct Decoded {
+    pub text: String,
+    pub encoding: &'static Encoding,
+    /// `bom`, `http`, `meta` or `detected`.
+    pub source: &'static str,
+    /// Whether malformed sequences were replaced.
+    pub had_errors: bool,
+}
+
+static META_CHARSET: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?i-u)<meta[^>]*?charset\s*=\s*["']?\s*([a-z0-9_:.\-]+)"#).expect("valid regex")
+});
+
+/// The charset parameter of a Content-Type header value, if any.
+pub fn header_charset(content_type: &str) -> Option<&str> {
+    content_type.split(';').skip(1).find_map(|p| {
+        let (k, v) = p.split_once('=')?;
+        k.trim()
+            .eq_ignore_ascii_case("charset")
+            .then(|| v.trim().trim_matches(|c| c == '"' || c == '\''))
+    })
+}
+
+/// The charset declared by `<meta charset>` or `<meta http-equiv content>` in the first
+/// 1024 bytes (WHATWG prescan, simplified). UTF-16 labels mean UTF-8 there.
+pub fn meta_charset(body: &[u8]) -> Option<&'static Encoding> {
+    let head = &body[..body.len().min(1024)];
+    let caps = META_CHARSET.captures(head)?;
+    let enc = Encoding::for_label(&caps[1])?;
+    Some(
+        if enc == encoding_rs::UTF_16LE || enc == encoding_rs::UTF_16BE {
+            UTF_8
+        } else {
+            enc
+        },
+    )
+}
+
+fn is_latin1_family(enc: &'static Encoding) -> bool {
+    enc == WINDOWS_1252 || enc.name() == "ISO-8859-2" || enc.name() == "ISO-8859-15"
+}
+
+fn try_decode(body: &[u8], enc: &'static Encoding) -> Option<String> {
+    let (text, had_errors) = enc.decode_without_bom_handling(body);
+    (!had_errors).then(|| text.into_owned())
+}
+
+/// Decodes `body`, given the Content-Type header value if there was one.
+pub fn decode(body: &[u8], content_type: Option<&str>) -> Decoded {
+    if let Some((enc, bom_len)) = Encoding::for_bom(body) {
+        let (text, had_errors) = enc.decode_without_bom_handling(&body[bom_len..]);
+        return Decoded {
+            text: text.into_owned(),
+            encoding: enc,
+            source: "bom",
+            had_errors,
+        };
+    }
+    let ascii_only = body.is_ascii();
+    let declared = [
+        (
+            content_type
+                .and_then(header_charset)
+                .and_then(|l| Encoding::for_label(l.as_bytes())),
+            "http",
+        ),
+        (meta_charset(body), "meta"),
+    ];
+    for (enc, source) in declared {
+        let Some(enc) = enc else { continue };
+        if is_latin1_family(enc) && !ascii_only {
+            continue; // a server default, rarely true of a Chinese page; let detection decide
+        }
+        if let Some(text) = try_decode(body, enc) {
+            return Decoded {
+                text,
+                encoding: enc,
+                source,
+                had_errors: false,
+            };
+        }
+    }
+    let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+    detector.feed(body, true);
+    let enc = detector.guess(Some(b"cn"), chardetng::Utf8Detection::Allow);
+    let (text, had_errors) = enc.decode_without_bom_handling(body);
+    Decoded {
+        text: text.into_owned(),
+        encoding: enc,
+        source: "detected",
+        had_errors,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gbk(s: &str) -> Vec<u8> {
+        encoding_rs::GBK.encode(s).0.into_owned()
+    }
+
+    const PAGE: &str = "<html><head><title>杭州市人民政府门户网站</title></head><body>政务微博 官方微信 市长信箱 12345政务服务热线</body></html>";
+
+    #[test]
+    fn gbk_with_meta_only() {
+        let mut body =
+            b"<meta http-equiv=\"Content-Type\" content=\"text/html; charset=gb2312\">".to_vec();
+        body.extend(gbk(PAGE));
+        let d = decode(&body, Some("text/html"));
+        assert!(d.text.contains("市长信箱"), "{}", d.text);
+        assert_eq!(d.source, "meta");
+        assert_eq!(d.encoding, encoding_rs::GBK);
+    }
+
+    #[test]
+    fn gbk_with_no_charset_anywhere() {
+        let d = decode(&gbk(PAGE), None);
+        assert!(d.text.contains("政务服务热线"), "{}", d.text);
+        assert_eq!(d.source, "detected");
+    }
+
+    #[test]
+    fn gbk_under_a_lying_header() {
+        for header in ["text/html; charset=UTF-8", "text/html; charset=ISO-8859-1"] {
+            let d = decode(&gbk(PAGE), Some(header));
+            assert!(d.text.contains("官方微信"), "{header}: {}", d.text);
+        }
+    }
+
+    #[test]
+    fn utf8_and_bom() {
+        let d = decode(PAGE.as_bytes(), Some("text/html;charset=\"utf-8\""));
+        assert_eq!(d.source, "http");
+        let mut bom = vec![0xEF, 0xBB, 0xBF];
+        bom.extend_from_slice(PAGE.as_bytes());
+        let d = decode(&bom, Some("text/html; charset=gbk"));
+        assert_eq!(d.source, "bom");
+        assert!(d.text.starts_with("<html>"));
+    }
+
+    #[test]
+    fn invalid_bytes_never_panic() {
+        let d = decode(
+            b"<p>\xff\xfe\xfd caf\xe9 \x80</p>",
+            Some("text/html; charset=utf-8"),
+        );
+        assert!(d.text.contains("<p>"));
+    }
+}

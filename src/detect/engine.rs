@@ -1,0 +1,436 @@
+//! Applying a [`RuleSet`] to a page's facts: the pure detection function.
+
+use super::rules::{ElementKind, Mask, Matcher, RuleSet, VetoAction};
+use super::{Detector, Finding, PageContext};
+use crate::extract::{PageFacts, SNIPPET_CHARS, squash, truncate_chars};
+use crate::model::{Sector, Strength};
+use crate::scope::registrable_domain;
+use regex::Regex;
+use std::collections::HashSet;
+use std::sync::LazyLock;
+use url::Url;
+
+/// Characters of text before a number or address read as its label.
+const LABEL_CHARS: usize = 14;
+/// A text block longer than this, or one with sentence punctuation, is prose: what it
+/// contains is a mention, not a published channel.
+const PROSE_CHARS: usize = 120;
+
+static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)[a-z0-9][a-z0-9._%+\-]*\s?(?:@|＠|#|\(at\)|\[at\]|（at）|\{at\})\s?[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.(?:cn|com|net|org|gov|edu)(?:\.cn)?")
+        .expect("valid regex")
+});
+
+static PHONE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"[（(]?0\d{2,3}[)）]?\s?[-－—]?\s?\d{7,8}|[2-9]\d{6,7}|1[3-9]\d{9}|12345|96\d{3,4}",
+    )
+    .expect("valid regex")
+});
+
+/// One thing on a page that rules look at.
+struct Element<'a> {
+    kind: ElementKind,
+    target: Option<&'a Url>,
+    /// What the element says: link text/title/alt, image alt/title/caption/file name,
+    /// form text, or the label before a number or address.
+    label: String,
+    context: &'a str,
+    attrs: &'a str,
+    value: String,
+    textarea: bool,
+    path: &'a str,
+    prose: bool,
+}
+
+/// Detection by declarative rules: the production [`Detector`].
+#[derive(Debug, Clone)]
+pub struct RulesDetector {
+    pub rules: RuleSet,
+}
+
+impl RulesDetector {
+    pub fn new(rules: RuleSet) -> Self {
+        RulesDetector { rules }
+    }
+
+    /// The detector with the built-in rules.
+    pub fn builtin() -> Self {
+        RulesDetector::new(RuleSet::builtin())
+    }
+}
+
+impl Detector for RulesDetector {
+    fn detect(&self, page: &PageFacts, ctx: &PageContext<'_>) -> Vec<Finding> {
+        detect(&self.rules, page, ctx)
+    }
+    fn version(&self) -> String {
+        self.rules.version.clone()
+    }
+    fn sha256(&self) -> String {
+        self.rules.sha256.clone()
+    }
+}
+
+fn is_prose(text: &str) -> bool {
+    text.chars().count() > PROSE_CHARS
+        || text.contains('。')
+        || text.contains('，') && text.chars().count() > 40
+}
+
+fn file_name(src: &str) -> &str {
+    src.rsplit('/').next().unwrap_or(src)
+}
+
+/// All elements of a page.
+fn elements(page: &PageFacts) -> Vec<Element<'_>> {
+    let mut out = Vec::with_capacity(page.links.len() + page.images.len() + 8);
+    for l in &page.links {
+        out.push(Element {
+            kind: ElementKind::Link,
+            target: l.url.as_ref(),
+            label: format!("{} {} {}", l.text, l.title, l.img_alt),
+            context: &l.context,
+            attrs: &l.attrs,
+            value: if l.text.is_empty() {
+                format!("{} {}", l.title, l.img_alt).trim().to_string()
+            } else {
+                l.text.clone()
+            },
+            textarea: false,
+            path: &l.path,
+            prose: false,
+        });
+    }
+    for i in &page.images {
+        out.push(Element {
+            kind: ElementKind::Image,
+            target: i.url.as_ref(),
+            label: format!("{} {} {} {}", i.alt, i.title, i.caption, file_name(&i.src)),
+            context: &i.caption,
+            attrs: &i.attrs,
+            value: [i.alt.as_str(), i.title.as_str(), i.caption.as_str()]
+                .iter()
+                .filter(|s| !s.is_empty())
+                .copied()
+                .collect::<Vec<_>>()
+                .join(" "),
+            textarea: false,
+            path: &i.path,
+            prose: false,
+        });
+    }
+    for s in &page.scripts {
+        out.push(Element {
+            kind: ElementKind::Script,
+            target: Some(s),
+            label: String::new(),
+            context: "",
+            attrs: "",
+            value: String::new(),
+            textarea: false,
+            path: "script",
+            prose: false,
+        });
+    }
+    for f in &page.forms {
+        out.push(Element {
+            kind: ElementKind::Form,
+            target: f.action.as_ref(),
+            label: format!("{} {}", f.text, f.submit_label),
+            context: &f.text,
+            attrs: "",
+            value: f.submit_label.clone(),
+            textarea: f.has_textarea,
+            path: &f.path,
+            prose: false,
+        });
+    }
+    for b in &page.blocks {
+        let prose = is_prose(&b.text);
+        let label_before = |start: usize| {
+            let before = &b.text[..start];
+            let chars: Vec<char> = before.chars().collect();
+            let from = chars.len().saturating_sub(LABEL_CHARS);
+            chars[from..].iter().collect::<String>()
+        };
+        for m in EMAIL.find_iter(&b.text).take(20) {
+            out.push(Element {
+                kind: ElementKind::Email,
+                target: None,
+                label: label_before(m.start()),
+                context: &b.text,
+                attrs: &b.attrs,
+                value: m.as_str().to_string(),
+                textarea: false,
+                path: &b.path,
+                prose,
+            });
+        }
+        for m in PHONE.find_iter(&b.text).take(20) {
+            let bytes = b.text.as_bytes();
+            let digit_before = m.start() > 0 && bytes[m.start() - 1].is_ascii_digit();
+            let digit_after = bytes.get(m.end()).is_some_and(u8::is_ascii_digit);
+            if digit_before || digit_after {
+                continue; // part of a longer number (a date, an id)
+            }
+            out.push(Element {
+                kind: ElementKind::Phone,
+                target: None,
+                label: label_before(m.start()),
+                context: &b.text,
+                attrs: &b.attrs,
+                value: m.as_str().trim().to_string(),
+                textarea: false,
+                path: &b.path,
+                prose,
+            });
+        }
+    }
+    out
+}
+
+struct Scanned {
+    label: Mask,
+    context: Option<Mask>,
+}
+
+fn host_matches(host: &str, patterns: &[String]) -> bool {
+    patterns.iter().any(|p| {
+        host == p
+            || host
+                .strip_suffix(p.as_str())
+                .is_some_and(|h| h.ends_with('.'))
+    })
+}
+
+fn matches(
+    m: &Matcher,
+    el: &Element<'_>,
+    scanned: &mut Scanned,
+    rules: &RuleSet,
+    own: &dyn Fn(Option<&Url>) -> bool,
+) -> bool {
+    if let Some(kind) = m.element
+        && kind != el.kind
+    {
+        return false;
+    }
+    if m.needs_target() {
+        let Some(t) = el.target else { return false };
+        let host = t.host_str().unwrap_or_default().to_ascii_lowercase();
+        if !m.target_host.is_empty() && !host_matches(&host, &m.target_host) {
+            return false;
+        }
+        if !m.target_host_contains.is_empty()
+            && !m
+                .target_host_contains
+                .iter()
+                .any(|p| host.contains(p.as_str()))
+        {
+            return false;
+        }
+        if !m.target_host_prefix.is_empty()
+            && !m
+                .target_host_prefix
+                .iter()
+                .any(|p| host.starts_with(p.as_str()))
+        {
+            return false;
+        }
+        if let Some(re) = &m.target_path {
+            let pq = match t.query() {
+                Some(q) => format!("{}?{}", t.path(), q),
+                None => t.path().to_string(),
+            };
+            if !re.is_match(&pq) {
+                return false;
+            }
+        }
+        if let Some(s) = &m.scheme
+            && t.scheme() != s
+        {
+            return false;
+        }
+    }
+    for (any, none) in [(&m.text_any, &m.text_none), (&m.label_any, &m.label_none)] {
+        if let Some(any) = any
+            && !any.meets(&scanned.label)
+        {
+            return false;
+        }
+        if let Some(none) = none
+            && none.meets(&scanned.label)
+        {
+            return false;
+        }
+    }
+    if let Some(ctx) = &m.context_any {
+        let c = scanned
+            .context
+            .get_or_insert_with(|| rules.scan(el.context));
+        if !ctx.meets(c) {
+            return false;
+        }
+    }
+    if !m.attrs_any.is_empty() && !m.attrs_any.iter().any(|a| el.attrs.contains(a.as_str())) {
+        return false;
+    }
+    if !m.number_any.is_empty() && !m.number_any.iter().any(|n| el.value.contains(n.as_str())) {
+        return false;
+    }
+    if let Some(want) = m.textarea
+        && want != el.textarea
+    {
+        return false;
+    }
+    if let Some(want) = m.own_target
+        && want != own(el.target)
+    {
+        return false;
+    }
+    true
+}
+
+/// The sectors a portal page belongs to besides `general`, by URL path segment, title
+/// or breadcrumb.
+pub fn page_sectors(rules: &RuleSet, page: &PageFacts, url: &Url) -> Vec<Sector> {
+    let segments: Vec<String> = url
+        .path_segments()
+        .map(|s| s.map(str::to_ascii_lowercase).collect())
+        .unwrap_or_default();
+    let crumbs: String = page
+        .blocks
+        .iter()
+        .filter(|b| {
+            b.text.contains("当前位置")
+                || b.text.contains("您的位置")
+                || b.text.contains("所在位置")
+                || ["crumb", "position", "location", "dqwz", "weizhi"]
+                    .iter()
+                    .any(|k| b.attrs.contains(k))
+        })
+        .map(|b| b.text.as_str())
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ");
+    rules
+        .sectors
+        .iter()
+        .filter(|s| {
+            segments.iter().any(|seg| s.path.iter().any(|p| p == seg))
+                || s.keywords
+                    .iter()
+                    .any(|k| page.title.contains(k.as_str()) || crumbs.contains(k.as_str()))
+        })
+        .map(|s| s.sector)
+        .collect()
+}
+
+/// Runs every rule and veto over every element of the page.
+pub fn detect(rules: &RuleSet, page: &PageFacts, ctx: &PageContext<'_>) -> Vec<Finding> {
+    let page_domain = registrable_domain(ctx.page_url.host_str().unwrap_or_default());
+    let own = |t: Option<&Url>| match t {
+        None => true,
+        Some(u) if !matches!(u.scheme(), "http" | "https") => u.scheme() == "javascript",
+        Some(u) => {
+            let d = registrable_domain(u.host_str().unwrap_or_default());
+            d == page_domain || ctx.own_domains.contains(&d)
+        }
+    };
+    let mut found: Vec<Finding> = Vec::new();
+    let mut seen: HashSet<(crate::model::Channel, String, String)> = HashSet::new();
+    for el in elements(page) {
+        let mut scanned = Scanned {
+            label: rules.scan(&el.label),
+            context: None,
+        };
+        let mut hits = Vec::new();
+        for rule in &rules.rules {
+            if rule.when.element == Some(el.kind)
+                && matches(&rule.when, &el, &mut scanned, rules, &own)
+            {
+                hits.push(rule);
+            }
+        }
+        if hits.is_empty() {
+            continue;
+        }
+        // The strongest rule per channel for this element.
+        hits.sort_by_key(|r| (r.channel, r.strength));
+        hits.dedup_by_key(|r| r.channel);
+        for rule in hits {
+            let mut strength = rule.strength;
+            let mut rule_id = rule.id.clone();
+            let mut dropped = false;
+            for v in &rules.vetoes {
+                if !v.channels.is_empty() && !v.channels.contains(&rule.channel) {
+                    continue;
+                }
+                if matches(&v.when, &el, &mut scanned, rules, &own) {
+                    match v.action {
+                        VetoAction::Drop => dropped = true,
+                        VetoAction::Weak => {
+                            strength = Strength::Weak;
+                            rule_id = format!("{}+{}", rule.id, v.id);
+                        }
+                    }
+                }
+            }
+            if dropped {
+                continue;
+            }
+            if el.prose && strength != Strength::Weak {
+                strength = Strength::Weak;
+                rule_id = format!("{}+mention", rule.id);
+            }
+            let target = match (el.target, el.kind) {
+                (Some(t), _) => t.to_string(),
+                (None, ElementKind::Email) => format!("mailto:{}", normalize_email(&el.value)),
+                (None, ElementKind::Phone) => {
+                    format!("tel:{}", el.value.replace([' ', '(', ')', '（', '）'], ""))
+                }
+                (None, _) => String::new(),
+            };
+            if !seen.insert((rule.channel, rule_id.clone(), target.clone())) {
+                continue;
+            }
+            let text = match el.kind {
+                ElementKind::Phone | ElementKind::Email => {
+                    format!("{} {}", el.label.trim(), el.value)
+                }
+                _ => el.value.clone(),
+            };
+            found.push(Finding {
+                channel: rule.channel,
+                sector: ctx.sector,
+                strength,
+                rule: rule_id,
+                target,
+                text: truncate_chars(&squash(&text), SNIPPET_CHARS),
+                snippet: truncate_chars(&squash(el.context), SNIPPET_CHARS),
+                path: el.path.to_string(),
+            });
+        }
+    }
+    if ctx.sector == Sector::General {
+        let extra = page_sectors(rules, page, ctx.page_url);
+        let base = found.clone();
+        for s in extra {
+            found.extend(base.iter().cloned().map(|mut f| {
+                f.sector = s;
+                f
+            }));
+        }
+    }
+    found
+}
+
+/// An obfuscated address written plainly (`zx#x.gov.cn` → `zx@x.gov.cn`).
+pub fn normalize_email(s: &str) -> String {
+    let mut out = s.replace(char::is_whitespace, "");
+    for pat in ["＠", "#", "(at)", "[at]", "（at）", "{at}", "(AT)", "[AT]"] {
+        out = out.replace(pat, "@");
+    }
+    out
+}

@@ -1,0 +1,70 @@
+//! Channel detection: a pure function from a page's extracted facts to findings.
+//!
+//! The engine hands every fetched, decoded and extracted page to a [`Detector`] and
+//! stores what it returns; nothing here touches the network or the database, so the
+//! same detector runs on live pages, saved files (`inspect`, `eval`) and stored bodies
+//! (`redetect`).
+
+use crate::extract::PageFacts;
+use crate::model::{Channel, Sector, Strength};
+use url::Url;
+
+/// What detection knows about a page besides its content.
+#[derive(Debug, Clone)]
+pub struct PageContext<'a> {
+    /// The page's own URL (after redirects).
+    pub page_url: &'a Url,
+    /// The sector of the site whose crawl fetched the page.
+    pub sector: Sector,
+    /// The city's name (杭州市), for judging ownership.
+    pub city_name: &'a str,
+    /// Registrable domains of the city's own sites (portal and departments).
+    pub own_domains: &'a [String],
+}
+
+/// One piece of evidence for a channel, with its provenance on the page.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Finding {
+    pub channel: Channel,
+    pub sector: Sector,
+    pub strength: Strength,
+    /// The id of the rule that matched.
+    pub rule: String,
+    /// The link target, image source or address the evidence points to.
+    pub target: String,
+    /// The anchor, alt or caption text.
+    pub text: String,
+    /// Surrounding text, at most 200 characters.
+    pub snippet: String,
+    /// CSS-like path to the element on the page.
+    pub path: String,
+}
+
+/// A channel detector: pure, thread-safe, identified by version and content hash so a
+/// run records which rules produced its findings.
+pub trait Detector: Send + Sync {
+    fn detect(&self, page: &PageFacts, ctx: &PageContext<'_>) -> Vec<Finding>;
+    /// Human-readable version of the rules.
+    fn version(&self) -> String;
+    /// sha256 of the rules' source.
+    fn sha256(&self) -> String;
+}
+
+pub mod engine;
+pub mod rules;
+
+pub use engine::RulesDetector;
+pub use rules::{RuleSet, RulesError};
+
+/// The set of channels a list of findings makes present (strong or medium only).
+pub fn present(findings: &[Finding]) -> Vec<Channel> {
+    let mut out: Vec<Channel> = findings
+        .iter()
+        .filter(|f| f.strength.counts())
+        .map(|f| f.channel)
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+pub mod eval;

@@ -1,0 +1,431 @@
+//! The rules file: its schema, and compiling it once into matchers.
+//!
+//! Rules are data (`rules/channels.toml`, compiled into the binary, replaceable with
+//! `--rules FILE`). All keywords of all rules and vetoes go into one Aho-Corasick
+//! automaton; each rule keeps bit masks of its keywords, so matching an element is one
+//! scan of its text plus a few bit operations per rule.
+
+use crate::model::{Channel, Sector, Strength};
+use aho_corasick::{AhoCorasick, MatchKind};
+use regex::Regex;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// The default rules, compiled into the binary.
+pub const DEFAULT_RULES: &str = include_str!("../../rules/channels.toml");
+
+/// A rules file that cannot be used, with where the problem is.
+#[derive(Debug, thiserror::Error)]
+pub enum RulesError {
+    #[error("cannot read rules file {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("rules file {path}, line {line}, column {column}: {message}")]
+    Syntax {
+        path: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("rules file {path}: rule `{rule}`: {message}")]
+    Rule {
+        path: String,
+        rule: String,
+        message: String,
+    },
+}
+
+/// Which element of a page a rule looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum ElementKind {
+    #[default]
+    Link,
+    Image,
+    Script,
+    Form,
+    Phone,
+    Email,
+}
+
+/// Conditions shared by rules and vetoes; all that are given must hold.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Conditions {
+    #[serde(default)]
+    pub element: Option<ElementKind>,
+    #[serde(default)]
+    pub target_host: Vec<String>,
+    #[serde(default)]
+    pub target_host_contains: Vec<String>,
+    #[serde(default)]
+    pub target_host_prefix: Vec<String>,
+    #[serde(default)]
+    pub target_path: Option<String>,
+    #[serde(default)]
+    pub scheme: Option<String>,
+    #[serde(default)]
+    pub text_any: Vec<String>,
+    #[serde(default)]
+    pub text_none: Vec<String>,
+    #[serde(default)]
+    pub context_any: Vec<String>,
+    #[serde(default)]
+    pub label_any: Vec<String>,
+    #[serde(default)]
+    pub label_none: Vec<String>,
+    #[serde(default)]
+    pub attrs_any: Vec<String>,
+    #[serde(default)]
+    pub number_any: Vec<String>,
+    #[serde(default)]
+    pub own_target: Option<bool>,
+    #[serde(default)]
+    pub textarea: Option<bool>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleDef {
+    id: String,
+    channel: Channel,
+    strength: Strength,
+    #[serde(flatten)]
+    when: Conditions,
+}
+
+/// What a veto does to the findings it matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VetoAction {
+    /// Never evidence (share buttons, webmail, webmaster phones).
+    Drop,
+    /// Kept for reviewers as weak evidence (other governments, third-party platforms).
+    Weak,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VetoDef {
+    id: String,
+    action: VetoAction,
+    #[serde(default)]
+    channels: Vec<Channel>,
+    #[serde(flatten)]
+    when: Conditions,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SectorDef {
+    sector: Sector,
+    #[serde(default)]
+    path: Vec<String>,
+    #[serde(default)]
+    keywords: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RulesFile {
+    version: String,
+    #[serde(default)]
+    sectors: Vec<SectorDef>,
+    #[serde(default)]
+    rules: Vec<RuleDef>,
+    #[serde(default)]
+    vetoes: Vec<VetoDef>,
+}
+
+/// A set of keyword ids as a bit mask.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Mask(pub Vec<u64>);
+
+impl Mask {
+    fn with(words: usize) -> Mask {
+        Mask(vec![0; words])
+    }
+    pub fn set(&mut self, i: usize) {
+        self.0[i / 64] |= 1 << (i % 64);
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.iter().all(|w| *w == 0)
+    }
+    /// Whether the two sets share a keyword.
+    pub fn meets(&self, other: &Mask) -> bool {
+        self.0.iter().zip(&other.0).any(|(a, b)| a & b != 0)
+    }
+}
+
+/// Compiled conditions.
+#[derive(Debug, Clone)]
+pub struct Matcher {
+    pub element: Option<ElementKind>,
+    pub target_host: Vec<String>,
+    pub target_host_contains: Vec<String>,
+    pub target_host_prefix: Vec<String>,
+    pub target_path: Option<Regex>,
+    pub scheme: Option<String>,
+    pub text_any: Option<Mask>,
+    pub text_none: Option<Mask>,
+    pub context_any: Option<Mask>,
+    pub label_any: Option<Mask>,
+    pub label_none: Option<Mask>,
+    pub attrs_any: Vec<String>,
+    pub number_any: Vec<String>,
+    pub own_target: Option<bool>,
+    pub textarea: Option<bool>,
+}
+
+impl Matcher {
+    /// Whether the matcher looks at a target (so an element without one cannot match).
+    pub fn needs_target(&self) -> bool {
+        !self.target_host.is_empty()
+            || !self.target_host_contains.is_empty()
+            || !self.target_host_prefix.is_empty()
+            || self.target_path.is_some()
+            || self.scheme.is_some()
+    }
+}
+
+/// A compiled positive rule.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub id: String,
+    pub channel: Channel,
+    pub strength: Strength,
+    pub when: Matcher,
+}
+
+/// A compiled veto.
+#[derive(Debug, Clone)]
+pub struct Veto {
+    pub id: String,
+    pub action: VetoAction,
+    pub channels: Vec<Channel>,
+    pub when: Matcher,
+}
+
+/// How portal pages are recognised as belonging to a sector section.
+#[derive(Debug, Clone)]
+pub struct SectorHint {
+    pub sector: Sector,
+    pub path: Vec<String>,
+    pub keywords: Vec<String>,
+}
+
+/// The compiled rules: what [`crate::detect::engine`] runs.
+#[derive(Debug, Clone)]
+pub struct RuleSet {
+    pub version: String,
+    pub sha256: String,
+    pub rules: Vec<Rule>,
+    pub vetoes: Vec<Veto>,
+    pub sectors: Vec<SectorHint>,
+    /// Every keyword, once; masks index into it.
+    pub keywords: AhoCorasick,
+    pub mask_words: usize,
+}
+
+impl RuleSet {
+    /// The rules compiled into the binary.
+    pub fn builtin() -> RuleSet {
+        RuleSet::parse(DEFAULT_RULES, "<built-in rules>").expect("the built-in rules are valid")
+    }
+
+    /// Reads and compiles a rules file.
+    pub fn load(path: &Path) -> Result<RuleSet, RulesError> {
+        let text = std::fs::read_to_string(path).map_err(|source| RulesError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        RuleSet::parse(&text, &path.display().to_string())
+    }
+
+    /// Compiles rules from TOML text; `name` is used in messages.
+    pub fn parse(text: &str, name: &str) -> Result<RuleSet, RulesError> {
+        let file: RulesFile = toml::from_str(text).map_err(|e| {
+            let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((0, 0));
+            RulesError::Syntax {
+                path: name.to_string(),
+                line,
+                column,
+                message: e.message().to_string(),
+            }
+        })?;
+        let mut words: Vec<String> = Vec::new();
+        let mut index: HashMap<String, usize> = HashMap::new();
+        let all_lists = |c: &Conditions| -> Vec<String> {
+            [
+                &c.text_any,
+                &c.text_none,
+                &c.context_any,
+                &c.label_any,
+                &c.label_none,
+            ]
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect()
+        };
+        for c in file
+            .rules
+            .iter()
+            .map(|r| &r.when)
+            .chain(file.vetoes.iter().map(|v| &v.when))
+        {
+            for w in all_lists(c) {
+                let key = w.to_lowercase();
+                if let std::collections::hash_map::Entry::Vacant(e) = index.entry(key) {
+                    e.insert(words.len());
+                    words.push(w);
+                }
+            }
+        }
+        let mask_words = words.len().div_ceil(64).max(1);
+        let keywords = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(&words)
+            .map_err(|e| RulesError::Rule {
+                path: name.into(),
+                rule: "*".into(),
+                message: e.to_string(),
+            })?;
+        let mask_of = |list: &[String]| -> Option<Mask> {
+            if list.is_empty() {
+                return None;
+            }
+            let mut m = Mask::with(mask_words);
+            for w in list {
+                m.set(index[&w.to_lowercase()]);
+            }
+            Some(m)
+        };
+        let compile = |id: &str, c: &Conditions| -> Result<Matcher, RulesError> {
+            let target_path = match &c.target_path {
+                Some(p) => Some(Regex::new(p).map_err(|e| RulesError::Rule {
+                    path: name.into(),
+                    rule: id.into(),
+                    message: format!("target_path: {e}"),
+                })?),
+                None => None,
+            };
+            let lower = |v: &[String]| v.iter().map(|s| s.to_ascii_lowercase()).collect::<Vec<_>>();
+            Ok(Matcher {
+                element: c.element,
+                target_host: lower(&c.target_host),
+                target_host_contains: lower(&c.target_host_contains),
+                target_host_prefix: lower(&c.target_host_prefix),
+                target_path,
+                scheme: c.scheme.clone(),
+                text_any: mask_of(&c.text_any),
+                text_none: mask_of(&c.text_none),
+                context_any: mask_of(&c.context_any),
+                label_any: mask_of(&c.label_any),
+                label_none: mask_of(&c.label_none),
+                attrs_any: lower(&c.attrs_any),
+                number_any: c.number_any.clone(),
+                own_target: c.own_target,
+                textarea: c.textarea,
+            })
+        };
+        let mut rules = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for r in &file.rules {
+            if !seen.insert(r.id.clone()) {
+                return Err(RulesError::Rule {
+                    path: name.into(),
+                    rule: r.id.clone(),
+                    message: "duplicate rule id".into(),
+                });
+            }
+            let mut when = compile(&r.id, &r.when)?;
+            when.element.get_or_insert(ElementKind::Link);
+            rules.push(Rule {
+                id: r.id.clone(),
+                channel: r.channel,
+                strength: r.strength,
+                when,
+            });
+        }
+        let mut vetoes = Vec::new();
+        for v in &file.vetoes {
+            vetoes.push(Veto {
+                id: v.id.clone(),
+                action: v.action,
+                channels: v.channels.clone(),
+                when: compile(&v.id, &v.when)?,
+            });
+        }
+        Ok(RuleSet {
+            version: file.version,
+            sha256: hex::encode(Sha256::digest(text.as_bytes())),
+            rules,
+            vetoes,
+            sectors: file
+                .sectors
+                .into_iter()
+                .map(|s| SectorHint {
+                    sector: s.sector,
+                    path: s.path,
+                    keywords: s.keywords,
+                })
+                .collect(),
+            keywords,
+            mask_words,
+        })
+    }
+
+    /// The keywords found in `text`, as a mask.
+    pub fn scan(&self, text: &str) -> Mask {
+        let mut m = Mask::with(self.mask_words);
+        for hit in self.keywords.find_overlapping_iter(text) {
+            m.set(hit.pattern().as_usize());
+        }
+        m
+    }
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_rules_compile() {
+        let r = RuleSet::builtin();
+        assert!(r.rules.len() > 20);
+        for c in Channel::ALL {
+            assert!(r.rules.iter().any(|x| x.channel == *c), "no rule for {c}");
+        }
+        assert_eq!(r.sha256.len(), 64);
+    }
+
+    #[test]
+    fn errors_name_line_and_column() {
+        let e = RuleSet::parse("version = \"1\"\n[[rules]]\nid = \"x\"\nchannel = \"twitter\"\nstrength = \"strong\"\n", "r.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("r.toml, line 4"), "{e}");
+        assert!(e.contains("twitter"), "{e}");
+        let e = RuleSet::parse("version = \"1\"\n[[rules]\n", "r.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 2"), "{e}");
+        let e = RuleSet::parse("version = \"1\"\n[[rules]]\nid = \"x\"\nchannel = \"weibo\"\nstrength = \"strong\"\ntarget_path = \"(\"\n", "r.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("rule `x`: target_path"), "{e}");
+    }
+}

@@ -1,0 +1,851 @@
+//! One parse per page: everything the crawler and channel detection need, as owned data.
+//!
+//! [`extract`] parses the decoded HTML once with `scraper` and walks the tree once
+//! (iteratively, so a page nested 100,000 elements deep cannot overflow the stack),
+//! collecting links with their text, images with their captions, forms, text blocks,
+//! external scripts and in-page redirects. The result, [`PageFacts`], is `Send` and
+//! holds no reference to the tree, so detection is a pure function of it.
+
+use ego_tree::NodeRef;
+use ego_tree::iter::Edge;
+use regex::Regex;
+use scraper::{Html, Node};
+use std::sync::LazyLock;
+use url::Url;
+
+/// Links kept per page; the rest are counted, not kept (hostile pages).
+pub const MAX_LINKS: usize = 10_000;
+/// Images, forms and text blocks kept per page.
+pub const MAX_ITEMS: usize = 5_000;
+/// Characters kept of a text block, a link text or a caption.
+const MAX_TEXT: usize = 400;
+/// Characters of surrounding text kept as a snippet.
+pub const SNIPPET_CHARS: usize = 200;
+/// Element nesting parsed; a document nested deeper is cut where it passes this depth
+/// (html5ever's scope checks make absurd nesting quadratic).
+pub const MAX_NESTING: usize = 1_000;
+/// Nodes visited when gathering the text around an element.
+const GATHER_NODES: usize = 300;
+
+/// How a link was found; all kinds are followed when in scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkKind {
+    Anchor,
+    Area,
+    Frame,
+    Iframe,
+    MetaRefresh,
+    ScriptRedirect,
+}
+
+impl LinkKind {
+    /// Stable id for the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkKind::Anchor => "a",
+            LinkKind::Area => "area",
+            LinkKind::Frame => "frame",
+            LinkKind::Iframe => "iframe",
+            LinkKind::MetaRefresh => "meta-refresh",
+            LinkKind::ScriptRedirect => "script",
+        }
+    }
+}
+
+/// A link on a page.
+#[derive(Debug, Clone, Default)]
+pub struct Link {
+    /// The raw `href`/`src`, as written.
+    pub href: String,
+    /// Resolved absolute URL (fragment removed); `None` for unparsable or `javascript:`.
+    pub url: Option<Url>,
+    pub kind: Option<LinkKind>,
+    /// Visible text inside the link, white space collapsed.
+    pub text: String,
+    pub title: String,
+    /// `alt` of images inside the link (joined), and the first image's source.
+    pub img_alt: String,
+    pub img_src: String,
+    /// `class`/`id`/`onclick`/`data-cmd` of the link and its three nearest ancestors,
+    /// lower-cased: how share widgets and site chrome are recognised.
+    pub attrs: String,
+    /// Text of the nearest block around the link (≤ 200 characters).
+    pub context: String,
+    /// CSS-like path to the element.
+    pub path: String,
+}
+
+/// An image on a page.
+#[derive(Debug, Clone, Default)]
+pub struct Image {
+    pub src: String,
+    pub url: Option<Url>,
+    pub alt: String,
+    pub title: String,
+    /// Text of the image's container (and its parent's, if the container has none).
+    pub caption: String,
+    pub attrs: String,
+    /// Index into `links` when the image is inside a link.
+    pub in_link: Option<usize>,
+    pub path: String,
+}
+
+/// A form, for detecting consultation and mailbox services.
+#[derive(Debug, Clone, Default)]
+pub struct Form {
+    pub action: Option<Url>,
+    pub has_textarea: bool,
+    pub submit_label: String,
+    /// Text inside the form (labels), ≤ 200 characters.
+    pub text: String,
+    pub path: String,
+}
+
+/// Visible text directly under one block element (including its inline children).
+#[derive(Debug, Clone, Default)]
+pub struct TextBlock {
+    pub text: String,
+    pub attrs: String,
+    pub path: String,
+}
+
+/// What one parse of a page yields.
+#[derive(Debug, Clone, Default)]
+pub struct PageFacts {
+    pub title: String,
+    /// The URL links are resolved against (the page URL or its `<base href>`).
+    pub base: Option<Url>,
+    pub links: Vec<Link>,
+    /// Links beyond [`MAX_LINKS`] that were not kept.
+    pub links_dropped: usize,
+    pub images: Vec<Image>,
+    pub forms: Vec<Form>,
+    pub blocks: Vec<TextBlock>,
+    /// Sources of external scripts (e.g. a Weibo widget).
+    pub scripts: Vec<Url>,
+    /// Meta keywords/description, SiteName and similar, for ownership judgements.
+    pub meta: Vec<(String, String)>,
+}
+
+const BLOCK_TAGS: &[&str] = &[
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "body",
+    "dd",
+    "div",
+    "dl",
+    "dt",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "li",
+    "main",
+    "nav",
+    "ol",
+    "p",
+    "section",
+    "table",
+    "td",
+    "th",
+    "tr",
+    "ul",
+    "center",
+    "font",
+];
+
+fn is_block(tag: &str) -> bool {
+    BLOCK_TAGS.contains(&tag)
+}
+
+/// Elements whose content is not visible text.
+fn is_hidden_content(tag: &str) -> bool {
+    matches!(
+        tag,
+        "script" | "style" | "noscript" | "template" | "textarea" | "title" | "head"
+    )
+}
+
+static SCRIPT_REDIRECT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?:window\.|document\.|top\.|self\.)?location(?:\.href)?\s*=\s*["']([^"'\s]+)["']|location\.replace\(\s*["']([^"'\s]+)["']\s*\)"#)
+        .expect("valid regex")
+});
+
+/// Collapses runs of white space (including U+3000 and &nbsp;) to one space.
+pub fn squash(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut space = false;
+    for c in s.chars() {
+        if c.is_whitespace() || c == '\u{a0}' || c == '\u{3000}' {
+            space = !out.is_empty();
+        } else {
+            if space {
+                out.push(' ');
+                space = false;
+            }
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The first `n` characters of `s`.
+pub fn truncate_chars(s: &str, n: usize) -> String {
+    match s.char_indices().nth(n) {
+        Some((i, _)) => s[..i].to_string(),
+        None => s.to_string(),
+    }
+}
+
+fn push_text(buf: &mut String, t: &str) {
+    if buf.chars().count() < MAX_TEXT {
+        buf.push_str(t);
+    }
+}
+
+/// Resolves a reference against `base`, dropping the fragment; `None` for the
+/// unfollowable (`javascript:`, `mailto:` stay resolvable for detection).
+pub fn resolve(base: Option<&Url>, href: &str) -> Option<Url> {
+    let href = href.trim();
+    if href.is_empty() || href.starts_with('#') {
+        return None;
+    }
+    let mut url = match base {
+        Some(b) => b.join(href).ok()?,
+        None => Url::parse(href).ok()?,
+    };
+    if url.scheme() == "javascript" {
+        return None;
+    }
+    url.set_fragment(None);
+    Some(url)
+}
+
+struct Frame<'a> {
+    tag: &'a str,
+    seg: String,
+    attrs: String,
+    children: usize,
+    block: Option<usize>,
+    is_block: bool,
+    hidden: bool,
+    link: Option<usize>,
+    form: Option<usize>,
+}
+
+fn attrs_summary(el: &scraper::node::Element) -> String {
+    let mut s = String::new();
+    for key in ["class", "id", "onclick", "data-cmd"] {
+        if let Some(v) = el.attr(key) {
+            if !s.is_empty() {
+                s.push(' ');
+            }
+            s.push_str(&truncate_chars(v, 120).to_ascii_lowercase());
+        }
+    }
+    s
+}
+
+/// Text under `node`, visiting at most a bounded number of nodes.
+fn gather_text(node: NodeRef<'_, Node>, max_chars: usize) -> String {
+    let mut out = String::new();
+    for n in node.descendants().take(GATHER_NODES) {
+        if let Node::Text(t) = n.value() {
+            let hidden = n
+                .parent()
+                .and_then(|p| p.value().as_element().map(|e| is_hidden_content(e.name())))
+                .unwrap_or(false);
+            if !hidden {
+                out.push_str(t);
+                out.push(' ');
+            }
+        }
+        if out.len() > max_chars * 4 {
+            break;
+        }
+    }
+    truncate_chars(&squash(&out), max_chars)
+}
+
+/// The nearest ancestor of `node` that is a block element, or its parent.
+fn block_ancestor(node: NodeRef<'_, Node>) -> Option<NodeRef<'_, Node>> {
+    let mut cur = node.parent();
+    while let Some(n) = cur {
+        if let Some(e) = n.value().as_element()
+            && is_block(e.name())
+        {
+            return Some(n);
+        }
+        cur = n.parent();
+    }
+    node.parent()
+}
+
+/// Parses `html` once and extracts the page's facts; links resolve against `page_url`.
+pub fn extract(html: &str, page_url: Option<&Url>) -> PageFacts {
+    let doc = Html::parse_document(limit_nesting(html, MAX_NESTING));
+    let mut facts = PageFacts {
+        base: page_url.cloned(),
+        ..Default::default()
+    };
+    let mut base_set = false;
+    let mut stack: Vec<Frame> = Vec::with_capacity(64);
+    let mut link_nodes = Vec::new();
+    let mut image_nodes = Vec::new();
+    let mut root_children = 0usize;
+
+    for edge in doc.tree.root().traverse() {
+        match edge {
+            Edge::Open(node) => match node.value() {
+                Node::Element(el) => {
+                    let tag = el.name();
+                    let parent_hidden = stack.last().is_some_and(|f| f.hidden);
+                    let n = match stack.last_mut() {
+                        Some(p) => {
+                            p.children += 1;
+                            p.children
+                        }
+                        None => {
+                            root_children += 1;
+                            root_children
+                        }
+                    };
+                    let seg = match el.id() {
+                        Some(id) if !id.is_empty() && !id.contains(char::is_whitespace) => {
+                            format!("{tag}#{id}")
+                        }
+                        _ if matches!(tag, "html" | "head" | "body") => tag.to_string(),
+                        _ => format!("{tag}:nth-child({n})"),
+                    };
+                    let mut frame = Frame {
+                        tag,
+                        seg,
+                        attrs: attrs_summary(el),
+                        children: 0,
+                        block: None,
+                        is_block: is_block(tag),
+                        hidden: parent_hidden || is_hidden_content(tag),
+                        link: None,
+                        form: None,
+                    };
+                    let path = || {
+                        let mut p: Vec<&str> = stack.iter().map(|f| f.seg.as_str()).collect();
+                        p.push(&frame.seg);
+                        p.join(" > ")
+                    };
+                    let context_attrs = || {
+                        let mut a = frame.attrs.clone();
+                        for f in stack.iter().rev().take(3) {
+                            if !f.attrs.is_empty() {
+                                a.push(' ');
+                                a.push_str(&f.attrs);
+                            }
+                        }
+                        a
+                    };
+                    match tag {
+                        "base" if !base_set => {
+                            if let Some(h) = el.attr("href")
+                                && let Some(b) = resolve(page_url, h)
+                            {
+                                facts.base = Some(b);
+                                base_set = true;
+                            }
+                        }
+                        "title" if facts.title.is_empty() => {
+                            facts.title = truncate_chars(&squash(&gather_script(node)), MAX_TEXT);
+                        }
+                        "meta" => {
+                            let equiv = el.attr("http-equiv").unwrap_or_default();
+                            if equiv.eq_ignore_ascii_case("refresh")
+                                && let Some(c) = el.attr("content")
+                            {
+                                let lower = c.to_ascii_lowercase();
+                                if let Some(i) = lower.find("url=") {
+                                    let target = c[i + 4..]
+                                        .trim()
+                                        .trim_matches(|ch| ch == '\'' || ch == '"');
+                                    add_link(
+                                        &mut facts,
+                                        target,
+                                        LinkKind::MetaRefresh,
+                                        path(),
+                                        String::new(),
+                                    );
+                                }
+                            }
+                            if let (Some(name), Some(content)) =
+                                (el.attr("name"), el.attr("content"))
+                            {
+                                facts.meta.push((
+                                    name.to_ascii_lowercase(),
+                                    truncate_chars(content, MAX_TEXT),
+                                ));
+                            }
+                        }
+                        "a" | "area" => {
+                            if let Some(href) = el.attr("href") {
+                                let kind = if tag == "a" {
+                                    LinkKind::Anchor
+                                } else {
+                                    LinkKind::Area
+                                };
+                                if let Some(i) =
+                                    add_link(&mut facts, href, kind, path(), context_attrs())
+                                {
+                                    let l = &mut facts.links[i];
+                                    l.title = squash(el.attr("title").unwrap_or_default());
+                                    if tag == "area" {
+                                        l.text = squash(el.attr("alt").unwrap_or_default());
+                                    }
+                                    if let Some(alt) = el.attr("alt") {
+                                        l.img_alt = squash(alt);
+                                    }
+                                    if let Some(aria) = el.attr("aria-label") {
+                                        l.title = format!("{} {}", l.title, squash(aria))
+                                            .trim()
+                                            .to_string();
+                                    }
+                                    frame.link = Some(i);
+                                    link_nodes.push((i, node.id()));
+                                }
+                            }
+                        }
+                        "frame" | "iframe" => {
+                            if let Some(src) = el.attr("src") {
+                                let kind = if tag == "frame" {
+                                    LinkKind::Frame
+                                } else {
+                                    LinkKind::Iframe
+                                };
+                                if let Some(i) =
+                                    add_link(&mut facts, src, kind, path(), context_attrs())
+                                {
+                                    facts.links[i].title =
+                                        squash(el.attr("title").unwrap_or_default());
+                                }
+                            }
+                        }
+                        "img" if facts.images.len() < MAX_ITEMS => {
+                            let src = el
+                                .attr("src")
+                                .or_else(|| el.attr("data-src"))
+                                .or_else(|| el.attr("original"))
+                                .unwrap_or_default();
+                            let in_link = stack.iter().rev().find_map(|f| f.link);
+                            let alt = squash(el.attr("alt").unwrap_or_default());
+                            let title = squash(
+                                el.attr("title")
+                                    .or_else(|| el.attr("aria-label"))
+                                    .unwrap_or_default(),
+                            );
+                            if let Some(i) = in_link {
+                                let l = &mut facts.links[i];
+                                if l.img_src.is_empty() {
+                                    l.img_src = src.to_string();
+                                }
+                                for t in [&alt, &title] {
+                                    if !t.is_empty() {
+                                        if !l.img_alt.is_empty() {
+                                            l.img_alt.push(' ');
+                                        }
+                                        l.img_alt.push_str(t);
+                                    }
+                                }
+                            }
+                            image_nodes.push((facts.images.len(), node.id()));
+                            facts.images.push(Image {
+                                src: src.to_string(),
+                                url: resolve(facts.base.as_ref(), src),
+                                alt,
+                                title,
+                                caption: String::new(),
+                                attrs: context_attrs(),
+                                in_link,
+                                path: path(),
+                            });
+                        }
+                        "script" => {
+                            if let Some(src) = el.attr("src") {
+                                if let Some(u) = resolve(facts.base.as_ref(), src) {
+                                    facts.scripts.push(u);
+                                }
+                            } else {
+                                let code = gather_script(node);
+                                for caps in SCRIPT_REDIRECT.captures_iter(&code).take(5) {
+                                    if let Some(m) = caps.get(1).or_else(|| caps.get(2)) {
+                                        add_link(
+                                            &mut facts,
+                                            m.as_str(),
+                                            LinkKind::ScriptRedirect,
+                                            path(),
+                                            String::new(),
+                                        );
+                                    }
+                                }
+                            }
+                        }
+                        "form" if facts.forms.len() < MAX_ITEMS => {
+                            frame.form = Some(facts.forms.len());
+                            let action = el.attr("action").unwrap_or_default();
+                            facts.forms.push(Form {
+                                action: if action.trim().is_empty() {
+                                    facts.base.clone()
+                                } else {
+                                    resolve(facts.base.as_ref(), action)
+                                },
+                                path: path(),
+                                ..Default::default()
+                            });
+                        }
+                        "textarea" => {
+                            if let Some(f) = stack.iter().rev().find_map(|f| f.form) {
+                                facts.forms[f].has_textarea = true;
+                            }
+                        }
+                        "input" | "button" => {
+                            let ty = el.attr("type").unwrap_or_default();
+                            if (tag == "button" || ty.eq_ignore_ascii_case("submit"))
+                                && let Some(f) = stack.iter().rev().find_map(|f| f.form)
+                            {
+                                let label = el.attr("value").unwrap_or_default();
+                                if facts.forms[f].submit_label.is_empty() {
+                                    facts.forms[f].submit_label = squash(label);
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                    stack.push(frame);
+                }
+                Node::Text(text) => {
+                    if stack.last().is_some_and(|f| f.hidden) {
+                        continue;
+                    }
+                    let t: &str = text;
+                    if t.trim().is_empty() {
+                        continue;
+                    }
+                    if let Some(li) = stack.iter().rev().find_map(|f| f.link) {
+                        push_text(&mut facts.links[li].text, t);
+                    }
+                    if let Some(fi) = stack.iter().rev().find_map(|f| f.form) {
+                        push_text(&mut facts.forms[fi].text, t);
+                    }
+                    // The text belongs to the nearest block ancestor.
+                    let Some(bpos) = stack.iter().rposition(|f| f.is_block) else {
+                        continue;
+                    };
+                    let idx = match stack[bpos].block {
+                        Some(i) => i,
+                        None if facts.blocks.len() < MAX_ITEMS => {
+                            let path = stack[..=bpos]
+                                .iter()
+                                .map(|f| f.seg.as_str())
+                                .collect::<Vec<_>>()
+                                .join(" > ");
+                            let attrs = stack[bpos].attrs.clone();
+                            facts.blocks.push(TextBlock {
+                                text: String::new(),
+                                attrs,
+                                path,
+                            });
+                            stack[bpos].block = Some(facts.blocks.len() - 1);
+                            facts.blocks.len() - 1
+                        }
+                        None => continue,
+                    };
+                    let b = &mut facts.blocks[idx].text;
+                    if !b.is_empty() && !b.ends_with(' ') {
+                        b.push(' ');
+                    }
+                    push_text(b, t);
+                }
+                _ => {}
+            },
+            Edge::Close(node) => {
+                if node.value().is_element() {
+                    let f = stack.pop();
+                    debug_assert!(f.is_some_and(|f| !f.tag.is_empty()));
+                }
+            }
+        }
+    }
+
+    for l in &mut facts.links {
+        l.text = squash(&l.text);
+    }
+    for b in &mut facts.blocks {
+        b.text = squash(&b.text);
+    }
+    for f in &mut facts.forms {
+        f.text = truncate_chars(&squash(&f.text), SNIPPET_CHARS);
+    }
+    // Surrounding text, bounded per element so a hostile page stays linear.
+    for (i, id) in link_nodes {
+        if let Some(node) = doc.tree.get(id)
+            && let Some(block) = block_ancestor(node)
+        {
+            facts.links[i].context = gather_text(block, SNIPPET_CHARS);
+        }
+    }
+    for (i, id) in image_nodes {
+        if let Some(node) = doc.tree.get(id) {
+            let mut cap = String::new();
+            let mut cur = node.parent();
+            for _ in 0..2 {
+                let Some(p) = cur else { break };
+                cap = gather_text(p, 100);
+                if !cap.is_empty() {
+                    break;
+                }
+                cur = p.parent();
+            }
+            facts.images[i].caption = cap;
+        }
+    }
+    facts
+}
+
+/// The prefix of `html` before its element nesting first exceeds `max_depth`.
+///
+/// A cheap scan that counts only elements whose end tag is required, so unclosed
+/// `<p>`/`<li>`/`<td>` in real pages do not count; raw-text elements and comments are
+/// skipped. Real pages stay far below the limit; hostile ones are cut, not rejected.
+pub fn limit_nesting(html: &str, max_depth: usize) -> &str {
+    const OPTIONAL_END: &[&str] = &[
+        "p", "li", "dt", "dd", "tr", "td", "th", "option", "optgroup", "tbody", "thead", "tfoot",
+        "colgroup", "rb", "rt", "rp", "html", "head", "body", "area", "base", "br", "col", "embed",
+        "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr", "basefont",
+        "bgsound", "frame", "keygen", "image", "isindex", "nobr",
+    ];
+    let bytes = html.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while let Some(off) = memchr_lt(&bytes[i..]) {
+        let start = i + off;
+        let rest = &bytes[start + 1..];
+        if rest.starts_with(b"!--") {
+            i = match find(&bytes[start..], b"-->") {
+                Some(e) => start + e + 3,
+                None => return html,
+            };
+            continue;
+        }
+        let closing = rest.first() == Some(&b'/');
+        let name_start = start + 1 + usize::from(closing);
+        let name_len = bytes[name_start..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric())
+            .count();
+        i = name_start + name_len;
+        if name_len == 0 {
+            continue;
+        }
+        let name = html[name_start..name_start + name_len].to_ascii_lowercase();
+        let tag_end = match bytes[i..].iter().position(|&b| b == b'>') {
+            Some(p) => i + p,
+            None => return html,
+        };
+        let self_closing = tag_end > 0 && bytes[tag_end - 1] == b'/';
+        i = tag_end + 1;
+        if closing {
+            if !OPTIONAL_END.contains(&name.as_str()) {
+                depth = depth.saturating_sub(1);
+            }
+            continue;
+        }
+        if matches!(
+            name.as_str(),
+            "script" | "style" | "textarea" | "xmp" | "title"
+        ) {
+            let close = format!("</{name}");
+            i = match find_ci(&bytes[i..], close.as_bytes()) {
+                Some(p) => i + p,
+                None => return html,
+            };
+            continue;
+        }
+        if self_closing || OPTIONAL_END.contains(&name.as_str()) {
+            continue;
+        }
+        depth += 1;
+        if depth > max_depth {
+            return &html[..start];
+        }
+    }
+    html
+}
+
+fn memchr_lt(b: &[u8]) -> Option<usize> {
+    b.iter().position(|&c| c == b'<')
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+fn find_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len())
+        .position(|w| w.eq_ignore_ascii_case(needle))
+}
+
+fn gather_script(node: NodeRef<'_, Node>) -> String {
+    let mut code = String::new();
+    for c in node.children() {
+        if let Node::Text(t) = c.value() {
+            code.push_str(t);
+            if code.len() > 64 * 1024 {
+                break;
+            }
+        }
+    }
+    code
+}
+
+fn add_link(
+    facts: &mut PageFacts,
+    href: &str,
+    kind: LinkKind,
+    path: String,
+    attrs: String,
+) -> Option<usize> {
+    if facts.links.len() >= MAX_LINKS {
+        facts.links_dropped += 1;
+        return None;
+    }
+    let url = resolve(facts.base.as_ref(), href);
+    facts.links.push(Link {
+        href: truncate_chars(href.trim(), 2000),
+        url,
+        kind: Some(kind),
+        attrs,
+        path,
+        ..Default::default()
+    });
+    Some(facts.links.len() - 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page() -> PageFacts {
+        let html = r##"<html><head><title> 杭州市人民政府 </title>
+        <meta name="SiteName" content="中国杭州">
+        <meta http-equiv="refresh" content="5; URL='/new/'"></head>
+        <body><div id="top"><ul><li><a href="/zmhd/" title="互动">政民<b>互动</b></a></li>
+        <li><a href="http://weibo.com/hangzhou" class="wb"><img src="/i/wb.png" alt="政务微博"></a></li></ul></div>
+        <div class="ewm"><img src="/i/zwwx.jpg"><p>扫一扫关注政务微信</p></div>
+        <form action="/liuyan/save"><label>留言内容</label><textarea></textarea><input type="submit" value="提交"></form>
+        <p class="footer">服务热线：<span>0571-12345</span> 邮箱：zx#hangzhou.gov.cn</p>
+        <script>if(mobile){window.location.href="/m/index.html";}</script>
+        <script src="https://widget.weibo.com/weiboshow/index.php"></script>
+        <iframe src="/frame/side.html"></iframe><a href="javascript:void(0)">微信</a><a href="#top">top</a>
+        </body></html>"##;
+        extract(
+            html,
+            Some(&Url::parse("http://www.hangzhou.gov.cn/index.html").unwrap()),
+        )
+    }
+
+    #[test]
+    fn extracts_links_with_text_titles_and_images() {
+        let f = page();
+        assert_eq!(f.title, "杭州市人民政府");
+        let zmhd = f.links.iter().find(|l| l.href == "/zmhd/").unwrap();
+        assert_eq!(zmhd.text, "政民互动");
+        assert_eq!(
+            zmhd.url.as_ref().unwrap().as_str(),
+            "http://www.hangzhou.gov.cn/zmhd/"
+        );
+        assert_eq!(
+            zmhd.path,
+            "html > body > div#top > ul:nth-child(1) > li:nth-child(1) > a:nth-child(1)"
+        );
+        let wb = f.links.iter().find(|l| l.href.contains("weibo")).unwrap();
+        assert_eq!(wb.img_alt, "政务微博");
+        assert!(wb.attrs.contains("wb"));
+        let js = f
+            .links
+            .iter()
+            .find(|l| l.href.starts_with("javascript"))
+            .unwrap();
+        assert!(js.url.is_none() && js.text == "微信");
+        assert!(!f.links.iter().any(|l| l.href == "#top" && l.url.is_some()));
+    }
+
+    #[test]
+    fn extracts_redirects_frames_scripts_forms_captions_and_text() {
+        let f = page();
+        let kinds: Vec<(LinkKind, String)> = f
+            .links
+            .iter()
+            .filter_map(|l| Some((l.kind?, l.url.as_ref()?.path().to_string())))
+            .collect();
+        assert!(
+            kinds.contains(&(LinkKind::MetaRefresh, "/new/".into())),
+            "{kinds:?}"
+        );
+        assert!(kinds.contains(&(LinkKind::ScriptRedirect, "/m/index.html".into())));
+        assert!(kinds.contains(&(LinkKind::Iframe, "/frame/side.html".into())));
+        assert_eq!(f.scripts[0].host_str(), Some("widget.weibo.com"));
+        let qr = f.images.iter().find(|i| i.src.contains("zwwx")).unwrap();
+        assert_eq!(qr.caption, "扫一扫关注政务微信");
+        assert!(f.forms[0].has_textarea && f.forms[0].submit_label == "提交");
+        assert!(f.forms[0].text.contains("留言内容"));
+        let footer = f
+            .blocks
+            .iter()
+            .find(|b| b.text.contains("服务热线"))
+            .unwrap();
+        assert_eq!(
+            footer.text,
+            "服务热线： 0571-12345 邮箱：zx#hangzhou.gov.cn"
+        );
+        assert!(!f.blocks.iter().any(|b| b.text.contains("mobile")));
+        assert!(f.meta.contains(&("sitename".into(), "中国杭州".into())));
+    }
+
+    #[test]
+    fn base_href_and_deep_nesting() {
+        let f = extract(
+            r#"<base href="http://x.gov.cn/sub/"><a href="a.html">a</a>"#,
+            Some(&Url::parse("http://y.gov.cn/").unwrap()),
+        );
+        assert_eq!(
+            f.links[0].url.as_ref().unwrap().as_str(),
+            "http://x.gov.cn/sub/a.html"
+        );
+        let deep = format!(
+            "{}<a href=/x>x</a>{}",
+            "<div>".repeat(100_000),
+            "</div>".repeat(100_000)
+        );
+        let f = extract(&deep, None);
+        assert!(f.links.is_empty(), "the link sits below the cut");
+        let normal = "<ul><li><p>a<li><div><span>b</span></div></ul>".repeat(2000);
+        assert_eq!(limit_nesting(&normal, MAX_NESTING).len(), normal.len());
+        assert_eq!(limit_nesting("<div><div><div>x", 2), "<div><div>");
+        assert_eq!(
+            limit_nesting("<script><div><div><div></script><div>", 2),
+            "<script><div><div><div></script><div>"
+        );
+    }
+
+    #[test]
+    fn squash_and_truncate() {
+        assert_eq!(squash("  a \u{3000}\n b\u{a0}c "), "a b c");
+        assert_eq!(truncate_chars("政务微博", 2), "政务");
+    }
+}

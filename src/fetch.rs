@@ -1,0 +1,530 @@
+//! Fetching one URL politely: per-host turns, a global in-flight cap, retries with
+//! backoff, `Retry-After`, a body cap, and redirects followed by hand so that every hop
+//! is checked for network safety, scope and robots.txt.
+
+use crate::config::CrawlConfig;
+use crate::net::resolve::{ResolveError, ResolveRule};
+use crate::net::{SafeResolver, check_target};
+use crate::politeness::HostPool;
+use crate::robots::{RobotsCache, RobotsVerdict};
+use chrono::{DateTime, Utc};
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
+use url::Url;
+
+/// Response header bytes kept per fetch.
+const MAX_STORED_HEADERS: usize = 16 * 1024;
+
+/// Why a fetch produced no usable response. `kind()` is what the store records.
+#[derive(Debug, Clone, thiserror::Error, PartialEq)]
+pub enum FetchError {
+    #[error("refused: {0}")]
+    Refused(String),
+    #[error("redirect leaves the site's scope: {0}")]
+    OutOfScope(String),
+    #[error("disallowed by robots.txt")]
+    RobotsDisallowed,
+    #[error("robots.txt unavailable, so the host is treated as disallowing all: {0}")]
+    RobotsUnavailable(String),
+    #[error("DNS: {0}")]
+    Dns(String),
+    #[error("connection failed: {0}")]
+    Connect(String),
+    #[error("TLS: {0}")]
+    Tls(String),
+    #[error("timed out: {0}")]
+    Timeout(String),
+    #[error("more than {0} redirects")]
+    TooManyRedirects(usize),
+    #[error("redirect loop at {0}")]
+    RedirectLoop(String),
+    #[error("reading the body failed: {0}")]
+    Body(String),
+    #[error("{0}")]
+    Other(String),
+}
+
+impl FetchError {
+    /// A short stable id for the database and reports.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            FetchError::Refused(_) => "refused",
+            FetchError::OutOfScope(_) => "out-of-scope",
+            FetchError::RobotsDisallowed => "robots-disallowed",
+            FetchError::RobotsUnavailable(_) => "blocked-by-robots",
+            FetchError::Dns(_) => "dns",
+            FetchError::Connect(_) => "connect",
+            FetchError::Tls(_) => "tls-error",
+            FetchError::Timeout(_) => "timeout",
+            FetchError::TooManyRedirects(_) => "too-many-redirects",
+            FetchError::RedirectLoop(_) => "redirect-loop",
+            FetchError::Body(_) => "body",
+            FetchError::Other(_) => "error",
+        }
+    }
+
+    /// Whether the host could not be reached at all (so the other scheme is worth a try).
+    pub fn is_unreachable(&self) -> bool {
+        matches!(
+            self,
+            FetchError::Dns(_)
+                | FetchError::Connect(_)
+                | FetchError::Timeout(_)
+                | FetchError::Tls(_)
+        )
+    }
+
+    fn retryable(&self) -> bool {
+        matches!(
+            self,
+            FetchError::Connect(_) | FetchError::Timeout(_) | FetchError::Body(_)
+        )
+    }
+}
+
+/// One redirect hop: the URL that answered with a redirect, and its status.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Hop {
+    pub url: String,
+    pub status: u16,
+}
+
+/// The outcome of fetching one URL, successful or not; every field is stored.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    pub url: Url,
+    pub final_url: Url,
+    pub redirects: Vec<Hop>,
+    pub status: Option<u16>,
+    pub headers: Vec<(String, String)>,
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+    /// The body was cut at the size cap.
+    pub truncated: bool,
+    pub started_at: DateTime<Utc>,
+    pub elapsed: Duration,
+    pub attempts: u32,
+    pub error: Option<FetchError>,
+}
+
+impl Fetched {
+    fn failed(url: &Url, started_at: DateTime<Utc>, t0: Instant, error: FetchError) -> Self {
+        Fetched {
+            url: url.clone(),
+            final_url: url.clone(),
+            redirects: Vec::new(),
+            status: None,
+            headers: Vec::new(),
+            content_type: None,
+            body: Vec::new(),
+            truncated: false,
+            started_at,
+            elapsed: t0.elapsed(),
+            attempts: 0,
+            error: Some(error),
+        }
+    }
+
+    /// Whether the response is an HTML page worth parsing.
+    pub fn is_html(&self) -> bool {
+        self.error.is_none()
+            && self.status.is_some_and(|s| (200..300).contains(&s))
+            && self.content_type.as_deref().is_none_or(|ct| {
+                let ct = ct.to_ascii_lowercase();
+                ct.contains("html") || ct.starts_with("text/plain") && self.body.starts_with(b"<")
+            })
+    }
+}
+
+/// A single response, before redirect handling.
+pub(crate) struct Response {
+    status: u16,
+    headers: Vec<(String, String)>,
+    location: Option<String>,
+    content_type: Option<String>,
+    body: Vec<u8>,
+    truncated: bool,
+}
+
+/// The HTTP client of a run, with its politeness state and robots cache.
+pub struct Fetcher {
+    client: reqwest::Client,
+    pub hosts: HostPool,
+    pub robots: Option<RobotsCache>,
+    global: Semaphore,
+    cfg: CrawlConfig,
+    rules: Vec<ResolveRule>,
+}
+
+impl Fetcher {
+    /// Builds the client from validated settings.
+    pub fn new(cfg: &CrawlConfig) -> Result<Arc<Self>, crate::config::ConfigError> {
+        cfg.validate()?;
+        let rules = cfg.resolve_rules()?;
+        let client = reqwest::Client::builder()
+            .user_agent(cfg.user_agent())
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .connect_timeout(Duration::from_secs_f64(cfg.connect_timeout_secs))
+            .timeout(Duration::from_secs_f64(cfg.request_timeout_secs))
+            .pool_max_idle_per_host(2)
+            .dns_resolver(Arc::new(SafeResolver::new(
+                rules.clone(),
+                cfg.allow_private,
+            )))
+            .danger_accept_invalid_certs(cfg.insecure)
+            .build()
+            .map_err(|e| crate::config::ConfigError::Invalid(format!("HTTP client: {e}")))?;
+        Ok(Arc::new(Fetcher {
+            client,
+            hosts: HostPool::new(cfg.host_interval()),
+            robots: (!cfg.ignore_robots).then(|| RobotsCache::new(cfg.robots_agent())),
+            global: Semaphore::new(cfg.concurrency),
+            cfg: cfg.clone(),
+            rules,
+        }))
+    }
+
+    /// The settings this fetcher was built with.
+    pub fn config(&self) -> &CrawlConfig {
+        &self.cfg
+    }
+
+    /// Fetches `url`, following redirects; each hop must pass `in_scope`, network safety
+    /// and (unless ignored) robots.txt.
+    pub async fn fetch(
+        self: &Arc<Self>,
+        url: &Url,
+        in_scope: &(dyn Fn(&Url) -> bool + Sync),
+    ) -> Fetched {
+        let started_at = Utc::now();
+        let t0 = Instant::now();
+        let mut current = url.clone();
+        let mut redirects = Vec::new();
+        let mut visited = HashSet::new();
+        let mut attempts = 0;
+        loop {
+            if let Err(e) = self.admit(&current).await {
+                let mut f = Fetched::failed(url, started_at, t0, e);
+                f.final_url = current;
+                f.redirects = redirects;
+                f.attempts = attempts;
+                return f;
+            }
+            visited.insert(current.as_str().to_string());
+            let (result, n) = self
+                .request_with_retries(&current, self.cfg.max_retries)
+                .await;
+            attempts += n;
+            let resp = match result {
+                Ok(r) => r,
+                Err(e) => {
+                    let mut f = Fetched::failed(url, started_at, t0, e);
+                    f.final_url = current;
+                    f.redirects = redirects;
+                    f.attempts = attempts;
+                    return f;
+                }
+            };
+            let next = match (&resp.location, resp.status) {
+                (Some(loc), 301 | 302 | 303 | 307 | 308) => {
+                    crate::extract::resolve(Some(&current), loc)
+                }
+                _ => None,
+            };
+            let Some(next) = next else {
+                return Fetched {
+                    url: url.clone(),
+                    final_url: current,
+                    redirects,
+                    status: Some(resp.status),
+                    headers: resp.headers,
+                    content_type: resp.content_type,
+                    body: resp.body,
+                    truncated: resp.truncated,
+                    started_at,
+                    elapsed: t0.elapsed(),
+                    attempts,
+                    error: None,
+                };
+            };
+            redirects.push(Hop {
+                url: current.as_str().to_string(),
+                status: resp.status,
+            });
+            let error = if let Err(e) = check_target(&next, &self.rules, self.cfg.allow_private) {
+                Some(FetchError::Refused(e))
+            } else if redirects.len() > self.cfg.max_redirects {
+                Some(FetchError::TooManyRedirects(self.cfg.max_redirects))
+            } else if visited.contains(next.as_str()) {
+                Some(FetchError::RedirectLoop(next.to_string()))
+            } else if !in_scope(&next) {
+                Some(FetchError::OutOfScope(next.to_string()))
+            } else {
+                None
+            };
+            if let Some(e) = error {
+                let mut f = Fetched::failed(url, started_at, t0, e);
+                f.final_url = next;
+                f.redirects = redirects;
+                f.status = Some(resp.status);
+                f.attempts = attempts;
+                return f;
+            }
+            current = next;
+        }
+    }
+
+    /// Network safety and robots.txt for one hop.
+    async fn admit(self: &Arc<Self>, url: &Url) -> Result<(), FetchError> {
+        check_target(url, &self.rules, self.cfg.allow_private).map_err(FetchError::Refused)?;
+        if let Some(robots) = &self.robots {
+            match robots.verdict(self, url).await {
+                RobotsVerdict::Unreachable(e) => return Err(e),
+                RobotsVerdict::DisallowAll(reason) => {
+                    return Err(FetchError::RobotsUnavailable(reason));
+                }
+                v if !v.allows(url) => return Err(FetchError::RobotsDisallowed),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// One URL, no redirects followed, retried on transient failures. Returns the
+    /// result and the number of attempts made.
+    pub(crate) async fn request_with_retries(
+        &self,
+        url: &Url,
+        max_retries: u32,
+    ) -> (Result<Response, FetchError>, u32) {
+        let host = url.host_str().unwrap_or_default().to_string();
+        let gate = self.hosts.gate(&host);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let result = {
+                let _turn = gate.turn().await;
+                let _permit = self.global.acquire().await.expect("never closed");
+                self.request_once(url).await
+            };
+            let retries_left = attempt <= max_retries;
+            match result {
+                Ok(resp) if resp.status == 429 || resp.status == 503 => {
+                    let wait = retry_after(&resp.headers, self.cfg.retry_after_cap_secs);
+                    // The host said it is overloaded: slow it down for the rest of the run.
+                    gate.slow_down(self.cfg.host_interval().max(gate.slowed_to()) * 2);
+                    if !retries_left {
+                        return (Ok(resp), attempt);
+                    }
+                    let wait = wait.unwrap_or_else(|| self.backoff(attempt));
+                    gate.pause_until(tokio::time::Instant::now() + wait);
+                }
+                Ok(resp) if resp.status >= 500 && retries_left => {
+                    tokio::time::sleep(self.backoff(attempt)).await;
+                }
+                Err(e) if e.retryable() && retries_left => {
+                    tokio::time::sleep(self.backoff(attempt)).await;
+                }
+                other => return (other, attempt),
+            }
+        }
+    }
+
+    /// Exponential backoff with jitter: base × 2^(attempt-1) × [0.5, 1.5).
+    fn backoff(&self, attempt: u32) -> Duration {
+        let base = self.cfg.backoff_base_secs * f64::from(1u32 << (attempt - 1).min(6));
+        Duration::from_secs_f64(base * (0.5 + rand::random::<f64>()))
+    }
+
+    async fn request_once(&self, url: &Url) -> Result<Response, FetchError> {
+        let resp = self
+            .client
+            .get(url.clone())
+            .header(
+                reqwest::header::ACCEPT,
+                "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
+            )
+            .header(reqwest::header::ACCEPT_LANGUAGE, "zh-CN,zh;q=0.9")
+            .send()
+            .await
+            .map_err(|e| classify(&e))?;
+        let status = resp.status().as_u16();
+        let mut headers = Vec::new();
+        let mut header_bytes = 0;
+        for (k, v) in resp.headers() {
+            let v = String::from_utf8_lossy(v.as_bytes()).into_owned();
+            header_bytes += k.as_str().len() + v.len();
+            if header_bytes <= MAX_STORED_HEADERS {
+                headers.push((k.as_str().to_string(), v));
+            }
+        }
+        let get = |name: reqwest::header::HeaderName| {
+            resp.headers()
+                .get(name)
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        };
+        let location = get(reqwest::header::LOCATION);
+        let content_type = get(reqwest::header::CONTENT_TYPE);
+        let wants_body = (200..300).contains(&status)
+            && content_type.as_deref().is_none_or(|ct| {
+                let ct = ct.to_ascii_lowercase();
+                ct.contains("html") || ct.starts_with("text/") || ct.contains("xml")
+            });
+        let (body, truncated) = if wants_body {
+            read_capped(resp, self.cfg.max_body_bytes).await?
+        } else {
+            (Vec::new(), false)
+        };
+        Ok(Response {
+            status,
+            headers,
+            location,
+            content_type,
+            body,
+            truncated,
+        })
+    }
+
+    /// Fetches a robots.txt-like resource: few retries, redirects followed (≤ 5 hops),
+    /// network safety checked, no robots check. Returns status and body.
+    pub(crate) async fn fetch_plain(
+        &self,
+        url: &Url,
+        max_bytes: usize,
+    ) -> Result<(u16, Vec<u8>), FetchError> {
+        let mut current = url.clone();
+        for _ in 0..=5 {
+            check_target(&current, &self.rules, self.cfg.allow_private)
+                .map_err(FetchError::Refused)?;
+            let (r, _) = self.request_with_retries(&current, 1).await;
+            let mut r = r?;
+            match (&r.location, r.status) {
+                (Some(loc), 301 | 302 | 303 | 307 | 308) => {
+                    match crate::extract::resolve(Some(&current), loc) {
+                        Some(next) => current = next,
+                        None => return Ok((404, Vec::new())),
+                    }
+                }
+                _ => {
+                    r.body.truncate(max_bytes);
+                    return Ok((r.status, r.body));
+                }
+            }
+        }
+        Err(FetchError::TooManyRedirects(5))
+    }
+}
+
+async fn read_capped(
+    mut resp: reqwest::Response,
+    cap: usize,
+) -> Result<(Vec<u8>, bool), FetchError> {
+    let mut body = Vec::new();
+    loop {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => {
+                if body.len() + chunk.len() > cap {
+                    body.extend_from_slice(&chunk[..cap - body.len()]);
+                    return Ok((body, true));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok((body, false)),
+            Err(e) => {
+                return Err(match classify(&e) {
+                    FetchError::Timeout(m) => FetchError::Timeout(m),
+                    other => FetchError::Body(other.to_string()),
+                });
+            }
+        }
+    }
+}
+
+/// The delay asked by a `Retry-After` header (seconds or an HTTP date), capped.
+pub fn retry_after(headers: &[(String, String)], cap_secs: f64) -> Option<Duration> {
+    let value = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("retry-after"))?
+        .1
+        .trim();
+    let secs = if let Ok(s) = value.parse::<f64>() {
+        s
+    } else {
+        let when = httpdate::parse_http_date(value).ok()?;
+        when.duration_since(std::time::SystemTime::now())
+            .map(|d| d.as_secs_f64())
+            .unwrap_or(0.0)
+    };
+    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(cap_secs)))
+}
+
+/// The whole source chain of an error, as one line.
+pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut src = e.source();
+    while let Some(s) = src {
+        let t = s.to_string();
+        if !parts.iter().any(|p| p.contains(&t)) {
+            parts.push(t);
+        }
+        src = s.source();
+    }
+    parts.join(": ")
+}
+
+fn classify(e: &reqwest::Error) -> FetchError {
+    let text = error_chain(e);
+    let mut src: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = src {
+        if let Some(r) = s.downcast_ref::<ResolveError>() {
+            return match r {
+                ResolveError::NonPublic { .. } => FetchError::Refused(r.to_string()),
+                ResolveError::Lookup { .. } => FetchError::Dns(r.to_string()),
+            };
+        }
+        src = s.source();
+    }
+    let lower = text.to_ascii_lowercase();
+    if e.is_timeout() {
+        FetchError::Timeout(text)
+    } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake")
+    {
+        FetchError::Tls(text)
+    } else if lower.contains("dns error") || lower.contains("failed to lookup") {
+        FetchError::Dns(text)
+    } else if e.is_connect() {
+        FetchError::Connect(text)
+    } else if e.is_body() || e.is_decode() {
+        FetchError::Body(text)
+    } else if e.is_request() {
+        FetchError::Connect(text)
+    } else {
+        FetchError::Other(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_seconds_date_and_cap() {
+        let h = |v: &str| vec![("Retry-After".to_string(), v.to_string())];
+        assert_eq!(retry_after(&h("3"), 120.0), Some(Duration::from_secs(3)));
+        assert_eq!(
+            retry_after(&h("3600"), 120.0),
+            Some(Duration::from_secs(120))
+        );
+        let later = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(30));
+        let d = retry_after(&h(&later), 120.0).unwrap();
+        assert!(
+            d <= Duration::from_secs(30) && d >= Duration::from_secs(28),
+            "{d:?}"
+        );
+        assert_eq!(retry_after(&h("soon"), 120.0), None);
+        assert_eq!(retry_after(&[], 120.0), None);
+    }
+}

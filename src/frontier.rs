@@ -1,0 +1,253 @@
+//! A site's crawl frontier: what to fetch next, within the page and depth budget.
+//!
+//! Links whose anchor text, title or URL suggests a channel or a service section are
+//! fetched before ordinary news links, so channel pages are found within budget.
+//! URLs are normalised and deduplicated, and at most a few query-string variants of
+//! one path are admitted, so calendars and search pages cannot eat the budget.
+
+use aho_corasick::AhoCorasick;
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::sync::LazyLock;
+use url::Url;
+
+/// Words that mark a link as leading to a channel or a service section.
+const PRIORITY_WORDS: &[&str] = &[
+    "互动",
+    "交流",
+    "新媒体",
+    "微博",
+    "微信",
+    "公众号",
+    "客户端",
+    "app",
+    "手机版",
+    "移动",
+    "wap",
+    "信箱",
+    "咨询",
+    "问政",
+    "留言",
+    "办事",
+    "服务",
+    "联系我们",
+    "热线",
+    "12345",
+    "投诉",
+    "政民",
+    "weibo",
+    "weixin",
+    "zmhd",
+    "hdjl",
+    "xmt",
+    "zwfw",
+    "wsbs",
+    "hudong",
+    "lxwm",
+    "mobile",
+];
+
+/// File extensions that are recorded as links but never fetched.
+const NON_HTML_EXTENSIONS: &[&str] = &[
+    "pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "wps", "et", "dps", "ofd", "txt", "rtf",
+    "zip", "rar", "7z", "gz", "tgz", "tar", "bz2", "xz", "iso", "exe", "msi", "apk", "ipa", "dmg",
+    "jpg", "jpeg", "png", "gif", "bmp", "svg", "webp", "ico", "tif", "tiff", "mp3", "mp4", "avi",
+    "wmv", "flv", "mov", "mkv", "wav", "swf", "css", "js", "json", "xml", "csv", "ceb", "caj",
+];
+
+static PRIORITY: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(PRIORITY_WORDS)
+        .expect("valid patterns")
+});
+
+/// Normalises a URL for deduplication: fragment dropped, host lower-cased and default
+/// port removed (both by the `url` crate), empty query removed.
+pub fn normalize(url: &Url) -> Url {
+    let mut u = url.clone();
+    u.set_fragment(None);
+    if u.query() == Some("") {
+        u.set_query(None);
+    }
+    u
+}
+
+/// Whether a URL names a document type that is recorded, not fetched.
+pub fn is_non_html(url: &Url) -> bool {
+    let last = url.path().rsplit('/').next().unwrap_or_default();
+    match last.rsplit_once('.') {
+        Some((_, ext)) => {
+            let ext = ext.to_ascii_lowercase();
+            NON_HTML_EXTENSIONS.contains(&ext.as_str())
+        }
+        None => false,
+    }
+}
+
+/// Whether the anchor text, title or URL of a link suggests a channel or service page.
+pub fn is_priority(text: &str, url: &Url) -> bool {
+    PRIORITY.is_match(text) || PRIORITY.is_match(url.path())
+}
+
+/// A URL waiting to be fetched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    pub url: Url,
+    pub depth: u32,
+    pub priority: bool,
+    seq: u64,
+}
+
+impl Ord for Pending {
+    fn cmp(&self, other: &Self) -> Ordering {
+        // Max-heap: priority links first, then shallower, then earlier discovered.
+        self.priority
+            .cmp(&other.priority)
+            .then_with(|| other.depth.cmp(&self.depth))
+            .then_with(|| other.seq.cmp(&self.seq))
+    }
+}
+
+impl PartialOrd for Pending {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Why a URL was not queued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Skip {
+    Seen,
+    TooDeep,
+    NotHtml,
+    QueryVariants,
+}
+
+/// The frontier of one site.
+pub struct Frontier {
+    heap: BinaryHeap<Pending>,
+    seen: HashSet<String>,
+    variants: HashMap<String, usize>,
+    max_depth: u32,
+    max_query_variants: usize,
+    seq: u64,
+}
+
+impl Frontier {
+    pub fn new(max_depth: u32, max_query_variants: usize) -> Self {
+        Frontier {
+            heap: BinaryHeap::new(),
+            seen: HashSet::new(),
+            variants: HashMap::new(),
+            max_depth,
+            max_query_variants,
+            seq: 0,
+        }
+    }
+
+    /// Marks a URL as already handled (a start URL, a redirect target).
+    pub fn mark_seen(&mut self, url: &Url) -> bool {
+        self.seen.insert(normalize(url).into())
+    }
+
+    /// Queues a link found at `depth`; the caller has checked the scope.
+    pub fn push(&mut self, url: &Url, depth: u32, hint_text: &str) -> Result<(), Skip> {
+        if depth > self.max_depth {
+            return Err(Skip::TooDeep);
+        }
+        if is_non_html(url) {
+            return Err(Skip::NotHtml);
+        }
+        let url = normalize(url);
+        if self.seen.contains(url.as_str()) {
+            return Err(Skip::Seen);
+        }
+        if url.query().is_some() {
+            let key = format!("{}{}", url.host_str().unwrap_or_default(), url.path());
+            let n = self.variants.entry(key).or_default();
+            if *n >= self.max_query_variants {
+                return Err(Skip::QueryVariants);
+            }
+            *n += 1;
+        }
+        self.seen.insert(url.as_str().to_string());
+        self.seq += 1;
+        let priority = is_priority(hint_text, &url);
+        self.heap.push(Pending {
+            url,
+            depth,
+            priority,
+            seq: self.seq,
+        });
+        Ok(())
+    }
+
+    /// The next URL to fetch.
+    pub fn pop(&mut self) -> Option<Pending> {
+        self.heap.pop()
+    }
+
+    pub fn len(&self) -> usize {
+        self.heap.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.heap.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn u(s: &str) -> Url {
+        Url::parse(s).unwrap()
+    }
+
+    #[test]
+    fn channel_links_come_first_then_shallow_then_fifo() {
+        let mut f = Frontier::new(3, 5);
+        f.push(&u("http://a.gov.cn/news/1.html"), 1, "新闻")
+            .unwrap();
+        f.push(&u("http://a.gov.cn/news/2.html"), 1, "通知")
+            .unwrap();
+        f.push(&u("http://a.gov.cn/col/9.html"), 2, "互动交流")
+            .unwrap();
+        f.push(&u("http://a.gov.cn/news/0.html"), 2, "旧闻")
+            .unwrap();
+        let order: Vec<String> = std::iter::from_fn(|| f.pop())
+            .map(|p| p.url.path().to_string())
+            .collect();
+        assert_eq!(
+            order,
+            [
+                "/col/9.html",
+                "/news/1.html",
+                "/news/2.html",
+                "/news/0.html"
+            ]
+        );
+    }
+
+    #[test]
+    fn dedup_depth_types_and_query_variants() {
+        let mut f = Frontier::new(2, 5);
+        assert!(f.push(&u("HTTP://A.gov.cn:80/x#frag"), 1, "").is_ok());
+        assert_eq!(f.push(&u("http://a.gov.cn/x"), 1, ""), Err(Skip::Seen));
+        assert_eq!(f.push(&u("http://a.gov.cn/y"), 3, ""), Err(Skip::TooDeep));
+        assert_eq!(
+            f.push(&u("http://a.gov.cn/f.PDF"), 1, ""),
+            Err(Skip::NotHtml)
+        );
+        for d in 1..=5 {
+            f.push(&u(&format!("http://a.gov.cn/cal?d={d}")), 1, "")
+                .unwrap();
+        }
+        assert_eq!(
+            f.push(&u("http://a.gov.cn/cal?d=6"), 1, ""),
+            Err(Skip::QueryVariants)
+        );
+        assert_eq!(f.len(), 6);
+    }
+}

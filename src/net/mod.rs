@@ -1,0 +1,13 @@
+//! Network safety: which addresses the crawler may connect to, and how names resolve.
+//!
+//! The crawler runs inside government networks, so it refuses loopback, private,
+//! link-local and other non-public addresses unless the user allowed them, either by an
+//! explicit `--resolve` override (whose addresses are trusted) or by `--allow-private`.
+//! The check runs on resolved addresses (in [`resolve::SafeResolver`]) and on IP-literal
+//! URLs (in [`check_target`]), at every redirect hop.
+
+pub mod resolve;
+pub mod safety;
+
+pub use resolve::{ResolveRule, SafeResolver};
+pub use safety::{check_target, is_public_ip};

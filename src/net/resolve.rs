@@ -1,0 +1,171 @@
+//! Name resolution with `--resolve` overrides and the non-public address check.
+
+use super::safety::is_public_ip;
+use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+use std::net::{IpAddr, SocketAddr};
+use std::str::FromStr;
+use std::sync::Arc;
+
+/// One `--resolve HOST:PORT:ADDR` rule (curl's syntax). `HOST` may be `*` for every
+/// host and `PORT` may be `*`. `ADDR` may carry a port (`127.0.0.1:8080`,
+/// `[::1]:8080`): connections then go to that port, which is how a test points
+/// port-less URLs such as `http://www.hangzhou.gov.cn/` at a server on a free port.
+/// The rule applies to the host name whatever the URL's port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolveRule {
+    /// Lower-cased host name, or `None` for `*`.
+    pub host: Option<String>,
+    /// The port as written (`None` for `*`); informational.
+    pub port: Option<u16>,
+    /// Where connections go; port 0 means the URL's port.
+    pub addr: SocketAddr,
+}
+
+impl FromStr for ResolveRule {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || {
+            format!(
+                "--resolve `{s}`: expected HOST:PORT:ADDR, e.g. www.hangzhou.gov.cn:80:127.0.0.1"
+            )
+        };
+        let mut parts = s.splitn(3, ':');
+        let host = parts.next().filter(|h| !h.is_empty()).ok_or_else(bad)?;
+        let port = parts.next().ok_or_else(bad)?;
+        let addr = parts.next().filter(|a| !a.is_empty()).ok_or_else(bad)?;
+        let port = match port {
+            "*" => None,
+            p => Some(p.parse::<u16>().map_err(|_| bad())?),
+        };
+        let addr = if let Ok(sa) = addr.parse::<SocketAddr>() {
+            sa
+        } else {
+            let ip = addr.trim_start_matches('[').trim_end_matches(']');
+            let ip: IpAddr = ip.parse().map_err(|_| bad())?;
+            SocketAddr::new(ip, 0)
+        };
+        let host = (host != "*").then(|| host.to_ascii_lowercase());
+        Ok(ResolveRule { host, port, addr })
+    }
+}
+
+/// Finds the rule for `host`: an exact host rule first, then a `*` rule.
+pub fn find_rule<'a>(rules: &'a [ResolveRule], host: &str) -> Option<&'a ResolveRule> {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    rules
+        .iter()
+        .find(|r| r.host.as_deref() == Some(host.as_str()))
+        .or_else(|| rules.iter().find(|r| r.host.is_none()))
+}
+
+/// Why a name was not resolved to a usable address.
+#[derive(Debug, thiserror::Error)]
+pub enum ResolveError {
+    #[error("DNS lookup of {host} failed: {message}")]
+    Lookup { host: String, message: String },
+    #[error(
+        "{host} resolves only to non-public addresses ({addrs}); refused (allow with --resolve or --allow-private)"
+    )]
+    NonPublic { host: String, addrs: String },
+}
+
+/// The resolver given to reqwest: applies overrides, then the system resolver, and
+/// refuses non-public results unless allowed.
+#[derive(Debug, Clone)]
+pub struct SafeResolver {
+    rules: Arc<Vec<ResolveRule>>,
+    allow_private: bool,
+}
+
+impl SafeResolver {
+    pub fn new(rules: Vec<ResolveRule>, allow_private: bool) -> Self {
+        SafeResolver {
+            rules: Arc::new(rules),
+            allow_private,
+        }
+    }
+}
+
+impl Resolve for SafeResolver {
+    fn resolve(&self, name: Name) -> Resolving {
+        let host = name.as_str().to_string();
+        if let Some(rule) = find_rule(&self.rules, &host) {
+            let addr = rule.addr;
+            return Box::pin(async move { Ok(Box::new(std::iter::once(addr)) as Addrs) });
+        }
+        let allow_private = self.allow_private;
+        Box::pin(async move {
+            let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
+                .await
+                .map_err(|e| ResolveError::Lookup {
+                    host: host.clone(),
+                    message: e.to_string(),
+                })?
+                .collect();
+            let (ok, refused): (Vec<_>, Vec<_>) = found
+                .into_iter()
+                .partition(|a| allow_private || is_public_ip(a.ip()));
+            if ok.is_empty() {
+                if refused.is_empty() {
+                    return Err(ResolveError::Lookup {
+                        host,
+                        message: "no addresses".into(),
+                    }
+                    .into());
+                }
+                let addrs = refused
+                    .iter()
+                    .map(|a| a.ip().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                return Err(ResolveError::NonPublic { host, addrs }.into());
+            }
+            Ok(Box::new(ok.into_iter()) as Addrs)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_curl_syntax_and_extensions() {
+        let r: ResolveRule = "WWW.Hangzhou.gov.cn:80:127.0.0.1".parse().unwrap();
+        assert_eq!(r.host.as_deref(), Some("www.hangzhou.gov.cn"));
+        assert_eq!(r.addr, "127.0.0.1:0".parse().unwrap());
+        let r: ResolveRule = "*:*:127.0.0.1:8080".parse().unwrap();
+        assert!(r.host.is_none() && r.port.is_none());
+        assert_eq!(r.addr.port(), 8080);
+        let r: ResolveRule = "x.gov.cn:443:[::1]".parse().unwrap();
+        assert_eq!(r.addr.ip(), "::1".parse::<IpAddr>().unwrap());
+        assert!("x.gov.cn:80".parse::<ResolveRule>().is_err());
+        assert!("x.gov.cn:eighty:127.0.0.1".parse::<ResolveRule>().is_err());
+        let rules = vec![
+            "*:*:127.0.0.2".parse().unwrap(),
+            "a.gov.cn:80:127.0.0.1".parse().unwrap(),
+        ];
+        assert_eq!(
+            find_rule(&rules, "A.gov.cn").unwrap().addr.ip().to_string(),
+            "127.0.0.1"
+        );
+        assert_eq!(
+            find_rule(&rules, "b.gov.cn").unwrap().addr.ip().to_string(),
+            "127.0.0.2"
+        );
+    }
+
+    #[tokio::test]
+    async fn refuses_localhost_unless_allowed() {
+        let r = SafeResolver::new(vec![], false);
+        let err = match r.resolve("localhost".parse().unwrap()).await {
+            Ok(_) => panic!("localhost must be refused"),
+            Err(e) => e.to_string(),
+        };
+        assert!(err.contains("non-public") || err.contains("DNS"), "{err}");
+        let r = SafeResolver::new(vec![], true);
+        if let Ok(mut addrs) = r.resolve("localhost".parse().unwrap()).await {
+            assert!(addrs.next().unwrap().ip().is_loopback());
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! Classification of IP addresses and URLs as safe to fetch.
+
+use super::resolve::ResolveRule;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use url::{Host, Url};
+
+/// True for globally routable unicast addresses; false for loopback, private,
+/// link-local, shared (CGNAT), documentation, multicast, reserved and unspecified
+/// ranges, including IPv4 addresses embedded in IPv6 (mapped, compatible, NAT64, 6to4).
+pub fn is_public_ip(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => is_public_v4(v4),
+        IpAddr::V6(v6) => is_public_v6(v6),
+    }
+}
+
+fn is_public_v4(ip: Ipv4Addr) -> bool {
+    let o = ip.octets();
+    !(ip.is_unspecified()
+        || o[0] == 0
+        || ip.is_loopback()
+        || ip.is_private()
+        || ip.is_link_local()
+        || ip.is_broadcast()
+        || ip.is_multicast()
+        || ip.is_documentation()
+        || (o[0] == 100 && (o[1] & 0xC0) == 64) // 100.64.0.0/10 shared address space
+        || (o[0] == 192 && o[1] == 0 && o[2] == 0) // 192.0.0.0/24 protocol assignments
+        || (o[0] == 198 && (o[1] & 0xFE) == 18) // 198.18.0.0/15 benchmarking
+        || o[0] >= 240) // reserved
+}
+
+fn is_public_v6(ip: Ipv6Addr) -> bool {
+    if let Some(v4) = ip.to_ipv4_mapped() {
+        return is_public_v4(v4);
+    }
+    let s = ip.segments();
+    // IPv4-compatible (::a.b.c.d, deprecated) and NAT64 (64:ff9b::/96) embed an IPv4 address.
+    let embedded = Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8);
+    if s[..6] == [0, 0, 0, 0, 0, 0] && !ip.is_unspecified() && !ip.is_loopback() {
+        return is_public_v4(embedded);
+    }
+    if s[0] == 0x64 && s[1] == 0xff9b && s[2..6] == [0, 0, 0, 0] {
+        return is_public_v4(embedded);
+    }
+    if s[0] == 0x2002 {
+        // 6to4: the IPv4 address is in segments 1 and 2.
+        let v4 = Ipv4Addr::new((s[1] >> 8) as u8, s[1] as u8, (s[2] >> 8) as u8, s[2] as u8);
+        return is_public_v4(v4);
+    }
+    !(ip.is_unspecified()
+        || ip.is_loopback()
+        || ip.is_multicast()
+        || (s[0] & 0xfe00) == 0xfc00 // unique local
+        || (s[0] & 0xffc0) == 0xfe80 // link-local
+        || (s[0] & 0xffc0) == 0xfec0 // site-local (deprecated)
+        || (s[0] == 0x2001 && s[1] == 0x0db8)) // documentation
+}
+
+/// Checks that a URL may be fetched at all: http(s) only, and an IP-literal host must be
+/// public unless allowed. Host names are checked after resolution by the resolver.
+pub fn check_target(url: &Url, rules: &[ResolveRule], allow_private: bool) -> Result<(), String> {
+    match url.scheme() {
+        "http" | "https" => {}
+        other => return Err(format!("scheme `{other}:` is never fetched")),
+    }
+    let ip = match url.host() {
+        None => return Err("URL has no host".into()),
+        Some(Host::Domain(_)) => return Ok(()),
+        Some(Host::Ipv4(v4)) => IpAddr::V4(v4),
+        Some(Host::Ipv6(v6)) => IpAddr::V6(v6),
+    };
+    if allow_private || is_public_ip(ip) || rules.iter().any(|r| r.addr.ip() == ip) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{ip} is a non-public address; refused (allow it with --resolve or --allow-private)"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn public(s: &str) -> bool {
+        is_public_ip(s.parse().unwrap())
+    }
+
+    #[test]
+    fn classifies_addresses() {
+        for s in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "172.31.255.255",
+            "192.168.1.1",
+            "169.254.169.254",
+            "0.0.0.0",
+            "100.64.0.1",
+            "224.0.0.1",
+            "255.255.255.255",
+            "::1",
+            "::",
+            "fe80::1",
+            "fd00::1",
+            "::ffff:127.0.0.1",
+            "::ffff:10.0.0.1",
+            "64:ff9b::7f00:1",
+            "2002:7f00:1::",
+            "::127.0.0.1",
+        ] {
+            assert!(!public(s), "{s} must not be public");
+        }
+        for s in [
+            "202.96.128.86",
+            "172.32.0.1",
+            "8.8.8.8",
+            "2400:3200::1",
+            "::ffff:8.8.8.8",
+        ] {
+            assert!(public(s), "{s} must be public");
+        }
+    }
+
+    #[test]
+    fn refuses_odd_spellings_and_schemes() {
+        for u in [
+            "http://2130706433/",
+            "http://0x7f.1/",
+            "http://0177.0.0.1/",
+            "http://127.1/",
+            "http://[::1]/",
+            "http://[::ffff:7f00:1]/",
+            "http://169.254.169.254/latest/",
+        ] {
+            let url = Url::parse(u).unwrap();
+            assert!(
+                check_target(&url, &[], false).is_err(),
+                "{u} must be refused"
+            );
+            assert!(check_target(&url, &[], true).is_ok());
+        }
+        for u in [
+            "file:///etc/passwd",
+            "ftp://x.gov.cn/",
+            "data:text/html,hi",
+            "javascript:alert(1)",
+        ] {
+            let url = Url::parse(u).unwrap();
+            assert!(
+                check_target(&url, &[], true).is_err(),
+                "{u} must be refused"
+            );
+        }
+        let rule: ResolveRule = "*:80:127.0.0.1".parse().unwrap();
+        let url = Url::parse("http://127.0.0.1/").unwrap();
+        assert!(check_target(&url, &[rule], false).is_ok());
+    }
+}

@@ -1,0 +1,102 @@
+//! robots.txt per RFC 9309, fetched once per origin and cached for the run.
+//!
+//! 2xx: the rules apply (and `Crawl-delay` slows that host). 4xx: allow all. 5xx:
+//! disallow all (the site is recorded as blocked by robots). Unreachable: the host is
+//! unreachable, which the caller records as such (and may retry over the other scheme).
+
+use crate::fetch::{FetchError, Fetcher};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use texting_robots::Robot;
+use tokio::sync::OnceCell;
+use url::Url;
+
+/// The part of a robots.txt that is read (RFC 9309 asks for at least 500 KiB).
+const MAX_ROBOTS_BYTES: usize = 512 * 1024;
+/// Longest Crawl-delay honoured.
+const MAX_CRAWL_DELAY: Duration = Duration::from_secs(60);
+
+/// What robots.txt says about one origin.
+#[derive(Debug, Clone)]
+pub enum RobotsVerdict {
+    AllowAll,
+    /// 5xx: the whole origin is off limits, with the reason.
+    DisallowAll(String),
+    /// The robots.txt could not be fetched because the host is unreachable.
+    Unreachable(FetchError),
+    Rules(Arc<Robot>),
+}
+
+impl RobotsVerdict {
+    /// Whether `url` may be fetched.
+    pub fn allows(&self, url: &Url) -> bool {
+        match self {
+            RobotsVerdict::AllowAll => true,
+            RobotsVerdict::DisallowAll(_) | RobotsVerdict::Unreachable(_) => false,
+            RobotsVerdict::Rules(robot) => robot.allowed(url.as_str()),
+        }
+    }
+}
+
+/// Parsed robots.txt files of a run, by origin.
+pub struct RobotsCache {
+    agent: &'static str,
+    origins: Mutex<HashMap<String, Arc<OnceCell<RobotsVerdict>>>>,
+}
+
+impl RobotsCache {
+    pub fn new(agent: &'static str) -> Self {
+        RobotsCache {
+            agent,
+            origins: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The verdict for `url`'s origin, fetching robots.txt the first time (concurrent
+    /// callers wait for the same fetch).
+    pub async fn verdict(&self, fetcher: &Fetcher, url: &Url) -> RobotsVerdict {
+        let origin = url.origin().ascii_serialization();
+        let cell = {
+            let mut map = self.origins.lock().expect("not poisoned");
+            map.entry(origin.clone()).or_default().clone()
+        };
+        cell.get_or_init(|| async {
+            let verdict = self.load(fetcher, &origin).await;
+            if let RobotsVerdict::Rules(robot) = &verdict
+                && let Some(delay) = robot.delay
+                && delay.is_finite()
+                && delay > 0.0
+            {
+                let d = Duration::from_secs_f32(delay).min(MAX_CRAWL_DELAY);
+                fetcher
+                    .hosts
+                    .gate(url.host_str().unwrap_or_default())
+                    .slow_down(d);
+            }
+            verdict
+        })
+        .await
+        .clone()
+    }
+
+    async fn load(&self, fetcher: &Fetcher, origin: &str) -> RobotsVerdict {
+        let Ok(robots_url) = Url::parse(&format!("{origin}/robots.txt")) else {
+            return RobotsVerdict::AllowAll;
+        };
+        match fetcher.fetch_plain(&robots_url, MAX_ROBOTS_BYTES).await {
+            Ok((status, body)) if (200..300).contains(&status) => {
+                match Robot::new(self.agent, &body) {
+                    Ok(robot) => RobotsVerdict::Rules(Arc::new(robot)),
+                    Err(_) => RobotsVerdict::AllowAll,
+                }
+            }
+            Ok((status, _)) if (400..500).contains(&status) => RobotsVerdict::AllowAll,
+            Ok((status, _)) => {
+                RobotsVerdict::DisallowAll(format!("{robots_url} answered {status}"))
+            }
+            Err(e) if e.is_unreachable() => RobotsVerdict::Unreachable(e),
+            Err(e) => RobotsVerdict::DisallowAll(format!("{robots_url}: {e}")),
+        }
+    }
+}

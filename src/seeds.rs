@@ -1,0 +1,427 @@
+//! The seeds file: which cities to audit, and where their portal and department sites start.
+//!
+//! Format (a contract other tools rely on): CSV, UTF-8 with an optional BOM, header
+//! `id,name,province,tier,region,portal,housing,education,transport,health,environment`,
+//! then any extra columns, which are kept as metadata. Sector cells hold zero or more
+//! start URLs separated by `;`. Parsing never stops at the first problem: every problem
+//! is reported with its line number, and a file with any problem yields no cities.
+
+use crate::model::{Region, Sector, Tier};
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use url::Url;
+
+/// The required leading columns, in order.
+pub const REQUIRED_COLUMNS: [&str; 11] = [
+    "id",
+    "name",
+    "province",
+    "tier",
+    "region",
+    "portal",
+    "housing",
+    "education",
+    "transport",
+    "health",
+    "environment",
+];
+
+/// One city as seeded: identity, classification and the start URLs of its sites.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct City {
+    /// The 6-digit administrative code (or any unique id).
+    pub id: String,
+    /// The Chinese name, e.g. 杭州市.
+    pub name: String,
+    pub province: String,
+    pub tier: Tier,
+    pub region: Region,
+    /// Start URL of the whole-of-government portal.
+    pub portal: Url,
+    /// Start URLs of department sites, by sector (only sectors with at least one URL).
+    pub departments: BTreeMap<Sector, Vec<Url>>,
+    /// Extra columns after the required ones, by header name.
+    pub extra: BTreeMap<String, String>,
+}
+
+impl City {
+    /// True when `query` names this city: its id, its name, or its name without the
+    /// administrative suffix (杭州 for 杭州市).
+    pub fn matches(&self, query: &str) -> bool {
+        let q = query.trim();
+        if q.is_empty() {
+            return false;
+        }
+        q == self.id || q == self.name || short_name(&self.name) == q
+    }
+}
+
+/// A city name without its administrative suffix (市, 地区, 自治州, 盟).
+pub fn short_name(name: &str) -> &str {
+    for suffix in ["市", "地区", "盟"] {
+        if let Some(s) = name.strip_suffix(suffix)
+            && !s.is_empty()
+        {
+            return s;
+        }
+    }
+    if let Some(pos) = name.find("自治州") {
+        // 延边朝鲜族自治州 -> 延边: keep the first two characters before the ethnic name.
+        let head = &name[..pos];
+        let short: String = head.chars().take(2).collect();
+        if !short.is_empty() {
+            return &name[..short.len()];
+        }
+    }
+    name
+}
+
+/// One problem in a seeds file, at a line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeedProblem {
+    /// 1-based line number in the file (0 for problems with the file as a whole).
+    pub line: u64,
+    pub message: String,
+}
+
+/// Every problem found in a seeds file; nothing is crawled while any exists.
+#[derive(Debug, thiserror::Error)]
+pub struct SeedsError {
+    pub path: PathBuf,
+    pub problems: Vec<SeedProblem>,
+}
+
+impl fmt::Display for SeedsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{} problem(s) in seeds file {}:",
+            self.problems.len(),
+            self.path.display()
+        )?;
+        for p in &self.problems {
+            if p.line == 0 {
+                writeln!(f, "  {}: {}", self.path.display(), p.message)?;
+            } else {
+                writeln!(f, "  {}:{}: {}", self.path.display(), p.line, p.message)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Reads and parses a seeds file.
+pub fn load(path: &Path) -> Result<Vec<City>, SeedsError> {
+    let bytes = std::fs::read(path).map_err(|e| SeedsError {
+        path: path.to_path_buf(),
+        problems: vec![SeedProblem {
+            line: 0,
+            message: format!("cannot read the file: {e}"),
+        }],
+    })?;
+    parse(&bytes, path)
+}
+
+/// Parses seeds from bytes; `path` is used in messages only.
+pub fn parse(bytes: &[u8], path: &Path) -> Result<Vec<City>, SeedsError> {
+    let mut problems = Vec::new();
+    let cities = parse_inner(bytes, &mut problems);
+    if problems.is_empty() {
+        Ok(cities)
+    } else {
+        Err(SeedsError {
+            path: path.to_path_buf(),
+            problems,
+        })
+    }
+}
+
+fn parse_inner(bytes: &[u8], problems: &mut Vec<SeedProblem>) -> Vec<City> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let mut problem = |line: u64, message: String| problems.push(SeedProblem { line, message });
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        problem(0, "the file is empty; it needs the header line `id,name,province,tier,region,portal,housing,education,transport,health,environment` and one line per city".into());
+        return Vec::new();
+    }
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes);
+    let mut records = reader.byte_records();
+    let header = match records.next() {
+        Some(Ok(h)) => h,
+        Some(Err(e)) => {
+            problem(1, format!("unreadable header: {e}"));
+            return Vec::new();
+        }
+        None => return Vec::new(),
+    };
+    let header: Vec<String> = header
+        .iter()
+        .map(|f| String::from_utf8_lossy(f).trim().to_string())
+        .collect();
+    let leading: Vec<&str> = header.iter().take(11).map(String::as_str).collect();
+    if leading != REQUIRED_COLUMNS {
+        problem(
+            1,
+            format!(
+                "header must start with `{}`, found `{}`",
+                REQUIRED_COLUMNS.join(","),
+                header.join(",")
+            ),
+        );
+        return Vec::new();
+    }
+    let extra_names: Vec<String> = header[11..].to_vec();
+
+    let mut cities = Vec::new();
+    let mut seen_ids: HashSet<String> = HashSet::new();
+    let mut any_row = false;
+    for record in records {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                problem(line, format!("unreadable CSV: {e}"));
+                continue;
+            }
+        };
+        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        if record.len() == 1 && record.get(0).is_some_and(|f| f.is_empty()) {
+            continue; // blank line
+        }
+        any_row = true;
+        if record.len() != header.len() {
+            problem(
+                line,
+                format!(
+                    "expected {} columns as in the header, found {}",
+                    header.len(),
+                    record.len()
+                ),
+            );
+            continue;
+        }
+        let mut fields = Vec::with_capacity(record.len());
+        let mut utf8_ok = true;
+        for (i, f) in record.iter().enumerate() {
+            match std::str::from_utf8(f) {
+                Ok(s) => fields.push(s.trim().to_string()),
+                Err(_) => {
+                    problem(
+                        line,
+                        format!(
+                            "column `{}` is not valid UTF-8 (the file must be UTF-8; was it saved as GBK?)",
+                            header[i]
+                        ),
+                    );
+                    utf8_ok = false;
+                    break;
+                }
+            }
+        }
+        if !utf8_ok {
+            continue;
+        }
+        let mut row_ok = true;
+        let mut bad = |message: String| {
+            row_ok = false;
+            problem(line, message);
+        };
+        let id = fields[0].clone();
+        if id.is_empty() {
+            bad("empty id".into());
+        } else if !seen_ids.insert(id.clone()) {
+            bad(format!("duplicate id `{id}`"));
+        }
+        let name = fields[1].clone();
+        if name.is_empty() {
+            bad("empty name".into());
+        }
+        let province = fields[2].clone();
+        if province.is_empty() {
+            bad("empty province".into());
+        }
+        let tier = fields[3].parse::<Tier>().map_err(&mut bad).ok();
+        let region = fields[4].parse::<Region>().map_err(&mut bad).ok();
+        let portal = if fields[5].is_empty() {
+            bad("empty portal URL".into());
+            None
+        } else {
+            parse_start_url(&fields[5])
+                .map_err(|m| bad(format!("portal: {m}")))
+                .ok()
+        };
+        let mut departments = BTreeMap::new();
+        for (i, sector) in Sector::DEPARTMENTS.iter().enumerate() {
+            let cell = &fields[6 + i];
+            let mut urls = Vec::new();
+            for part in cell.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+                match parse_start_url(part) {
+                    Ok(u) => urls.push(u),
+                    Err(m) => bad(format!("{sector}: {m}")),
+                }
+            }
+            if !urls.is_empty() {
+                departments.insert(*sector, urls);
+            }
+        }
+        let extra = extra_names
+            .iter()
+            .cloned()
+            .zip(fields[11..].iter().cloned())
+            .collect();
+        if let (true, Some(tier), Some(region), Some(portal)) = (row_ok, tier, region, portal) {
+            cities.push(City {
+                id,
+                name,
+                province,
+                tier,
+                region,
+                portal,
+                departments,
+                extra,
+            });
+        }
+    }
+    if !any_row && problems.is_empty() {
+        problems.push(SeedProblem {
+            line: 0,
+            message: "the file has a header but no cities".into(),
+        });
+    }
+    cities
+}
+
+/// Parses one start URL: absolute, http or https, with a host, and no white space.
+pub fn parse_start_url(text: &str) -> Result<Url, String> {
+    if text.chars().any(char::is_whitespace) {
+        return Err(format!("URL `{text}` contains white space"));
+    }
+    let url = Url::parse(text).map_err(|e| format!("URL `{text}` does not parse: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!(
+            "URL `{text}` has scheme `{}`; only http and https are crawled",
+            url.scheme()
+        ));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(format!("URL `{text}` has no host"));
+    }
+    Ok(url)
+}
+
+/// Selects the cities named by `queries` (ids or names), reporting names that match none.
+pub fn select<'a>(cities: &'a [City], queries: &[String]) -> Result<Vec<&'a City>, String> {
+    let mut chosen: Vec<&City> = Vec::new();
+    let mut unknown = Vec::new();
+    for q in queries.iter().map(|q| q.trim()).filter(|q| !q.is_empty()) {
+        let hits: Vec<&City> = cities.iter().filter(|c| c.matches(q)).collect();
+        if hits.is_empty() {
+            unknown.push(q.to_string());
+        }
+        for h in hits {
+            if !chosen.iter().any(|c| c.id == h.id) {
+                chosen.push(h);
+            }
+        }
+    }
+    if unknown.is_empty() {
+        Ok(chosen)
+    } else {
+        Err(format!(
+            "no city in the seeds matches {}",
+            unknown
+                .iter()
+                .map(|u| format!("`{u}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str =
+        "id,name,province,tier,region,portal,housing,education,transport,health,environment";
+
+    fn parse_str(s: &str) -> Result<Vec<City>, SeedsError> {
+        parse(s.as_bytes(), Path::new("seeds.csv"))
+    }
+
+    #[test]
+    fn parses_a_city_with_bom_crlf_quotes_and_extra_columns() {
+        let text = format!(
+            "\u{feff}{HEADER},kind,source\r\n330100,杭州市,浙江省,key,east,https://www.hangzhou.gov.cn/,,http://edu.hangzhou.gov.cn/,,\"http://wjw.hangzhou.gov.cn/;http://www.hangzhou.gov.cn/wsj/\",,地级市,\"list, checked\"\r\n"
+        );
+        let cities = parse_str(&text).unwrap();
+        assert_eq!(cities.len(), 1);
+        let c = &cities[0];
+        assert_eq!(c.name, "杭州市");
+        assert_eq!(c.tier, Tier::Key);
+        assert_eq!(c.departments[&Sector::Health].len(), 2);
+        assert_eq!(c.extra["source"], "list, checked");
+        assert!(c.matches("杭州") && c.matches("330100") && !c.matches("宁波"));
+    }
+
+    #[test]
+    fn reports_every_problem_with_its_line() {
+        let text = format!(
+            "{HEADER}\n\
+             1,甲市,浙江省,key,east,http://www.a.gov.cn/,,,,,\n\
+             1,乙市,浙江省,capital,east,http://www.b.gov.cn/,,,,,\n\
+             3,,浙江省,key,north,not a url,,,,,\n\
+             4,丁市,浙江省,key,east\n\
+             5,戊市,浙江省,key,east,ftp://x.gov.cn/,,,,,\n"
+        );
+        let err = parse_str(&text).unwrap_err();
+        let lines: Vec<u64> = err.problems.iter().map(|p| p.line).collect();
+        let msg = err.to_string();
+        assert!(msg.contains("seeds.csv:3: duplicate id `1`"), "{msg}");
+        assert!(msg.contains("seeds.csv:3: unknown tier `capital`"), "{msg}");
+        assert!(msg.contains("seeds.csv:4: empty name"), "{msg}");
+        assert!(msg.contains("seeds.csv:4: unknown region `north`"), "{msg}");
+        assert!(
+            msg.contains("seeds.csv:4: portal: URL `not a url` contains white space"),
+            "{msg}"
+        );
+        assert!(msg.contains("seeds.csv:5: expected 11 columns"), "{msg}");
+        assert!(
+            msg.contains("seeds.csv:6: portal: URL `ftp://x.gov.cn/` has scheme `ftp`"),
+            "{msg}"
+        );
+        assert!(lines.iter().all(|l| *l > 1));
+    }
+
+    #[test]
+    fn empty_header_only_and_gbk_files_are_rejected_clearly() {
+        assert!(parse_str("").unwrap_err().to_string().contains("empty"));
+        assert!(
+            parse_str(HEADER)
+                .unwrap_err()
+                .to_string()
+                .contains("no cities")
+        );
+        let mut gbk = format!("{HEADER}\n1,").into_bytes();
+        gbk.extend_from_slice(&[0xBA, 0xBC, 0xD6, 0xDD]); // 杭州 in GBK
+        gbk.extend_from_slice(b",p,key,east,http://www.a.gov.cn/,,,,,\n");
+        let msg = parse(&gbk, Path::new("s.csv")).unwrap_err().to_string();
+        assert!(
+            msg.contains("s.csv:2: column `name` is not valid UTF-8"),
+            "{msg}"
+        );
+        let wrong = parse_str("a,b,c\n1,2,3\n").unwrap_err().to_string();
+        assert!(wrong.contains("seeds.csv:1: header must start"), "{wrong}");
+    }
+
+    #[test]
+    fn short_names() {
+        assert_eq!(short_name("杭州市"), "杭州");
+        assert_eq!(short_name("大兴安岭地区"), "大兴安岭");
+        assert_eq!(short_name("锡林郭勒盟"), "锡林郭勒");
+        assert_eq!(short_name("延边朝鲜族自治州"), "延边");
+    }
+}

@@ -1,0 +1,299 @@
+//! The one writer of a run: a thread that owns the write connection and applies
+//! messages in batched transactions, in the order they were sent.
+
+use super::{Result, StoreError, sql_err};
+use crate::detect::Finding;
+use rusqlite::{Connection, params};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use tokio::sync::{mpsc, oneshot};
+
+/// Messages applied per transaction at most.
+const BATCH: usize = 512;
+/// Messages that may wait for the writer before senders are slowed down.
+const QUEUE: usize = 4096;
+
+/// A stored body: content-addressed, zstd-compressed.
+#[derive(Debug, Clone)]
+pub struct BodyRecord {
+    pub sha256: String,
+    pub size: usize,
+    pub zstd: Vec<u8>,
+}
+
+/// A link found on a page.
+#[derive(Debug, Clone)]
+pub struct LinkRecord {
+    pub target: String,
+    pub text: String,
+    pub kind: &'static str,
+    pub in_scope: bool,
+}
+
+/// Everything stored about one fetch.
+#[derive(Debug, Clone)]
+pub struct PageRecord {
+    pub run_id: i64,
+    pub site_id: i64,
+    pub city_id: String,
+    pub url: String,
+    pub final_url: String,
+    pub redirects_json: String,
+    pub status: Option<u16>,
+    pub headers_json: String,
+    pub content_type: Option<String>,
+    pub charset: Option<String>,
+    pub bytes: usize,
+    pub truncated: bool,
+    pub started_at: String,
+    pub elapsed_ms: u64,
+    pub attempts: u32,
+    pub depth: u32,
+    pub error_kind: Option<String>,
+    pub error: Option<String>,
+    pub body: Option<BodyRecord>,
+    pub links: Vec<LinkRecord>,
+    pub findings: Vec<Finding>,
+}
+
+/// A site about to be crawled.
+#[derive(Debug, Clone)]
+pub struct SiteStart {
+    pub run_id: i64,
+    pub city_id: String,
+    pub sector: String,
+    pub start_url: String,
+    pub scope_json: String,
+    pub started_at: String,
+}
+
+/// How a site's crawl ended.
+#[derive(Debug, Clone)]
+pub struct SiteEnd {
+    pub site_id: i64,
+    pub outcome: String,
+    pub error: Option<String>,
+    pub final_url: Option<String>,
+    pub moved_to: Option<String>,
+    pub scope_json: String,
+    pub pages: usize,
+    pub finished_at: String,
+}
+
+enum Msg {
+    Site(SiteStart, oneshot::Sender<i64>),
+    Page(Box<PageRecord>),
+    SiteDone(SiteEnd),
+    CityDone {
+        run_id: i64,
+        city_id: String,
+        ok: bool,
+        at: String,
+    },
+    Flush(oneshot::Sender<()>),
+}
+
+/// The sending side, cloned into every crawl task.
+#[derive(Clone)]
+pub struct WriterHandle {
+    tx: mpsc::Sender<Msg>,
+    failed: Arc<AtomicBool>,
+}
+
+/// Raised to a crawl task when the writer has stopped (a database error).
+#[derive(Debug, thiserror::Error)]
+#[error("the database writer has stopped; see the error above")]
+pub struct WriterGone;
+
+impl WriterHandle {
+    /// Inserts a site row and returns its id.
+    pub async fn site(&self, s: SiteStart) -> Result<i64, WriterGone> {
+        let (tx, rx) = oneshot::channel();
+        self.tx
+            .send(Msg::Site(s, tx))
+            .await
+            .map_err(|_| WriterGone)?;
+        rx.await.map_err(|_| WriterGone)
+    }
+
+    pub async fn page(&self, p: PageRecord) -> Result<(), WriterGone> {
+        self.tx
+            .send(Msg::Page(Box::new(p)))
+            .await
+            .map_err(|_| WriterGone)
+    }
+
+    pub async fn site_done(&self, s: SiteEnd) -> Result<(), WriterGone> {
+        self.tx.send(Msg::SiteDone(s)).await.map_err(|_| WriterGone)
+    }
+
+    /// Marks a city done; committed no earlier than every page sent before it.
+    pub async fn city_done(&self, run_id: i64, city_id: &str, ok: bool) -> Result<(), WriterGone> {
+        let at = crate::store::runs::now();
+        self.tx
+            .send(Msg::CityDone {
+                run_id,
+                city_id: city_id.to_string(),
+                ok,
+                at,
+            })
+            .await
+            .map_err(|_| WriterGone)
+    }
+
+    /// Waits until everything sent so far is committed.
+    pub async fn flush(&self) -> Result<(), WriterGone> {
+        let (tx, rx) = oneshot::channel();
+        self.tx.send(Msg::Flush(tx)).await.map_err(|_| WriterGone)?;
+        rx.await.map_err(|_| WriterGone)
+    }
+
+    /// Whether the writer has failed.
+    pub fn failed(&self) -> bool {
+        self.failed.load(Ordering::Relaxed)
+    }
+}
+
+/// The writer thread; [`Writer::finish`] returns the connection when all is written.
+pub struct Writer {
+    handle: JoinHandle<(Connection, Result<()>)>,
+}
+
+impl Writer {
+    /// Starts the writer on `conn`.
+    pub fn start(conn: Connection, path: PathBuf) -> (Writer, WriterHandle) {
+        let (tx, rx) = mpsc::channel(QUEUE);
+        let failed = Arc::new(AtomicBool::new(false));
+        let flag = failed.clone();
+        let handle = std::thread::Builder::new()
+            .name("store-writer".into())
+            .spawn(move || {
+                let result = run(&conn, rx, &path);
+                if result.is_err() {
+                    flag.store(true, Ordering::Relaxed);
+                }
+                (conn, result)
+            })
+            .expect("can spawn the writer thread");
+        (Writer { handle }, WriterHandle { tx, failed })
+    }
+
+    /// Waits for the writer to drain (all handles must be dropped first).
+    pub fn finish(self) -> (Connection, Result<()>) {
+        self.handle
+            .join()
+            .expect("the writer thread does not panic")
+    }
+}
+
+fn run(conn: &Connection, mut rx: mpsc::Receiver<Msg>, path: &std::path::Path) -> Result<()> {
+    let err = sql_err(path);
+    while let Some(first) = rx.blocking_recv() {
+        let mut batch = vec![first];
+        while batch.len() < BATCH {
+            match rx.try_recv() {
+                Ok(m) => batch.push(m),
+                Err(_) => break,
+            }
+        }
+        let tx = conn.unchecked_transaction().map_err(&err)?;
+        let mut replies = Vec::new();
+        let mut flushes = Vec::new();
+        for msg in batch {
+            match msg {
+                Msg::Site(s, reply) => {
+                    tx.execute(
+                        "INSERT INTO sites (run_id, city_id, sector, start_url, scope, started_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                        params![s.run_id, s.city_id, s.sector, s.start_url, s.scope_json, s.started_at],
+                    ).map_err(&err)?;
+                    replies.push((reply, tx.last_insert_rowid()));
+                }
+                Msg::Page(p) => insert_page(&tx, &p).map_err(&err)?,
+                Msg::SiteDone(s) => {
+                    tx.execute(
+                        "UPDATE sites SET outcome = ?2, error = ?3, final_url = ?4, moved_to = ?5, scope = ?6, pages = ?7, finished_at = ?8 WHERE id = ?1",
+                        params![s.site_id, s.outcome, s.error, s.final_url, s.moved_to, s.scope_json, s.pages as i64, s.finished_at],
+                    ).map_err(&err)?;
+                }
+                Msg::CityDone {
+                    run_id,
+                    city_id,
+                    ok,
+                    at,
+                } => {
+                    tx.execute(
+                        "UPDATE run_cities SET status = ?3, finished_at = ?4 WHERE run_id = ?1 AND city_id = ?2",
+                        params![run_id, city_id, if ok { "ok" } else { "failed" }, at],
+                    ).map_err(&err)?;
+                }
+                Msg::Flush(reply) => flushes.push(reply),
+            }
+        }
+        tx.commit().map_err(&err)?;
+        for (reply, id) in replies {
+            let _ = reply.send(id);
+        }
+        for f in flushes {
+            let _ = f.send(());
+        }
+    }
+    Ok(())
+}
+
+fn insert_page(tx: &rusqlite::Transaction<'_>, p: &PageRecord) -> rusqlite::Result<()> {
+    if let Some(b) = &p.body {
+        tx.prepare_cached("INSERT OR IGNORE INTO bodies (sha256, size, zstd) VALUES (?1, ?2, ?3)")?
+            .execute(params![b.sha256, b.size as i64, b.zstd])?;
+    }
+    tx.prepare_cached(
+        "INSERT INTO fetches (run_id, site_id, url, final_url, redirects, status, headers, content_type, charset, bytes, truncated, started_at, elapsed_ms, attempts, depth, body_sha256, error_kind, error)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+    )?
+    .execute(params![
+        p.run_id, p.site_id, p.url, p.final_url, p.redirects_json, p.status, p.headers_json,
+        p.content_type, p.charset, p.bytes as i64, p.truncated, p.started_at, p.elapsed_ms as i64,
+        p.attempts, p.depth, p.body.as_ref().map(|b| &b.sha256), p.error_kind, p.error
+    ])?;
+    let fetch_id = tx.last_insert_rowid();
+    {
+        let mut st = tx.prepare_cached(
+            "INSERT OR IGNORE INTO links (site_id, fetch_id, target, text, kind, in_scope) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        for l in &p.links {
+            st.execute(params![
+                p.site_id, fetch_id, l.target, l.text, l.kind, l.in_scope
+            ])?;
+        }
+    }
+    let mut st = tx.prepare_cached(
+        "INSERT INTO findings (run_id, city_id, site_id, fetch_id, sector, channel, strength, rule, target, text, snippet, page_url, body_sha256, path)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+    )?;
+    for f in &p.findings {
+        st.execute(params![
+            p.run_id,
+            p.city_id,
+            p.site_id,
+            fetch_id,
+            f.sector.as_str(),
+            f.channel.as_str(),
+            f.strength.as_str(),
+            f.rule,
+            f.target,
+            f.text,
+            f.snippet,
+            p.final_url,
+            p.body.as_ref().map(|b| &b.sha256),
+            f.path
+        ])?;
+    }
+    Ok(())
+}
+
+impl From<WriterGone> for StoreError {
+    fn from(_: WriterGone) -> Self {
+        StoreError::Invalid("the database writer stopped".into())
+    }
+}

@@ -1,0 +1,131 @@
+//! Shared helpers for integration tests: a local world of virtual hosts, seeds files,
+//! fast crawl settings, and queries of the resulting database.
+#![allow(dead_code)]
+
+use portal_audit::audit::{self, AuditOptions, AuditReport, RunMode};
+use portal_audit::config::CrawlConfig;
+use portal_audit::detect::RulesDetector;
+use portal_audit::progress::ProgressMode;
+use portal_audit::sim::server::{Handler, Reply, Request, Server};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+
+pub const HEADER: &str = "id,name,province,tier,region,portal,housing,education,transport,health,environment";
+
+/// A page with a title and body, as Chinese government pages look (UTF-8).
+pub fn page(title: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{title}</title></head>\
+         <body><div class=\"header\"><a href=\"/\">首页</a></div>{body}\
+         <div class=\"footer\"><p>主办：{title} 网站标识码 3301000001</p></div></body></html>"
+    )
+}
+
+/// A handler serving fixed replies by `host/target`; everything else is 404.
+pub fn routes(pairs: Vec<(String, Reply)>) -> Handler {
+    let map: HashMap<String, Reply> = pairs.into_iter().collect();
+    Arc::new(move |req: &Request| {
+        map.get(&format!("{}{}", req.host, req.target))
+            .cloned()
+            .unwrap_or_else(Reply::not_found)
+    })
+}
+
+/// `host/target` → HTML reply.
+pub fn html(key: &str, body: String) -> (String, Reply) {
+    (key.to_string(), Reply::html(body))
+}
+
+/// Starts a server with `handler`.
+pub async fn serve(handler: Handler) -> Server {
+    Server::start(handler).await.expect("can bind a loopback port")
+}
+
+/// Writes a seeds file with rows of `id,name,province,tier,region,portal,h,e,t,he,en`.
+pub fn seeds(dir: &Path, rows: &[&str]) -> PathBuf {
+    let p = dir.join("cities.csv");
+    let mut text = format!("{HEADER}\n");
+    for r in rows {
+        text.push_str(r);
+        text.push('\n');
+    }
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+/// Fast, polite-enough settings pointing every host at `server`.
+pub fn config(server: &Server) -> CrawlConfig {
+    CrawlConfig {
+        rate: 50.0,
+        resolve: vec![server.resolve_all()],
+        backoff_base_secs: 0.02,
+        connect_timeout_secs: 2.0,
+        request_timeout_secs: 5.0,
+        ..Default::default()
+    }
+}
+
+/// Runs an audit with the built-in rules.
+pub async fn audit(db: &Path, seeds: &Path, mode: RunMode, config: CrawlConfig) -> AuditReport {
+    audit_with(db, seeds, mode, config, CancellationToken::new()).await.expect("the audit runs")
+}
+
+pub async fn audit_with(
+    db: &Path,
+    seeds: &Path,
+    mode: RunMode,
+    config: CrawlConfig,
+    cancel: CancellationToken,
+) -> Result<AuditReport, audit::AuditError> {
+    let opts = AuditOptions {
+        db: db.to_path_buf(),
+        seeds: seeds.to_path_buf(),
+        mode,
+        config,
+        progress: ProgressMode::Quiet,
+    };
+    audit::run(&opts, Arc::new(RulesDetector::builtin()), cancel).await
+}
+
+pub fn all() -> RunMode {
+    RunMode::Run { cities: vec![] }
+}
+
+pub fn db(dir: &Path) -> PathBuf {
+    dir.join("audit.db")
+}
+
+pub fn conn(db: &Path) -> rusqlite::Connection {
+    rusqlite::Connection::open(db).unwrap()
+}
+
+/// `(city, sector, channel)` of the strong/medium findings of a run, sorted, unique.
+pub fn present(db: &Path, run: i64) -> Vec<(String, String, String)> {
+    let c = conn(db);
+    let mut st = c
+        .prepare("SELECT DISTINCT city_id, sector, channel FROM findings WHERE run_id = ?1 AND strength IN ('strong','medium') ORDER BY 1,2,3")
+        .unwrap();
+    st.query_map([run], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// `(sector, outcome, error)` of a city's sites in a run.
+pub fn sites(db: &Path, run: i64, city: &str) -> Vec<(String, String, Option<String>)> {
+    let c = conn(db);
+    let mut st = c
+        .prepare("SELECT sector, outcome, error FROM sites WHERE run_id = ?1 AND city_id = ?2 ORDER BY id")
+        .unwrap();
+    st.query_map(rusqlite::params![run, city], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// One value from the database.
+pub fn scalar<T: rusqlite::types::FromSql>(db: &Path, sql: &str) -> T {
+    conn(db).query_row(sql, [], |r| r.get(0)).unwrap()
+}
