@@ -76,6 +76,11 @@ pub async fn run(
 ) -> Result<AuditReport, AuditError> {
     let start = Instant::now();
     opts.config.validate()?;
+    // Seeds are read and checked before the database is touched: bad seeds write nothing.
+    let seeded = match &opts.mode {
+        RunMode::Resume => None,
+        mode => Some(select_cities(opts, mode)?),
+    };
     let _lock = RunLock::acquire(&opts.db)?;
     let conn = store::open_rw(&opts.db)?;
     let sql = |e: rusqlite::Error| StoreError::Sql {
@@ -84,8 +89,8 @@ pub async fn run(
     };
     runs::mark_dead_runs_interrupted(&conn).map_err(sql)?;
 
-    let (run_id, cities) = match &opts.mode {
-        RunMode::Resume => {
+    let (run_id, cities) = match (&opts.mode, seeded) {
+        (RunMode::Resume, _) | (_, None) => {
             let Some((run_id, _kind)) = runs::latest_interrupted(&conn).map_err(sql)? else {
                 return Err(AuditError::Usage(format!(
                     "no interrupted run to resume in {}",
@@ -99,33 +104,7 @@ pub async fn run(
                 runs::run_cities(&conn, run_id, Some("pending")).map_err(sql)?,
             )
         }
-        mode => {
-            let bytes = std::fs::read(&opts.seeds).map_err(|e| SeedsError {
-                path: opts.seeds.clone(),
-                problems: vec![seeds::SeedProblem {
-                    line: 0,
-                    message: format!("cannot read the file: {e}"),
-                }],
-            })?;
-            let all = seeds::parse(&bytes, &opts.seeds)?;
-            let chosen: Vec<&City> = match mode {
-                RunMode::Run { cities } if cities.is_empty() => all.iter().collect(),
-                RunMode::Run { cities } => {
-                    seeds::select(&all, cities).map_err(AuditError::Usage)?
-                }
-                RunMode::Recheck { city } => {
-                    let hits = seeds::select(&all, std::slice::from_ref(city))
-                        .map_err(AuditError::Usage)?;
-                    if hits.len() != 1 {
-                        return Err(AuditError::Usage(format!(
-                            "`{city}` names {} cities; use the id",
-                            hits.len()
-                        )));
-                    }
-                    hits
-                }
-                RunMode::Resume => unreachable!(),
-            };
+        (mode, Some((bytes, chosen))) => {
             let kind = if matches!(mode, RunMode::Recheck { .. }) {
                 "recheck"
             } else {
@@ -143,6 +122,7 @@ pub async fn run(
                 source_run: None,
             };
             let run_id = runs::create_run(&conn, &new).map_err(sql)?;
+            let chosen: Vec<&City> = chosen.iter().collect();
             runs::add_cities(&conn, run_id, &chosen).map_err(sql)?;
             (run_id, chosen.into_iter().cloned().collect())
         }
@@ -242,4 +222,35 @@ async fn audit_city(
         env.stats.cities_failed.fetch_add(1, Ordering::Relaxed);
     }
     Ok(())
+}
+
+/// Reads the seeds file and picks the cities a run or recheck covers; returns the file's
+/// bytes (for its hash) and the cities.
+fn select_cities(opts: &AuditOptions, mode: &RunMode) -> Result<(Vec<u8>, Vec<City>), AuditError> {
+    let bytes = std::fs::read(&opts.seeds).map_err(|e| SeedsError {
+        path: opts.seeds.clone(),
+        problems: vec![seeds::SeedProblem {
+            line: 0,
+            message: format!("cannot read the file: {e}"),
+        }],
+    })?;
+    let all = seeds::parse(&bytes, &opts.seeds)?;
+    let chosen: Vec<&City> = match mode {
+        RunMode::Run { cities } if cities.is_empty() => all.iter().collect(),
+        RunMode::Run { cities } => seeds::select(&all, cities).map_err(AuditError::Usage)?,
+        RunMode::Recheck { city } => {
+            let hits =
+                seeds::select(&all, std::slice::from_ref(city)).map_err(AuditError::Usage)?;
+            if hits.len() != 1 {
+                return Err(AuditError::Usage(format!(
+                    "`{city}` names {} cities; use the id",
+                    hits.len()
+                )));
+            }
+            hits
+        }
+        RunMode::Resume => unreachable!("resume reads the run's own cities"),
+    };
+    let chosen = chosen.into_iter().cloned().collect();
+    Ok((bytes, chosen))
 }

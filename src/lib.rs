@@ -20,6 +20,7 @@ pub mod politeness;
 pub mod progress;
 pub mod robots;
 pub mod scope;
+pub mod seedcheck;
 pub mod seeds;
 pub mod sim;
 pub mod store;

@@ -53,7 +53,12 @@ impl City {
         if q.is_empty() {
             return false;
         }
-        q == self.id || q == self.name || short_name(&self.name) == q
+        if q == self.id || q == self.name || short_name(&self.name) == q {
+            return true;
+        }
+        // 延边 or 延边州 for 延边朝鲜族自治州.
+        let stem = q.strip_suffix('州').unwrap_or(q);
+        self.name.ends_with("自治州") && stem.chars().count() >= 2 && self.name.starts_with(stem)
     }
 }
 
@@ -365,6 +370,9 @@ mod tests {
         assert_eq!(c.departments[&Sector::Health].len(), 2);
         assert_eq!(c.extra["source"], "list, checked");
         assert!(c.matches("杭州") && c.matches("330100") && !c.matches("宁波"));
+        let mut yb = c.clone();
+        yb.name = "延边朝鲜族自治州".into();
+        assert!(yb.matches("延边") && yb.matches("延边州") && !yb.matches("延"));
     }
 
     #[test]

@@ -17,10 +17,18 @@ fn gaps(server: &portal_audit::sim::server::Server, host: &str) -> Vec<Duration>
 }
 
 fn linked_pages(host: &str, n: usize) -> Vec<(String, Reply)> {
-    let links: String = (0..n).map(|i| format!("<li><a href=\"/news/{i}.html\">新闻{i}</a></li>")).collect();
-    let mut v = vec![html(&format!("{host}/"), page("首页", &format!("<ul>{links}</ul>")))];
+    let links: String = (0..n)
+        .map(|i| format!("<li><a href=\"/news/{i}.html\">新闻{i}</a></li>"))
+        .collect();
+    let mut v = vec![html(
+        &format!("{host}/"),
+        page("首页", &format!("<ul>{links}</ul>")),
+    )];
     for i in 0..n {
-        v.push(html(&format!("{host}/news/{i}.html"), page(&format!("新闻{i}"), "<p>正文</p>")));
+        v.push(html(
+            &format!("{host}/news/{i}.html"),
+            page(&format!("新闻{i}"), "<p>正文</p>"),
+        ));
     }
     v
 }
@@ -31,10 +39,13 @@ async fn per_host_rate_is_honoured_while_hosts_proceed_in_parallel() {
     r.extend(linked_pages("www.b.gov.cn", 5));
     let server = serve(routes(r)).await;
     let dir = tempfile::tempdir().unwrap();
-    let seeds = seeds(dir.path(), &[
-        "1,甲市,浙江省,key,east,http://www.a.gov.cn/,,,,,",
-        "2,乙市,浙江省,prefecture,east,http://www.b.gov.cn/,,,,,",
-    ]);
+    let seeds = seeds(
+        dir.path(),
+        &[
+            "1,甲市,浙江省,key,east,http://www.a.gov.cn/,,,,,",
+            "2,乙市,浙江省,prefecture,east,http://www.b.gov.cn/,,,,,",
+        ],
+    );
     let mut cfg = config(&server);
     cfg.rate = 5.0;
     let t0 = std::time::Instant::now();
@@ -45,36 +56,58 @@ async fn per_host_rate_is_honoured_while_hosts_proceed_in_parallel() {
         let g = gaps(&server, host);
         assert_eq!(g.len(), 6, "robots.txt + 6 pages on {host}");
         for gap in g {
-            assert!(gap >= Duration::from_millis(190), "{host}: requests {gap:?} apart at 5/s");
+            assert!(
+                gap >= Duration::from_millis(190),
+                "{host}: requests {gap:?} apart at 5/s"
+            );
         }
     }
     // 7 requests per host at 5/s take ≥ 1.2 s; in parallel the two hosts need no more.
-    assert!(wall < Duration::from_millis(2200), "hosts did not proceed in parallel: {wall:?}");
+    assert!(
+        wall < Duration::from_millis(2200),
+        "hosts did not proceed in parallel: {wall:?}"
+    );
 }
 
 #[tokio::test]
 async fn robots_disallow_404_and_500() {
     let mut r = linked_pages("www.a.gov.cn", 3);
-    r.push(("www.a.gov.cn/robots.txt".into(), Reply::new(200, "text/plain", "User-agent: *\nDisallow: /news/1.html\n")));
+    r.push((
+        "www.a.gov.cn/robots.txt".into(),
+        Reply::new(200, "text/plain", "User-agent: *\nDisallow: /news/1.html\n"),
+    ));
     r.extend(linked_pages("www.b.gov.cn", 2)); // robots 404: allow all
     r.extend(linked_pages("www.c.gov.cn", 2));
-    r.push(("www.c.gov.cn/robots.txt".into(), Reply::new(500, "text/plain", "oops")));
+    r.push((
+        "www.c.gov.cn/robots.txt".into(),
+        Reply::new(500, "text/plain", "oops"),
+    ));
     let server = serve(routes(r)).await;
     let dir = tempfile::tempdir().unwrap();
-    let seeds = seeds(dir.path(), &[
-        "1,甲市,浙江省,key,east,http://www.a.gov.cn/,,,,,",
-        "2,乙市,浙江省,prefecture,east,http://www.b.gov.cn/,,,,,",
-        "3,丙市,浙江省,prefecture,east,http://www.c.gov.cn/,,,,,",
-    ]);
+    let seeds = seeds(
+        dir.path(),
+        &[
+            "1,甲市,浙江省,key,east,http://www.a.gov.cn/,,,,,",
+            "2,乙市,浙江省,prefecture,east,http://www.b.gov.cn/,,,,,",
+            "3,丙市,浙江省,prefecture,east,http://www.c.gov.cn/,,,,,",
+        ],
+    );
     let mut cfg = config(&server);
     cfg.max_retries = 0;
     let db = db(dir.path());
     let rep = audit(&db, &seeds, all(), cfg).await;
     let targets = server.targets();
-    assert!(!targets.contains(&"www.a.gov.cn/news/1.html".to_string()), "{targets:?}");
+    assert!(
+        !targets.contains(&"www.a.gov.cn/news/1.html".to_string()),
+        "{targets:?}"
+    );
     assert!(targets.contains(&"www.a.gov.cn/news/2.html".to_string()));
     assert!(targets.contains(&"www.b.gov.cn/news/1.html".to_string()));
-    assert!(!targets.iter().any(|t| t.starts_with("www.c.gov.cn/") && !t.ends_with("robots.txt")));
+    assert!(
+        !targets
+            .iter()
+            .any(|t| t.starts_with("www.c.gov.cn/") && !t.ends_with("robots.txt"))
+    );
     let c = sites(&db, rep.run_id, "3");
     assert_eq!(c[0].1, "blocked-by-robots");
     assert!(c[0].2.as_deref().unwrap().contains("500"), "{c:?}");
@@ -85,15 +118,28 @@ async fn robots_disallow_404_and_500() {
 #[tokio::test]
 async fn crawl_delay_slows_a_host() {
     let mut r = linked_pages("www.a.gov.cn", 3);
-    r.push(("www.a.gov.cn/robots.txt".into(), Reply::new(200, "text/plain", "User-agent: *\nCrawl-delay: 0.4\nDisallow:\n")));
+    r.push((
+        "www.a.gov.cn/robots.txt".into(),
+        Reply::new(
+            200,
+            "text/plain",
+            "User-agent: *\nCrawl-delay: 0.4\nDisallow:\n",
+        ),
+    ));
     let server = serve(routes(r)).await;
     let dir = tempfile::tempdir().unwrap();
-    let seeds = seeds(dir.path(), &["1,甲市,浙江省,key,east,http://www.a.gov.cn/,,,,,"]);
+    let seeds = seeds(
+        dir.path(),
+        &["1,甲市,浙江省,key,east,http://www.a.gov.cn/,,,,,"],
+    );
     audit(&db(dir.path()), &seeds, all(), config(&server)).await;
     let g = gaps(&server, "www.a.gov.cn");
     assert_eq!(g.len(), 4);
     for gap in &g[1..] {
-        assert!(*gap >= Duration::from_millis(390), "Crawl-delay 0.4 not honoured: {g:?}");
+        assert!(
+            *gap >= Duration::from_millis(390),
+            "Crawl-delay 0.4 not honoured: {g:?}"
+        );
     }
 }
 
@@ -105,36 +151,74 @@ async fn too_many_requests_with_retry_after_then_success() {
         "/" if h.fetch_add(1, Ordering::SeqCst) == 0 => {
             Reply::new(429, "text/html", "slow down").header("Retry-After", "1")
         }
-        "/" => Reply::html(page("首页", "<a href=\"http://weibo.com/jiashi\">政务微博</a>")),
+        "/" => Reply::html(page(
+            "首页",
+            "<a href=\"http://weibo.com/jiashi\">政务微博</a>",
+        )),
         _ => Reply::not_found(),
     }))
     .await;
     let dir = tempfile::tempdir().unwrap();
-    let seeds = seeds(dir.path(), &["1,甲市,浙江省,key,east,http://www.a.gov.cn/,,,,,"]);
+    let seeds = seeds(
+        dir.path(),
+        &["1,甲市,浙江省,key,east,http://www.a.gov.cn/,,,,,"],
+    );
     let db = db(dir.path());
     let rep = audit(&db, &seeds, all(), config(&server)).await;
-    let times: Vec<_> = server.requests_to("www.a.gov.cn").into_iter().filter(|l| l.target == "/").map(|l| l.at).collect();
+    let times: Vec<_> = server
+        .requests_to("www.a.gov.cn")
+        .into_iter()
+        .filter(|l| l.target == "/")
+        .map(|l| l.at)
+        .collect();
     assert_eq!(times.len(), 2);
-    assert!(times[1] - times[0] >= Duration::from_millis(990), "Retry-After not honoured");
+    assert!(
+        times[1] - times[0] >= Duration::from_millis(990),
+        "Retry-After not honoured"
+    );
     assert_eq!(sites(&db, rep.run_id, "1")[0].1, "ok");
-    assert_eq!(present(&db, rep.run_id), vec![("1".into(), "general".into(), "weibo".into())]);
-    let attempts: i64 = scalar(&db, "SELECT attempts FROM fetches WHERE url = 'http://www.a.gov.cn/'");
+    assert_eq!(
+        present(&db, rep.run_id),
+        vec![("1".into(), "general".into(), "weibo".into())]
+    );
+    let attempts: i64 = scalar(
+        &db,
+        "SELECT attempts FROM fetches WHERE url = 'http://www.a.gov.cn/'",
+    );
     assert_eq!(attempts, 2);
 }
 
 #[tokio::test]
 async fn redirect_chains_moved_portals_and_private_targets() {
     let r = vec![
-        ("www.old.gov.cn/".to_string(), Reply::redirect(301, "http://www.old.gov.cn/index.html")),
-        ("www.old.gov.cn/index.html".to_string(), Reply::redirect(302, "http://www.new.gov.cn/")),
-        html("www.new.gov.cn/", page("新首页", "<a href=\"http://zwfw.new.gov.cn/\">网上办事大厅</a><a href=\"/a.html\">a</a><a href=\"/evil\">x</a>")),
+        (
+            "www.old.gov.cn/".to_string(),
+            Reply::redirect(301, "http://www.old.gov.cn/index.html"),
+        ),
+        (
+            "www.old.gov.cn/index.html".to_string(),
+            Reply::redirect(302, "http://www.new.gov.cn/"),
+        ),
+        html(
+            "www.new.gov.cn/",
+            page(
+                "新首页",
+                "<a href=\"http://zwfw.new.gov.cn/\">网上办事大厅</a><a href=\"/a.html\">a</a><a href=\"/evil\">x</a>",
+            ),
+        ),
         html("www.new.gov.cn/a.html", page("a", "<p>a</p>")),
-        ("www.new.gov.cn/evil".to_string(), Reply::redirect(302, "http://10.0.0.1/admin")),
+        (
+            "www.new.gov.cn/evil".to_string(),
+            Reply::redirect(302, "http://10.0.0.1/admin"),
+        ),
         html("zwfw.new.gov.cn/", page("办事大厅", "<p>hall</p>")),
     ];
     let server = serve(routes(r)).await;
     let dir = tempfile::tempdir().unwrap();
-    let seeds = seeds(dir.path(), &["1,甲市,浙江省,key,east,http://www.old.gov.cn/,,,,,"]);
+    let seeds = seeds(
+        dir.path(),
+        &["1,甲市,浙江省,key,east,http://www.old.gov.cn/,,,,,"],
+    );
     let db = db(dir.path());
     let mut cfg = config(&server);
     // Name each host explicitly: no wildcard, so nothing else is trusted.
@@ -145,36 +229,86 @@ async fn redirect_chains_moved_portals_and_private_targets() {
     let rep = audit(&db, &seeds, all(), cfg).await;
     let c = conn(&db);
     let (outcome, moved, final_url): (String, Option<String>, String) = c
-        .query_row("SELECT outcome, moved_to, final_url FROM sites WHERE run_id = ?1", [rep.run_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .query_row(
+            "SELECT outcome, moved_to, final_url FROM sites WHERE run_id = ?1",
+            [rep.run_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
         .unwrap();
-    assert_eq!((outcome.as_str(), moved.as_deref(), final_url.as_str()), ("ok", Some("new.gov.cn"), "http://www.new.gov.cn/"));
-    let chain: String = c.query_row("SELECT redirects FROM fetches WHERE url = 'http://www.old.gov.cn/'", [], |r| r.get(0)).unwrap();
-    assert!(chain.contains("\"status\":301") && chain.contains("\"status\":302"), "{chain}");
-    assert!(server.targets().contains(&"zwfw.new.gov.cn/".to_string()), "the moved scope includes the new domain");
+    assert_eq!(
+        (outcome.as_str(), moved.as_deref(), final_url.as_str()),
+        ("ok", Some("new.gov.cn"), "http://www.new.gov.cn/")
+    );
+    let chain: String = c
+        .query_row(
+            "SELECT redirects FROM fetches WHERE url = 'http://www.old.gov.cn/'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(
+        chain.contains("\"status\":301") && chain.contains("\"status\":302"),
+        "{chain}"
+    );
+    assert!(
+        server.targets().contains(&"zwfw.new.gov.cn/".to_string()),
+        "the moved scope includes the new domain"
+    );
     let (kind, err): (String, String) = c
-        .query_row("SELECT error_kind, error FROM fetches WHERE url = 'http://www.new.gov.cn/evil'", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row(
+            "SELECT error_kind, error FROM fetches WHERE url = 'http://www.new.gov.cn/evil'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .unwrap();
     assert_eq!(kind, "refused", "{err}");
-    assert!(present(&db, rep.run_id).contains(&("1".into(), "general".into(), "service_hall".into())));
+    assert!(present(&db, rep.run_id).contains(&(
+        "1".into(),
+        "general".into(),
+        "service_hall".into()
+    )));
 }
 
 #[tokio::test]
 async fn links_to_localhost_are_never_fetched_without_permission() {
-    let r = vec![html("www.a.gov.cn/", page("首页", "<a href=\"http://localhost/secret\">s</a><a href=\"http://127.0.0.1/\">t</a><a href=\"http://2130706433/\">u</a>"))];
+    let r = vec![html(
+        "www.a.gov.cn/",
+        page(
+            "首页",
+            "<a href=\"http://localhost/secret\">s</a><a href=\"http://127.0.0.1/\">t</a><a href=\"http://2130706433/\">u</a>",
+        ),
+    )];
     let server = serve(routes(r)).await;
     let dir = tempfile::tempdir().unwrap();
-    let seeds = seeds(dir.path(), &["1,甲市,浙江省,key,east,http://www.a.gov.cn/,,,,,"]);
+    let seeds = seeds(
+        dir.path(),
+        &["1,甲市,浙江省,key,east,http://www.a.gov.cn/,,,,,"],
+    );
     let mut cfg = config(&server);
     cfg.resolve = vec![format!("www.a.gov.cn:80:{}", server.addr)];
     audit(&db(dir.path()), &seeds, all(), cfg).await;
-    assert!(server.targets().iter().all(|t| t.starts_with("www.a.gov.cn/")), "{:?}", server.targets());
+    assert!(
+        server
+            .targets()
+            .iter()
+            .all(|t| t.starts_with("www.a.gov.cn/")),
+        "{:?}",
+        server.targets()
+    );
 }
 
 #[tokio::test]
 async fn https_start_url_falls_back_to_http() {
-    let server = serve(routes(vec![html("www.a.gov.cn/", page("首页", "<a href=\"mailto:zx@a.gov.cn\">咨询邮箱</a>"))])).await;
+    let server = serve(routes(vec![html(
+        "www.a.gov.cn/",
+        page("首页", "<a href=\"mailto:zx@a.gov.cn\">咨询邮箱</a>"),
+    )]))
+    .await;
     let dir = tempfile::tempdir().unwrap();
-    let seeds = seeds(dir.path(), &["1,甲市,浙江省,key,east,https://www.a.gov.cn/,,,,,"]);
+    let seeds = seeds(
+        dir.path(),
+        &["1,甲市,浙江省,key,east,https://www.a.gov.cn/,,,,,"],
+    );
     let db = db(dir.path());
     let mut cfg = config(&server);
     cfg.max_retries = 0;
@@ -195,20 +329,34 @@ async fn gbk_pages_with_meta_charset_and_with_none() {
     let meta = "<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=gb2312\"><title>甲市人民政府</title></head><body><a href=\"http://weibo.com/jiashi\">甲市发布 政务微博</a><a href=\"/b.html\">乙</a></body></html>";
     let none = "<html><head><title>甲市人民政府 互动</title></head><body><div class=\"foot\">市长信箱 <a href=\"/xx/mayor.html\">市长信箱</a></div><p>服务热线：0571-12345678</p></body></html>";
     let server = serve(routes(vec![
-        ("www.a.gov.cn/".into(), Reply::new(200, "text/html", gbk(meta))),
-        ("www.a.gov.cn/b.html".into(), Reply::new(200, "text/html; charset=UTF-8", gbk(none))),
+        (
+            "www.a.gov.cn/".into(),
+            Reply::new(200, "text/html", gbk(meta)),
+        ),
+        (
+            "www.a.gov.cn/b.html".into(),
+            Reply::new(200, "text/html; charset=UTF-8", gbk(none)),
+        ),
     ]))
     .await;
     let dir = tempfile::tempdir().unwrap();
-    let seeds = seeds(dir.path(), &["1,甲市,浙江省,key,east,http://www.a.gov.cn/,,,,,"]);
+    let seeds = seeds(
+        dir.path(),
+        &["1,甲市,浙江省,key,east,http://www.a.gov.cn/,,,,,"],
+    );
     let db = db(dir.path());
     let rep = audit(&db, &seeds, all(), config(&server)).await;
     let channels: Vec<String> = present(&db, rep.run_id).into_iter().map(|p| p.2).collect();
     assert_eq!(channels, ["consultation", "hotline", "weibo"]);
     let charsets: Vec<String> = {
         let c = conn(&db);
-        let mut st = c.prepare("SELECT charset FROM fetches WHERE charset IS NOT NULL ORDER BY id").unwrap();
-        st.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+        let mut st = c
+            .prepare("SELECT charset FROM fetches WHERE charset IS NOT NULL ORDER BY id")
+            .unwrap();
+        st.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
     };
     assert!(charsets.iter().all(|c| c == "GBK"), "{charsets:?}");
 }
@@ -218,24 +366,52 @@ async fn page_budget_and_depth_limit() {
     let mut r = linked_pages("www.a.gov.cn", 30);
     // A chain b0 → b1 → … on another site, to test depth.
     for i in 0..6 {
-        r.push(html(&format!("www.b.gov.cn/{}", if i == 0 { String::new() } else { format!("d{i}.html") }), page("链", &format!("<a href=\"/d{}.html\">下一页</a>", i + 1))));
+        r.push(html(
+            &format!(
+                "www.b.gov.cn/{}",
+                if i == 0 {
+                    String::new()
+                } else {
+                    format!("d{i}.html")
+                }
+            ),
+            page("链", &format!("<a href=\"/d{}.html\">下一页</a>", i + 1)),
+        ));
     }
     let server = serve(routes(r)).await;
     let dir = tempfile::tempdir().unwrap();
-    let seeds = seeds(dir.path(), &[
-        "1,甲市,浙江省,key,east,http://www.a.gov.cn/,,,,,",
-        "2,乙市,浙江省,key,east,http://www.b.gov.cn/,,,,,",
-    ]);
+    let seeds = seeds(
+        dir.path(),
+        &[
+            "1,甲市,浙江省,key,east,http://www.a.gov.cn/,,,,,",
+            "2,乙市,浙江省,key,east,http://www.b.gov.cn/,,,,,",
+        ],
+    );
     let mut cfg = config(&server);
     cfg.max_pages = 10;
     cfg.max_depth = 2;
     let db = db(dir.path());
     let rep = audit(&db, &seeds, all(), cfg).await;
-    let a = server.requests_to("www.a.gov.cn").into_iter().filter(|l| l.target != "/robots.txt").count();
+    let a = server
+        .requests_to("www.a.gov.cn")
+        .into_iter()
+        .filter(|l| l.target != "/robots.txt")
+        .count();
     assert_eq!(a, 10, "page budget");
-    let b: Vec<String> = server.requests_to("www.b.gov.cn").into_iter().map(|l| l.target).filter(|t| t != "/robots.txt").collect();
+    let b: Vec<String> = server
+        .requests_to("www.b.gov.cn")
+        .into_iter()
+        .map(|l| l.target)
+        .filter(|t| t != "/robots.txt")
+        .collect();
     assert_eq!(b, ["/", "/d1.html", "/d2.html"], "depth 2");
-    let pages: i64 = scalar(&db, &format!("SELECT pages FROM sites WHERE run_id = {} AND city_id = '1'", rep.run_id));
+    let pages: i64 = scalar(
+        &db,
+        &format!(
+            "SELECT pages FROM sites WHERE run_id = {} AND city_id = '1'",
+            rep.run_id
+        ),
+    );
     assert_eq!(pages, 10);
 }
 
@@ -261,41 +437,74 @@ async fn a_calendar_does_not_eat_the_budget_before_the_channel_page() {
     }))
     .await;
     let dir = tempfile::tempdir().unwrap();
-    let seeds = seeds(dir.path(), &["1,甲市,浙江省,key,east,http://www.a.gov.cn/,,,,,"]);
+    let seeds = seeds(
+        dir.path(),
+        &["1,甲市,浙江省,key,east,http://www.a.gov.cn/,,,,,"],
+    );
     let mut cfg = config(&server);
     cfg.max_pages = 6;
     cfg.max_depth = 10;
     let db = db(dir.path());
     let rep = audit(&db, &seeds, all(), cfg).await;
-    assert!(server.targets().contains(&"www.a.gov.cn/hdjl/szxx.html".to_string()), "{:?}", server.targets());
+    assert!(
+        server
+            .targets()
+            .contains(&"www.a.gov.cn/hdjl/szxx.html".to_string()),
+        "{:?}",
+        server.targets()
+    );
     let rules: Vec<String> = {
         let c = conn(&db);
-        let mut st = c.prepare("SELECT rule FROM findings WHERE channel = 'consultation'").unwrap();
-        st.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+        let mut st = c
+            .prepare("SELECT rule FROM findings WHERE channel = 'consultation'")
+            .unwrap();
+        st.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
     };
-    assert!(rules.contains(&"consultation.form".to_string()), "{rules:?}");
-    assert!(present(&db, rep.run_id).contains(&("1".into(), "general".into(), "consultation".into())));
+    assert!(
+        rules.contains(&"consultation.form".to_string()),
+        "{rules:?}"
+    );
+    assert!(present(&db, rep.run_id).contains(&(
+        "1".into(),
+        "general".into(),
+        "consultation".into()
+    )));
 }
 
 #[tokio::test]
 async fn a_dead_site_is_recorded_while_the_others_complete() {
     let server = serve(routes(linked_pages("www.a.gov.cn", 2))).await;
     let dir = tempfile::tempdir().unwrap();
-    let seeds = seeds(dir.path(), &[
-        "1,甲市,浙江省,key,east,http://www.a.gov.cn/,,,,,",
-        "2,死市,浙江省,key,east,http://www.dead.gov.cn/,,,,,",
-    ]);
+    let seeds = seeds(
+        dir.path(),
+        &[
+            "1,甲市,浙江省,key,east,http://www.a.gov.cn/,,,,,",
+            "2,死市,浙江省,key,east,http://www.dead.gov.cn/,,,,,",
+        ],
+    );
     let mut cfg = config(&server);
     // A loopback port nobody listens on.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
-    cfg.resolve = vec![format!("www.dead.gov.cn:*:{closed}"), format!("www.a.gov.cn:*:{}", server.addr)];
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    cfg.resolve = vec![
+        format!("www.dead.gov.cn:*:{closed}"),
+        format!("www.a.gov.cn:*:{}", server.addr),
+    ];
     let db = db(dir.path());
     let rep = audit(&db, &seeds, all(), cfg).await;
     assert_eq!(rep.cities, 2);
     assert_eq!(rep.cities_failed, 1);
     let dead = sites(&db, rep.run_id, "2");
     assert_eq!(dead[0].1, "unreachable", "{dead:?}");
-    assert!(dead[0].2.as_deref().unwrap().contains("connect"), "{dead:?}");
+    assert!(
+        dead[0].2.as_deref().unwrap().contains("connect"),
+        "{dead:?}"
+    );
     assert_eq!(sites(&db, rep.run_id, "1")[0].1, "ok");
     let status: String = scalar(&db, "SELECT status FROM runs");
     assert_eq!(status, "completed");
@@ -307,15 +516,33 @@ async fn recheck_touches_only_its_city() {
     r.extend(linked_pages("www.b.gov.cn", 2));
     let server = serve(routes(r)).await;
     let dir = tempfile::tempdir().unwrap();
-    let seeds = seeds(dir.path(), &[
-        "330100,杭州市,浙江省,key,east,http://www.a.gov.cn/,,,,,",
-        "330200,宁波市,浙江省,key,east,http://www.b.gov.cn/,,,,,",
-    ]);
+    let seeds = seeds(
+        dir.path(),
+        &[
+            "330100,杭州市,浙江省,key,east,http://www.a.gov.cn/,,,,,",
+            "330200,宁波市,浙江省,key,east,http://www.b.gov.cn/,,,,,",
+        ],
+    );
     let db = db(dir.path());
     audit(&db, &seeds, all(), config(&server)).await;
     server.log.lock().unwrap().clear();
-    let rep = audit(&db, &seeds, RunMode::Recheck { city: "宁波".into() }, config(&server)).await;
-    assert!(server.targets().iter().all(|t| t.starts_with("www.b.gov.cn")), "{:?}", server.targets());
+    let rep = audit(
+        &db,
+        &seeds,
+        RunMode::Recheck {
+            city: "宁波".into(),
+        },
+        config(&server),
+    )
+    .await;
+    assert!(
+        server
+            .targets()
+            .iter()
+            .all(|t| t.starts_with("www.b.gov.cn")),
+        "{:?}",
+        server.targets()
+    );
     let (kind, n): (String, i64) = conn(&db)
         .query_row("SELECT kind, (SELECT COUNT(*) FROM run_cities WHERE run_id = runs.id) FROM runs WHERE id = ?1", [rep.run_id], |r| Ok((r.get(0)?, r.get(1)?)))
         .unwrap();
@@ -326,16 +553,23 @@ async fn recheck_touches_only_its_city() {
 async fn resume_after_interruption_does_not_refetch_finished_cities() {
     // City 1 is quick; city 2's pages are slow, so the run is cancelled while it is busy.
     let mut r = linked_pages("www.a.gov.cn", 2);
-    r.extend(linked_pages("www.b.gov.cn", 6).into_iter().map(|(k, mut v)| {
-        v.delay = Duration::from_millis(150);
-        (k, v)
-    }));
+    r.extend(
+        linked_pages("www.b.gov.cn", 6)
+            .into_iter()
+            .map(|(k, mut v)| {
+                v.delay = Duration::from_millis(150);
+                (k, v)
+            }),
+    );
     let server = serve(routes(r)).await;
     let dir = tempfile::tempdir().unwrap();
-    let seeds = seeds(dir.path(), &[
-        "1,甲市,浙江省,key,east,http://www.a.gov.cn/,,,,,",
-        "2,乙市,浙江省,key,east,http://www.b.gov.cn/,,,,,",
-    ]);
+    let seeds = seeds(
+        dir.path(),
+        &[
+            "1,甲市,浙江省,key,east,http://www.a.gov.cn/,,,,,",
+            "2,乙市,浙江省,key,east,http://www.b.gov.cn/,,,,,",
+        ],
+    );
     let db = db(dir.path());
     let cancel = tokio_util::sync::CancellationToken::new();
     let c2 = cancel.clone();
@@ -343,7 +577,9 @@ async fn resume_after_interruption_does_not_refetch_finished_cities() {
         tokio::time::sleep(Duration::from_millis(600)).await;
         c2.cancel();
     });
-    let first = audit_with(&db, &seeds, all(), config(&server), cancel).await.unwrap();
+    let first = audit_with(&db, &seeds, all(), config(&server), cancel)
+        .await
+        .unwrap();
     assert!(first.interrupted);
     assert_eq!(first.cities, 1, "city 1 finished before the interruption");
     let status: String = scalar(&db, "SELECT status FROM runs");
@@ -351,13 +587,22 @@ async fn resume_after_interruption_does_not_refetch_finished_cities() {
     server.log.lock().unwrap().clear();
     let resumed = audit(&db, &seeds, RunMode::Resume, config(&server)).await;
     assert_eq!(resumed.run_id, first.run_id);
-    assert!(server.requests_to("www.a.gov.cn").is_empty(), "a finished city was fetched again");
+    assert!(
+        server.requests_to("www.a.gov.cn").is_empty(),
+        "a finished city was fetched again"
+    );
     let status: String = scalar(&db, "SELECT status FROM runs");
     assert_eq!(status, "completed");
     // Every page once, no duplicates from the interrupted attempt.
-    let dup: i64 = scalar(&db, "SELECT COUNT(*) FROM (SELECT url FROM fetches GROUP BY run_id, url HAVING COUNT(*) > 1)");
+    let dup: i64 = scalar(
+        &db,
+        "SELECT COUNT(*) FROM (SELECT url FROM fetches GROUP BY run_id, url HAVING COUNT(*) > 1)",
+    );
     assert_eq!(dup, 0);
-    let pages: i64 = scalar(&db, "SELECT COUNT(*) FROM fetches WHERE body_sha256 IS NOT NULL");
+    let pages: i64 = scalar(
+        &db,
+        "SELECT COUNT(*) FROM fetches WHERE body_sha256 IS NOT NULL",
+    );
     assert_eq!(pages, 3 + 7);
     let ok: i64 = scalar(&db, "SELECT COUNT(*) FROM run_cities WHERE status = 'ok'");
     assert_eq!(ok, 2);
@@ -368,9 +613,18 @@ async fn a_second_run_on_a_busy_database_refuses_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let db = db(dir.path());
     let _held = portal_audit::store::RunLock::acquire(&db).unwrap();
-    let seeds = seeds(dir.path(), &["1,甲市,浙江省,key,east,http://www.a.gov.cn/,,,,,"]);
+    let seeds = seeds(
+        dir.path(),
+        &["1,甲市,浙江省,key,east,http://www.a.gov.cn/,,,,,"],
+    );
     let t0 = std::time::Instant::now();
-    let err = audit_with(&db, &seeds, all(), Default::default(), Default::default()).await.unwrap_err();
+    let err = audit_with(&db, &seeds, all(), Default::default(), Default::default())
+        .await
+        .unwrap_err();
     assert!(t0.elapsed() < Duration::from_secs(1));
-    assert!(err.to_string().contains("another portal-audit run is writing"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("another portal-audit run is writing"),
+        "{err}"
+    );
 }

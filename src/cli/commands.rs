@@ -1,6 +1,9 @@
 //! What each command does: turn flags into library calls and print the results.
 
-use super::{EXIT_INTERRUPTED, EvalArgs, InspectArgs, RecheckArgs, RulesArgs, RunArgs, RunsArgs};
+use super::{
+    EXIT_INTERRUPTED, EvalArgs, InspectArgs, RecheckArgs, RulesArgs, RunArgs, RunsArgs,
+    SeedsCheckArgs,
+};
 use anyhow::{Context, Result, bail};
 use portal_audit::audit::{self, AuditOptions, RunMode};
 use portal_audit::detect::eval::{detect_bytes, evaluate};
@@ -22,6 +25,7 @@ pub fn dispatch(cmd: super::Command) -> Result<ExitCode> {
         Runs(a) => runs(a),
         Inspect(a) => inspect(a),
         Eval(a) => eval(a),
+        Seeds(super::SeedsCommand::Check(a)) => seeds_check(a),
     }
 }
 
@@ -316,5 +320,87 @@ fn eval(a: EvalArgs) -> Result<ExitCode> {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    })
+}
+
+fn seeds_check(a: SeedsCheckArgs) -> Result<ExitCode> {
+    use portal_audit::seedcheck::{ProbeVerdict, apply_fixes, probe, survey_problems};
+    let cities = portal_audit::seeds::load(&a.seeds)?;
+    let problems = survey_problems(&cities);
+    let keys = cities
+        .iter()
+        .filter(|c| c.tier == portal_audit::model::Tier::Key)
+        .count();
+    let depts: usize = cities
+        .iter()
+        .map(|c| c.departments.values().map(Vec::len).sum::<usize>())
+        .sum();
+    println!(
+        "{}: {} cities ({} key, {} prefecture), {} department sites",
+        a.seeds.display(),
+        cities.len(),
+        keys,
+        cities.len() - keys,
+        depts
+    );
+    for p in &problems {
+        println!("problem: {p}");
+    }
+    if !a.probe {
+        if problems.is_empty() {
+            println!("ok");
+        }
+        return Ok(if problems.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(super::EXIT_ERROR)
+        });
+    }
+    let cfg = a.crawl.merge()?;
+    let rt = runtime()?;
+    let probes = rt.block_on(async { anyhow::Ok(probe(&cities, Fetcher::new(&cfg)?).await) })?;
+    let mut counts = std::collections::BTreeMap::new();
+    for p in &probes {
+        let (what, detail) = match &p.verdict {
+            ProbeVerdict::Ok => ("ok", String::new()),
+            ProbeVerdict::Unreachable(e) => ("unreachable", e.clone()),
+            ProbeVerdict::Moved { to, permanent } => (
+                "moved",
+                format!(
+                    "→ {to} ({}; suggest updating the seeds)",
+                    if *permanent { "permanent" } else { "temporary" }
+                ),
+            ),
+            ProbeVerdict::HttpError(s) => ("http-error", format!("HTTP {s}")),
+            ProbeVerdict::NotHtml(ct) => ("not-html", ct.clone()),
+        };
+        *counts.entry(what).or_insert(0usize) += 1;
+        if what != "ok" {
+            println!("{what:<12} {} {} {} {detail}", p.city_id, p.city, p.url);
+        }
+    }
+    println!(
+        "probe: {}",
+        counts
+            .iter()
+            .map(|(k, v)| format!("{v} {k}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    if a.fix {
+        let changes = apply_fixes(&a.seeds, &probes)?;
+        for (id, col, old, new) in &changes {
+            println!("fixed {id} {col}: {old} → {new}");
+        }
+        println!(
+            "{} change(s) written to {}",
+            changes.len(),
+            a.seeds.display()
+        );
+    }
+    Ok(if problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(super::EXIT_ERROR)
     })
 }

@@ -38,6 +38,29 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Measure detection against a labelled corpus of saved pages.
     Eval(EvalArgs),
+    /// Work with the seeds file.
+    #[command(subcommand)]
+    Seeds(SeedsCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SeedsCommand {
+    /// Validate the seeds file; with --probe, fetch every start URL once.
+    Check(SeedsCheckArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct SeedsCheckArgs {
+    #[arg(long, default_value = "seeds/cities.csv")]
+    pub seeds: PathBuf,
+    /// Fetch each start URL once (politely) and report dead, moved and non-HTML sites.
+    #[arg(long)]
+    pub probe: bool,
+    /// With --probe: write URL updates from permanent redirects into the seeds file.
+    #[arg(long, requires = "probe")]
+    pub fix: bool,
+    #[command(flatten)]
+    pub crawl: CrawlArgs,
 }
 
 /// Where the database and seeds are.

@@ -22,10 +22,8 @@ static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static PHONE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"[（(]?0\d{2,3}[)）]?\s?[-－—]?\s?\d{7,8}|[2-9]\d{6,7}|1[3-9]\d{9}|12345|96\d{3,4}",
-    )
-    .expect("valid regex")
+    Regex::new(r"[（(]?0\d{2,3}[)）]?\s?[-－—]?\s?\d{7,8}|[2-9]\d{6,7}|1[3-9]\d{9}|12345|96\d{3,4}")
+        .expect("valid regex")
 });
 
 /// One thing on a page that rules look at.

@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
-pub const HEADER: &str = "id,name,province,tier,region,portal,housing,education,transport,health,environment";
+pub const HEADER: &str =
+    "id,name,province,tier,region,portal,housing,education,transport,health,environment";
 
 /// A page with a title and body, as Chinese government pages look (UTF-8).
 pub fn page(title: &str, body: &str) -> String {
@@ -40,7 +41,9 @@ pub fn html(key: &str, body: String) -> (String, Reply) {
 
 /// Starts a server with `handler`.
 pub async fn serve(handler: Handler) -> Server {
-    Server::start(handler).await.expect("can bind a loopback port")
+    Server::start(handler)
+        .await
+        .expect("can bind a loopback port")
 }
 
 /// Writes a seeds file with rows of `id,name,province,tier,region,portal,h,e,t,he,en`.
@@ -69,7 +72,9 @@ pub fn config(server: &Server) -> CrawlConfig {
 
 /// Runs an audit with the built-in rules.
 pub async fn audit(db: &Path, seeds: &Path, mode: RunMode, config: CrawlConfig) -> AuditReport {
-    audit_with(db, seeds, mode, config, CancellationToken::new()).await.expect("the audit runs")
+    audit_with(db, seeds, mode, config, CancellationToken::new())
+        .await
+        .expect("the audit runs")
 }
 
 pub async fn audit_with(
@@ -119,10 +124,12 @@ pub fn sites(db: &Path, run: i64, city: &str) -> Vec<(String, String, Option<Str
     let mut st = c
         .prepare("SELECT sector, outcome, error FROM sites WHERE run_id = ?1 AND city_id = ?2 ORDER BY id")
         .unwrap();
-    st.query_map(rusqlite::params![run, city], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect()
+    st.query_map(rusqlite::params![run, city], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+    })
+    .unwrap()
+    .map(Result::unwrap)
+    .collect()
 }
 
 /// One value from the database.

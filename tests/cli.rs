@@ -1,0 +1,298 @@
+//! The real binary: exit codes, messages, seeds check, runs, inspect.
+
+mod common;
+
+use common::*;
+use portal_audit::sim::server::Reply;
+use std::path::Path;
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_portal-audit");
+
+async fn run_bin(args: Vec<String>, cwd: &Path) -> Output {
+    let cwd = cwd.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        Command::new(BIN)
+            .args(&args)
+            .current_dir(cwd)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn s(v: &[&str]) -> Vec<String> {
+    v.iter().map(|x| x.to_string()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn broken_seeds_are_listed_with_line_numbers_and_nothing_is_crawled() {
+    let dir = tempfile::tempdir().unwrap();
+    seeds(
+        dir.path(),
+        &[
+            "1,甲市,浙江省,key,east,http://www.a.gov.cn/,,,,,",
+            "1,乙市,浙江省,capital,east,http://www.b.gov.cn/,,,,,",
+            "3,丙市,浙江省,key,east",
+        ],
+    );
+    let out = run_bin(
+        s(&["run", "--seeds", "cities.csv", "--db", "a.db", "-q"]),
+        dir.path(),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let t = text(&out);
+    assert!(t.contains("cities.csv:3: duplicate id `1`"), "{t}");
+    assert!(t.contains("cities.csv:3: unknown tier `capital`"), "{t}");
+    assert!(t.contains("cities.csv:4: expected 11 columns"), "{t}");
+    assert!(
+        !dir.path().join("a.db").exists(),
+        "nothing may be written for bad seeds"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn run_runs_and_a_busy_database() {
+    let server = serve(routes(vec![html(
+        "www.a.gov.cn/",
+        page(
+            "甲市人民政府",
+            "<a href=\"http://weibo.com/jia\">政务微博</a>",
+        ),
+    )]))
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    seeds(
+        dir.path(),
+        &["330100,杭州市,浙江省,key,east,http://www.a.gov.cn/,,,,,"],
+    );
+    let resolve = server.resolve_all();
+    let out = run_bin(
+        s(&[
+            "run",
+            "--seeds",
+            "cities.csv",
+            "--db",
+            "r/audit.db",
+            "--rate",
+            "20",
+            "--resolve",
+            &resolve,
+        ]),
+        dir.path(),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        text(&out).contains("run 1 completed: 1 cities (0 failed), 1 pages, 1 findings"),
+        "{}",
+        text(&out)
+    );
+    let out = run_bin(s(&["runs", "--db", "r/audit.db"]), dir.path()).await;
+    let t = text(&out);
+    assert!(t.contains("completed") && t.contains("1/1"), "{t}");
+    // While another process holds the run lock, a second run refuses at once; readers work.
+    let _lock = portal_audit::store::RunLock::acquire(&dir.path().join("r/audit.db")).unwrap();
+    let out = run_bin(
+        s(&[
+            "recheck",
+            "杭州",
+            "--seeds",
+            "cities.csv",
+            "--db",
+            "r/audit.db",
+            "--resolve",
+            &resolve,
+        ]),
+        dir.path(),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    assert!(
+        text(&out).contains("another portal-audit run is writing"),
+        "{}",
+        text(&out)
+    );
+    let out = run_bin(s(&["runs", "--db", "r/audit.db", "--json"]), dir.path()).await;
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["findings"], 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unusable_databases_get_clear_errors_and_are_not_overwritten() {
+    let dir = tempfile::tempdir().unwrap();
+    seeds(
+        dir.path(),
+        &["1,甲市,浙江省,key,east,http://www.a.gov.cn/,,,,,"],
+    );
+    std::fs::write(
+        dir.path().join("not.db"),
+        b"this is not a database, it is a text file with some words in it......",
+    )
+    .unwrap();
+    let before = std::fs::read(dir.path().join("not.db")).unwrap();
+    let out = run_bin(
+        s(&["run", "--seeds", "cities.csv", "--db", "not.db", "-q"]),
+        dir.path(),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).contains("not.db is not an SQLite database"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(std::fs::read(dir.path().join("not.db")).unwrap(), before);
+    // A newer schema than this binary knows.
+    let newer = dir.path().join("newer.db");
+    rusqlite::Connection::open(&newer)
+        .unwrap()
+        .pragma_update(None, "user_version", 99)
+        .unwrap();
+    let out = run_bin(s(&["runs", "--db", "newer.db"]), dir.path()).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).contains("schema version 99, newer than this portal-audit knows"),
+        "{}",
+        text(&out)
+    );
+    let out = run_bin(s(&["runs", "--db", "missing.db"]), dir.path()).await;
+    assert!(
+        text(&out).contains("no audit database at missing.db"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn seeds_check_probe_reports_moved_dead_and_non_html_portals_and_fix_applies_moves() {
+    let server = serve(routes(vec![
+        html("www.ok.gov.cn/", page("好", "<p>ok</p>")),
+        (
+            "www.old.gov.cn/".into(),
+            Reply::redirect(301, "http://www.new.gov.cn/"),
+        ),
+        html("www.new.gov.cn/", page("新", "<p>new</p>")),
+        (
+            "www.pdf.gov.cn/".into(),
+            Reply::new(200, "application/pdf", "%PDF-1.4"),
+        ),
+    ]))
+    .await;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    seeds(
+        dir.path(),
+        &[
+            "1,甲市,浙江省,key,east,http://www.ok.gov.cn/,,,,,",
+            "2,乙市,浙江省,key,east,http://www.old.gov.cn/,,,,,",
+            "3,丙市,浙江省,key,east,http://www.dead.gov.cn/,,,,,",
+            "4,丁市,浙江省,key,east,http://www.pdf.gov.cn/,,,,,",
+        ],
+    );
+    let args = |fix: bool| {
+        let mut v = s(&[
+            "seeds",
+            "check",
+            "--seeds",
+            "cities.csv",
+            "--probe",
+            "--retries",
+            "0",
+            "--rate",
+            "20",
+        ]);
+        v.push(format!("--resolve=www.dead.gov.cn:*:{closed}"));
+        v.push(format!("--resolve={}", server.resolve_all()));
+        if fix {
+            v.push("--fix".into());
+        }
+        v
+    };
+    let out = run_bin(args(false), dir.path()).await;
+    let t = text(&out);
+    // Not 36 key cities: a problem, reported, and the probe still runs.
+    assert!(t.contains("expected exactly 36 key cities, found 4"), "{t}");
+    assert!(
+        t.contains(
+            "moved        2 乙市 http://www.old.gov.cn/ → http://www.new.gov.cn/ (permanent"
+        ),
+        "{t}"
+    );
+    assert!(
+        t.contains("unreachable  3 丙市 http://www.dead.gov.cn/"),
+        "{t}"
+    );
+    assert!(
+        t.contains("not-html     4 丁市 http://www.pdf.gov.cn/ application/pdf"),
+        "{t}"
+    );
+    assert!(
+        t.contains("probe: 1 moved, 1 not-html, 1 ok, 1 unreachable"),
+        "{t}"
+    );
+    let unchanged = std::fs::read_to_string(dir.path().join("cities.csv")).unwrap();
+    assert!(unchanged.contains("www.old.gov.cn"), "no --fix, no change");
+    let out = run_bin(args(true), dir.path()).await;
+    assert!(
+        text(&out).contains("fixed 2 portal: http://www.old.gov.cn/ → http://www.new.gov.cn/"),
+        "{}",
+        text(&out)
+    );
+    let fixed = std::fs::read_to_string(dir.path().join("cities.csv")).unwrap();
+    assert!(
+        fixed.contains("2,乙市,浙江省,key,east,http://www.new.gov.cn/,,,,,"),
+        "{fixed}"
+    );
+    assert!(
+        fixed.contains("3,丙市,浙江省,key,east,http://www.dead.gov.cn/"),
+        "dead portals are not changed"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn inspect_json_has_the_documented_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("p.html");
+    std::fs::write(&f, page("甲市人民政府", "<div class=\"bdsharebuttonbox\"><a class=\"bds_tsina\" data-cmd=\"tsina\" title=\"分享到新浪微博\"></a></div><a href=\"https://weibo.com/jiashi\">政务微博</a>")).unwrap();
+    let out = run_bin(
+        s(&[
+            "inspect",
+            "p.html",
+            "--url",
+            "http://www.jia.gov.cn/",
+            "--json",
+        ]),
+        dir.path(),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["url"], "http://www.jia.gov.cn/");
+    assert_eq!(v["present"], serde_json::json!(["weibo"]));
+    let f0 = &v["findings"][0];
+    for k in [
+        "channel", "strength", "sector", "rule", "target", "text", "snippet", "path",
+    ] {
+        assert!(f0.get(k).is_some(), "finding lacks {k}: {f0}");
+    }
+    assert_eq!(
+        v["findings"].as_array().unwrap().len(),
+        1,
+        "the share button is no finding"
+    );
+}
