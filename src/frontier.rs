@@ -47,6 +47,9 @@ const PRIORITY_WORDS: &[&str] = &[
     "mobile",
 ];
 
+/// Anchor texts longer than this are headlines: their words do not raise priority.
+const LABEL_CHARS: usize = 12;
+
 /// File extensions that are recorded as links but never fetched.
 const NON_HTML_EXTENSIONS: &[&str] = &[
     "pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "wps", "et", "dps", "ofd", "txt", "rtf",
@@ -87,7 +90,10 @@ pub fn is_non_html(url: &Url) -> bool {
 
 /// Whether the anchor text, title or URL of a link suggests a channel or service page.
 pub fn is_priority(text: &str, url: &Url) -> bool {
-    PRIORITY.is_match(text) || PRIORITY.is_match(url.path())
+    let short = text
+        .split_whitespace()
+        .all(|part| part.chars().count() <= LABEL_CHARS);
+    (short && PRIORITY.is_match(text)) || PRIORITY.is_match(url.path())
 }
 
 /// A URL waiting to be fetched.

@@ -11,6 +11,7 @@ pub mod config;
 pub mod crawl;
 pub mod decode;
 pub mod detect;
+pub mod export;
 pub mod extract;
 pub mod fetch;
 pub mod frontier;

@@ -277,6 +277,11 @@ fn matches(
     if !m.number_any.is_empty() && !m.number_any.iter().any(|n| el.value.contains(n.as_str())) {
         return false;
     }
+    if let Some(max) = m.max_label_chars
+        && (el.value.chars().count() > max || el.value.contains(['，', '。', '；', '！', '？']))
+    {
+        return false;
+    }
     if let Some(want) = m.textarea
         && want != el.textarea
     {

@@ -86,6 +86,9 @@ pub struct Conditions {
     pub own_target: Option<bool>,
     #[serde(default)]
     pub textarea: Option<bool>,
+    /// The element's own text is at most this long: a label, not a headline.
+    #[serde(default)]
+    pub max_label_chars: Option<usize>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -179,6 +182,7 @@ pub struct Matcher {
     pub number_any: Vec<String>,
     pub own_target: Option<bool>,
     pub textarea: Option<bool>,
+    pub max_label_chars: Option<usize>,
 }
 
 impl Matcher {
@@ -332,6 +336,7 @@ impl RuleSet {
                 number_any: c.number_any.clone(),
                 own_target: c.own_target,
                 textarea: c.textarea,
+                max_label_chars: c.max_label_chars,
             })
         };
         let mut rules = Vec::new();

@@ -1,4 +1,7 @@
-//! The simulated portal web: a local HTTP server with virtual hosts, used by tests, the
-//! demo and the benchmark so that nothing ever leaves the machine.
+//! The simulated portal web: a local HTTP server with virtual hosts ([`server`]), and a
+//! deterministic world of synthetic city portals with known truth ([`world`], [`pages`]),
+//! used by tests, the demo and the benchmark so that nothing ever leaves the machine.
 
+pub mod pages;
 pub mod server;
+pub mod world;

@@ -1,0 +1,201 @@
+//! The adoption matrix: one cell per city × sector × channel, computed from the store.
+//!
+//! A cell is `yes` when a strong or medium finding exists, `no` when every site of that
+//! sector was audited successfully and nothing counts, and `unknown` otherwise (not
+//! audited, unreachable, blocked): a dead portal is never "no". By default each city is
+//! taken from its latest finished audit, so a `recheck` updates the matrix; with a run
+//! id, exactly that run.
+
+use crate::model::{Channel, Region, Sector, Strength, Tier};
+use rusqlite::{Connection, params};
+use std::collections::BTreeMap;
+
+/// A cell's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Value {
+    Yes,
+    No,
+    Unknown,
+}
+
+impl Value {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Value::Yes => "yes",
+            Value::No => "no",
+            Value::Unknown => "unknown",
+        }
+    }
+}
+
+/// One city × sector × channel, with the evidence behind it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Cell {
+    pub sector: Sector,
+    pub channel: Channel,
+    pub value: Value,
+    /// The strongest finding's strength, if any finding exists.
+    pub strength: Option<Strength>,
+    pub finding_count: usize,
+    pub best_target: String,
+    pub best_page: String,
+    /// Id of the best finding, for links to the evidence.
+    pub best_finding: Option<i64>,
+}
+
+/// A city's row of the matrix.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CityRow {
+    pub id: String,
+    pub name: String,
+    pub province: String,
+    pub tier: Tier,
+    pub region: Region,
+    pub audit_run: i64,
+    /// `ok` (portal reachable) or `failed`.
+    pub status: String,
+    /// The sectors the city has (general first, then seeded departments).
+    pub sectors: Vec<Sector>,
+    pub cells: Vec<Cell>,
+}
+
+impl CityRow {
+    /// The cell of a sector and channel.
+    pub fn cell(&self, sector: Sector, channel: Channel) -> Option<&Cell> {
+        self.cells
+            .iter()
+            .find(|c| c.sector == sector && c.channel == channel)
+    }
+}
+
+/// The whole matrix and where it came from.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Matrix {
+    /// `None` for "latest audit per city".
+    pub run: Option<i64>,
+    pub rules_version: String,
+    pub cities: Vec<CityRow>,
+}
+
+/// A finding as the matrix needs it: strength, target, page, id.
+type Evidence = (Strength, String, String, i64);
+
+/// Which run each city is taken from.
+fn audits(conn: &Connection, run: Option<i64>) -> rusqlite::Result<Vec<(String, i64)>> {
+    let sql = match run {
+        Some(_) => "SELECT city_id, run_id FROM run_cities WHERE run_id = ?1 AND status != 'pending' ORDER BY rowid",
+        None => "SELECT c.city_id, MAX(c.run_id) FROM run_cities c JOIN runs r ON r.id = c.run_id
+                 WHERE c.status != 'pending' AND ?1 IS NULL GROUP BY c.city_id ORDER BY MIN(c.rowid)",
+    };
+    let mut st = conn.prepare(sql)?;
+    let rows = st.query_map(params![run], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    rows.collect()
+}
+
+/// Computes the matrix from the store.
+pub fn load(conn: &Connection, run: Option<i64>) -> rusqlite::Result<Matrix> {
+    let mut cities = Vec::new();
+    let mut versions = std::collections::BTreeSet::new();
+    for (city_id, run_id) in audits(conn, run)? {
+        let (name, province, tier, region, departments, status, rules): (String, String, String, String, String, String, Option<String>) =
+            conn.query_row(
+                "SELECT c.name, c.province, c.tier, c.region, c.departments, c.status, r.rules_version
+                 FROM run_cities c JOIN runs r ON r.id = c.run_id WHERE c.run_id = ?1 AND c.city_id = ?2",
+                params![run_id, city_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
+            )?;
+        if let Some(v) = rules {
+            versions.insert(v);
+        }
+        let depts: BTreeMap<Sector, Vec<String>> =
+            serde_json::from_str(&departments).unwrap_or_default();
+        let mut sectors = vec![Sector::General];
+        sectors.extend(depts.keys().copied());
+        // Site outcomes per sector.
+        let mut outcomes: BTreeMap<Sector, Vec<String>> = BTreeMap::new();
+        {
+            let mut st = conn
+                .prepare("SELECT sector, outcome FROM sites WHERE run_id = ?1 AND city_id = ?2")?;
+            for r in st.query_map(params![run_id, city_id], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })? {
+                let (s, o) = r?;
+                if let Ok(s) = s.parse::<Sector>() {
+                    outcomes.entry(s).or_default().push(o);
+                }
+            }
+        }
+        // Findings per sector × channel, strongest first.
+        let mut found: BTreeMap<(Sector, Channel), Vec<Evidence>> = BTreeMap::new();
+        {
+            let mut st = conn.prepare(
+                "SELECT sector, channel, strength, target, page_url, id FROM findings WHERE run_id = ?1 AND city_id = ?2 ORDER BY id",
+            )?;
+            let rows = st.query_map(params![run_id, city_id], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, i64>(5)?,
+                ))
+            })?;
+            for r in rows {
+                let (s, c, st, t, p, id) = r?;
+                if let (Ok(s), Ok(c), Ok(st)) = (
+                    s.parse::<Sector>(),
+                    c.parse::<Channel>(),
+                    st.parse::<Strength>(),
+                ) {
+                    found.entry((s, c)).or_default().push((st, t, p, id));
+                }
+            }
+        }
+        let mut cells = Vec::new();
+        for &sector in &sectors {
+            let audited_ok = outcomes
+                .get(&sector)
+                .is_some_and(|o| !o.is_empty() && o.iter().all(|x| x == "ok"));
+            for &channel in Channel::ALL {
+                let mut fs = found.remove(&(sector, channel)).unwrap_or_default();
+                fs.sort_by_key(|f| f.0);
+                let best = fs.first();
+                let value = if best.is_some_and(|b| b.0.counts()) {
+                    Value::Yes
+                } else if audited_ok {
+                    Value::No
+                } else {
+                    Value::Unknown
+                };
+                cells.push(Cell {
+                    sector,
+                    channel,
+                    value,
+                    strength: best.map(|b| b.0),
+                    finding_count: fs.len(),
+                    best_target: best.map(|b| b.1.clone()).unwrap_or_default(),
+                    best_page: best.map(|b| b.2.clone()).unwrap_or_default(),
+                    best_finding: best.map(|b| b.3),
+                });
+            }
+        }
+        cities.push(CityRow {
+            id: city_id,
+            name,
+            province,
+            tier: tier.parse().unwrap_or(Tier::Prefecture),
+            region: region.parse().unwrap_or(Region::East),
+            audit_run: run_id,
+            status,
+            sectors,
+            cells,
+        });
+    }
+    Ok(Matrix {
+        run,
+        rules_version: versions.into_iter().collect::<Vec<_>>().join(", "),
+        cities,
+    })
+}

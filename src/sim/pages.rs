@@ -1,0 +1,303 @@
+//! HTML of the simulated portals, shaped like real ones: 80–150 KB homepages with
+//! hundreds of links, 15–30 KB articles, channel evidence in headers, footers, QR codes
+//! and interaction pages, and the traps that must never count.
+
+use super::world::{Placement, Rng, SimCity, SimSite, World, hash};
+use crate::model::{Channel, Sector};
+use std::fmt::Write as _;
+
+const PHRASES: &[&str] = &[
+    "深入贯彻落实党的二十大精神",
+    "推进政务服务标准化规范化便利化",
+    "优化营商环境",
+    "加快数字政府建设",
+    "全面推行证明事项告知承诺制",
+    "持续深化放管服改革",
+    "提升基层治理能力",
+    "做好民生保障工作",
+    "推动经济社会高质量发展",
+    "加强生态环境保护",
+    "推进城乡一体化建设",
+    "完善公共服务体系",
+    "落实安全生产责任",
+    "强化政务公开工作",
+    "推动产业转型升级",
+    "扎实做好稳就业工作",
+];
+
+/// A plain page for hosts outside the world (mobile portals, service halls).
+pub fn plain(host: &str) -> String {
+    format!(
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{host}</title></head><body><p>{host}</p></body></html>"
+    )
+}
+
+fn text(rng: &mut Rng, chars: usize) -> String {
+    let mut s = String::new();
+    while s.chars().count() < chars {
+        s.push_str(PHRASES[rng.below(PHRASES.len())]);
+        s.push(if rng.below(4) == 0 { '。' } else { '，' });
+    }
+    s
+}
+
+fn sector_name(s: Sector) -> &'static str {
+    match s {
+        Sector::General => "人民政府",
+        Sector::Housing => "住房和城乡建设局",
+        Sector::Education => "教育局",
+        Sector::Transport => "交通运输局",
+        Sector::Health => "卫生健康委员会",
+        Sector::Environment => "生态环境局",
+    }
+}
+
+fn owner(site: &SimSite, city: &SimCity) -> String {
+    format!("{}{}", city.name, sector_name(site.sector))
+}
+
+/// The evidence of one channel, as real portals show it.
+fn evidence(ch: Channel, site: &SimSite, city: &SimCity, variant: u64) -> String {
+    let slug = format!(
+        "{}{}",
+        city.domain.split('.').next().unwrap_or("city"),
+        site.sector.as_str()
+    );
+    let who = owner(site, city);
+    match (ch, variant % 2) {
+        (Channel::Weibo, 0) => format!(
+            "<a href=\"https://weibo.com/{slug}\" target=\"_blank\"><img src=\"/images/weibo.png\" alt=\"{who} 政务微博\"></a>"
+        ),
+        (Channel::Weibo, _) => format!(
+            "<a href=\"https://weibo.com/u/{}\" target=\"_blank\">官方微博</a>",
+            hash(&slug) % 1_000_000_000
+        ),
+        (Channel::Wechat, 0) => format!(
+            "<div class=\"ewm\"><img src=\"/images/ewm_zwwx.png\"><p>扫一扫关注{who}政务微信</p></div>"
+        ),
+        (Channel::Wechat, _) => {
+            "<div class=\"qr\"><img src=\"/images/qr1.png\" alt=\"微信公众号二维码\"></div>"
+                .to_string()
+        }
+        (Channel::App, 0) => format!("<a href=\"http://m.{}/\">手机版</a>", city.domain),
+        (Channel::App, _) => format!(
+            "<a href=\"https://apps.apple.com/cn/app/id{}\">{who}客户端下载</a>",
+            1_000_000 + hash(&slug) % 900_000
+        ),
+        (Channel::ServiceHall, _) => {
+            format!("<a href=\"http://zwfw.{}/\">网上办事大厅</a>", city.domain)
+        }
+        (Channel::Consultation, 0) => "<a href=\"/hdjl/mayor.html\">市长信箱</a>".to_string(),
+        (Channel::Consultation, _) => "<a href=\"/hdjl/mayor.html\">在线咨询</a>".to_string(),
+        (Channel::Email, 0) => format!("<p>电子邮箱：zxts#{}</p>", city.domain),
+        (Channel::Email, _) => format!("<a href=\"mailto:xxgk@{}\">联系邮箱</a>", city.domain),
+        (Channel::Hotline, 0) => "<p>服务热线：12345</p>".to_string(),
+        (Channel::Hotline, _) => format!(
+            "<p>政务服务热线：0{}-12345</p>",
+            300 + hash(&city.domain) % 600
+        ),
+    }
+}
+
+fn placed(world: &World, site: &SimSite, city: &SimCity, at: Placement) -> String {
+    let mut out = String::new();
+    for (ch, p) in &site.channels {
+        if *p == at {
+            out.push_str(&evidence(
+                *ch,
+                site,
+                city,
+                hash(&site.host) ^ world.spec.seed ^ (*ch as u64),
+            ));
+        }
+    }
+    out
+}
+
+fn head(title: &str) -> String {
+    format!(
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{title}</title><link rel=\"stylesheet\" href=\"/css/main.css\"><script src=\"/js/jquery.min.js\"></script></head><body>"
+    )
+}
+
+/// The site chrome: navigation (labels that are themselves evidence appear only where
+/// the channel is present) and the national links every portal carries.
+fn header(site: &SimSite, city: &SimCity) -> String {
+    let has = |c: Channel| site.channels.contains_key(&c);
+    let mut h = format!(
+        "<div class=\"top\"><a href=\"http://www.gov.cn/\">中国政府网</a> <a href=\"http://www.{}/\">{}人民政府</a></div><div class=\"nav\"><ul>",
+        city.domain, city.name
+    );
+    h.push_str("<li><a href=\"/\">首页</a></li><li><a href=\"/col/1/index.html\">政务公开</a></li><li><a href=\"/col/2/index.html\">新闻中心</a></li>");
+    if has(Channel::ServiceHall) {
+        h.push_str("<li><a href=\"/col/3/index.html\">政务服务</a></li>");
+    } else {
+        h.push_str("<li><a href=\"/col/3/index.html\">专题专栏</a></li>");
+    }
+    h.push_str(if has(Channel::Consultation) {
+        "<li><a href=\"/hdjl/index.html\">互动交流</a></li>"
+    } else {
+        "<li><a href=\"/hdjl/index.html\">公众参与</a></li>"
+    });
+    h.push_str("</ul></div><div class=\"position\">当前位置：首页</div>");
+    h
+}
+
+fn footer(site: &SimSite, city: &SimCity, rng: &mut Rng) -> String {
+    format!(
+        "<div class=\"footer\"><p><a href=\"https://mail.{d}/\">政务邮箱</a> | <a href=\"/col/9/index.html\">网站地图</a> | <a href=\"http://app.www.gov.cn/download/\">国务院客户端</a> | <a href=\"https://weibo.com/chinagov\">中国政府网微博</a></p>\
+         <p>主办：{who} 网站标识码：{id}0001</p><p>网站联系电话：0{a}-8{n:07} 技术支持：某某信息技术有限公司 电话：0{a}-8{m:07}</p></div>",
+        d = city.domain,
+        who = owner(site, city),
+        id = city.id,
+        a = 300 + hash(&city.domain) % 600,
+        n = rng.below(9_999_999),
+        m = rng.below(9_999_999),
+    )
+}
+
+fn share_box(url: &str) -> String {
+    format!(
+        "<div class=\"bdsharebuttonbox\"><span>分享到：</span><a href=\"#\" class=\"bds_tsina\" data-cmd=\"tsina\" title=\"分享到新浪微博\"></a><a href=\"#\" class=\"bds_weixin\" data-cmd=\"weixin\" title=\"分享到微信\"></a></div>\
+         <a href=\"http://service.weibo.com/share/share.php?url={url}\" class=\"share-wb\">微博</a>\
+         <div class=\"qrcode\"><img src=\"/images/qrcode.png\"><p>扫一扫在手机打开当前页</p></div>"
+    )
+}
+
+/// A page of the site, or `None` for a path the site does not have.
+pub fn render(
+    world: &World,
+    site: &SimSite,
+    city: &SimCity,
+    path: &str,
+    target: &str,
+) -> Option<String> {
+    let mut rng = Rng::new(hash(&site.host) ^ hash(target) ^ world.spec.seed);
+    let who = owner(site, city);
+    let news_count = (world.pages_per_site() * 3).max(200);
+    let mut page = head(&who);
+    page.push_str(&header(site, city));
+    if path == "/" || path == "/index.html" {
+        page.push_str(&format!(
+            "<div class=\"banner\">{}</div>",
+            placed(world, site, city, Placement::Home)
+        ));
+        page.push_str("<div class=\"news\"><ul>");
+        for i in 0..news_count {
+            let _ = write!(
+                page,
+                "<li><a href=\"/news/{i}.html\" title=\"{t}\">{t}</a><span>2024-{:02}-{:02}</span></li>",
+                1 + i % 12,
+                1 + i % 28,
+                t = text(&mut rng, 18)
+            );
+        }
+        page.push_str("</ul></div><div class=\"cols\">");
+        for k in 0..60 {
+            let _ = write!(page, "<a href=\"/col/{k}/index.html\">栏目{k}</a> ");
+        }
+        page.push_str("</div><div class=\"links\">");
+        for k in 0..40 {
+            let _ = write!(
+                page,
+                "<a href=\"http://www.city{k}.gov.cn/\">兄弟城市{k}</a> "
+            );
+        }
+        let _ = write!(page, "</div><div class=\"summary\">");
+        for _ in 0..16 {
+            let _ = write!(page, "<p>{}</p>", text(&mut rng, 900));
+        }
+        page.push_str("</div><a href=\"/calendar/0.html\">活动日历</a><a href=\"/private/admin.html\">内部</a>");
+        if site.sector != Sector::General {
+            let _ = write!(
+                page,
+                "<a href=\"http://www.{}/\">返回{}人民政府</a>",
+                city.domain, city.name
+            );
+        }
+        page.push_str(&footer(site, city, &mut rng));
+        page.push_str("</body></html>");
+        return Some(page);
+    }
+    let body = if let Some(i) = path
+        .strip_prefix("/news/")
+        .and_then(|p| p.strip_suffix(".html"))
+    {
+        let i: usize = i.parse().ok()?;
+        if i >= news_count {
+            return None;
+        }
+        let mut b = format!("<div class=\"article\"><h1>{}</h1>", text(&mut rng, 20));
+        for _ in 0..8 {
+            let _ = write!(b, "<p>{}</p>", text(&mut rng, 800));
+        }
+        // A news text that mentions channels: a mention, never evidence.
+        let _ = write!(
+            b,
+            "<p>市民可通过政务微博、微信公众号、手机APP或拨打12345市民服务热线反映诉求，{}。</p>",
+            text(&mut rng, 60)
+        );
+        b.push_str(&share_box(&format!("http://{}{}", site.host, target)));
+        b.push_str("<div class=\"related\"><ul>");
+        for k in 0..10 {
+            let _ = write!(
+                b,
+                "<li><a href=\"/news/{}.html\">{}</a></li>",
+                (i + k + 1) % news_count,
+                text(&mut rng, 16)
+            );
+        }
+        b.push_str("</ul></div></div>");
+        b
+    } else if let Some(k) = path
+        .strip_prefix("/col/")
+        .and_then(|p| p.strip_suffix("/index.html"))
+    {
+        let k: usize = k.parse().ok()?;
+        let mut b = String::from("<div class=\"list\"><ul>");
+        for j in 0..30 {
+            let _ = write!(
+                b,
+                "<li><a href=\"/news/{}.html\">{}</a></li>",
+                (k * 7 + j) % news_count,
+                text(&mut rng, 18)
+            );
+        }
+        b.push_str("</ul></div>");
+        b
+    } else if path == "/hdjl/index.html" {
+        let mut b = String::from("<div class=\"hdjl\">");
+        b.push_str(&placed(world, site, city, Placement::Interaction));
+        b.push_str("<a href=\"/hdjl/xmt.html\">政务新媒体</a>");
+        b.push_str("</div>");
+        b
+    } else if path == "/hdjl/xmt.html" {
+        format!(
+            "<div class=\"xmt\">{}<p>新媒体矩阵</p></div>",
+            placed(world, site, city, Placement::NewMedia)
+        )
+    } else if path == "/hdjl/mayor.html" {
+        if !site.channels.contains_key(&Channel::Consultation) {
+            return None;
+        }
+        "<form action=\"/hdjl/submit\" method=\"post\"><label>标题</label><input name=\"t\"><label>留言内容</label><textarea name=\"c\"></textarea><input type=\"submit\" value=\"提交\"></form>".to_string()
+    } else if let Some(n) = path
+        .strip_prefix("/calendar/")
+        .and_then(|p| p.strip_suffix(".html"))
+    {
+        let n: u64 = n.parse().ok()?;
+        format!(
+            "<div class=\"cal\"><a href=\"/calendar/{}.html\">下一天</a><a href=\"/calendar/{}.html\">前一天</a></div>",
+            n + 1,
+            n.saturating_sub(1)
+        )
+    } else if path.starts_with("/private/") {
+        "<p>内部页面</p>".to_string()
+    } else {
+        return None;
+    };
+    page.push_str(&body);
+    page.push_str(&footer(site, city, &mut rng));
+    page.push_str("</body></html>");
+    Some(page)
+}

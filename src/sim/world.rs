@@ -1,0 +1,509 @@
+//! A deterministic world of synthetic city portals whose truth is known.
+//!
+//! [`World::generate`] draws, from a seed, which city offers which channel where
+//! (reproducing the survey's published shares per tier), which hosts are dead, slow,
+//! GBK-encoded, rate-limited or robots-blocked, and writes the matching seeds and truth
+//! files. [`World::handler`] serves it: every page is generated on request from
+//! (seed, host, path), so a world of thousands of sites costs no memory.
+
+use super::pages;
+use super::server::{Handler, Reply, Request};
+use crate::model::{Channel, Region, Sector, Tier};
+use crate::scope::registrable_domain;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt::Write as _;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The real city list, for realistic names and hosts.
+const REAL_SEEDS: &str = include_str!("../../seeds/cities.csv");
+
+/// How a world is drawn.
+#[derive(Debug, Clone)]
+pub struct WorldSpec {
+    pub cities: usize,
+    pub seed: u64,
+    /// Pages each site offers within the crawl budget (homepage included).
+    pub pages_per_site: usize,
+    /// Department sites per city (0–5).
+    pub departments: usize,
+    /// Whether hostile hosts (dead, slow, 429, robots) are included.
+    pub hostile: bool,
+}
+
+impl Default for WorldSpec {
+    fn default() -> Self {
+        WorldSpec {
+            cities: 12,
+            seed: 2014,
+            pages_per_site: 30,
+            departments: 2,
+            hostile: true,
+        }
+    }
+}
+
+/// How a host behaves.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HostTraits {
+    pub dead: bool,
+    pub gbk: bool,
+    /// GBK with no charset anywhere (only detection can tell).
+    pub no_charset: bool,
+    pub slow: bool,
+    pub first_429: bool,
+    /// robots.txt answers 500: the whole site is off limits.
+    pub robots_error: bool,
+}
+
+/// One site of the world.
+#[derive(Debug, Clone)]
+pub struct SimSite {
+    pub city: usize,
+    pub sector: Sector,
+    pub host: String,
+    pub traits: HostTraits,
+    /// The channels this site offers, each with where its evidence is placed.
+    pub channels: BTreeMap<Channel, Placement>,
+}
+
+/// Where a channel's evidence sits on a site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    /// In the homepage's header or footer.
+    Home,
+    /// On the 互动交流 page, one click deep.
+    Interaction,
+    /// On the 政务新媒体 page, two clicks deep.
+    NewMedia,
+}
+
+/// One city of the world.
+#[derive(Debug, Clone)]
+pub struct SimCity {
+    pub id: String,
+    pub name: String,
+    pub province: String,
+    pub tier: Tier,
+    pub region: Region,
+    /// Registrable domain, e.g. `hangzhou.gov.cn`.
+    pub domain: String,
+}
+
+/// A generated world.
+#[derive(Debug, Clone)]
+pub struct World {
+    pub spec: WorldSpec,
+    pub cities: Vec<SimCity>,
+    pub sites: Vec<SimSite>,
+    by_host: HashMap<String, usize>,
+}
+
+/// SplitMix64: a tiny, stable generator (the world must not change with a crate update).
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed ^ 0x9E37_79B9_7F4A_7C15)
+    }
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    /// Uniform in `0..n`.
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n.max(1) as u64) as usize
+    }
+    pub fn chance(&mut self, p: f64) -> bool {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64 <= p
+    }
+}
+
+/// A stable hash of a string, for per-page generators.
+pub fn hash(s: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in s.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// Share of cities offering each channel on the portal, per tier. Weibo, WeChat and app
+/// are the survey's published figures (key 64/25/72 %; national 44/22/49 %, which gives
+/// the prefecture shares); the others are plausible ("consultation was the most mature").
+fn portal_share(tier: Tier, c: Channel) -> f64 {
+    use Channel::*;
+    match (tier, c) {
+        (Tier::Key, Weibo) => 0.64,
+        (Tier::Key, Wechat) => 0.25,
+        (Tier::Key, App) => 0.72,
+        (Tier::Prefecture, Weibo) => 0.42,
+        (Tier::Prefecture, Wechat) => 0.22,
+        (Tier::Prefecture, App) => 0.46,
+        (Tier::Key, ServiceHall) => 0.92,
+        (Tier::Prefecture, ServiceHall) => 0.75,
+        (Tier::Key, Consultation) => 0.97,
+        (Tier::Prefecture, Consultation) => 0.88,
+        (Tier::Key, Email) => 0.58,
+        (Tier::Prefecture, Email) => 0.45,
+        (Tier::Key, Hotline) => 0.83,
+        (Tier::Prefecture, Hotline) => 0.66,
+    }
+}
+
+/// Share per tier averaged over the five sectors (survey: key 39/12/24 %, prefecture 15/5/16 %).
+fn sector_share(tier: Tier, c: Channel) -> f64 {
+    use Channel::*;
+    match (tier, c) {
+        (Tier::Key, Weibo) => 0.39,
+        (Tier::Key, Wechat) => 0.12,
+        (Tier::Key, App) => 0.24,
+        (Tier::Prefecture, Weibo) => 0.15,
+        (Tier::Prefecture, Wechat) => 0.05,
+        (Tier::Prefecture, App) => 0.16,
+        (Tier::Key, ServiceHall) => 0.55,
+        (Tier::Prefecture, ServiceHall) => 0.35,
+        (Tier::Key, Consultation) => 0.80,
+        (Tier::Prefecture, Consultation) => 0.60,
+        (Tier::Key, Email) => 0.50,
+        (Tier::Prefecture, Email) => 0.35,
+        (Tier::Key, Hotline) => 0.45,
+        (Tier::Prefecture, Hotline) => 0.30,
+    }
+}
+
+/// East leads, central and west lag (the survey's finding); used to order who gets a channel.
+fn region_weight(r: Region) -> f64 {
+    match r {
+        Region::East => 1.0,
+        Region::Central => 0.75,
+        Region::West => 0.55,
+    }
+}
+
+/// Host prefixes of department sites.
+const DEPT_PREFIX: [(Sector, &str); 5] = [
+    (Sector::Education, "jyj"),
+    (Sector::Health, "wjw"),
+    (Sector::Housing, "zjj"),
+    (Sector::Transport, "jtj"),
+    (Sector::Environment, "sthjj"),
+];
+
+fn real_cities() -> Vec<SimCity> {
+    crate::seeds::parse(
+        REAL_SEEDS.as_bytes(),
+        std::path::Path::new("seeds/cities.csv"),
+    )
+    .expect("the bundled seeds are valid")
+    .into_iter()
+    .map(|c| SimCity {
+        domain: registrable_domain(c.portal.host_str().unwrap_or_default()),
+        id: c.id,
+        name: c.name,
+        province: c.province,
+        tier: c.tier,
+        region: c.region,
+    })
+    .collect()
+}
+
+impl World {
+    /// Draws a world from `spec`.
+    pub fn generate(spec: WorldSpec) -> World {
+        let mut rng = Rng::new(spec.seed);
+        let real = real_cities();
+        // Interleave key and prefecture cities so small worlds have both tiers.
+        let (key, pref): (Vec<_>, Vec<_>) = real.into_iter().partition(|c| c.tier == Tier::Key);
+        let mut pool = Vec::new();
+        let (mut k, mut p) = (key.into_iter(), pref.into_iter());
+        loop {
+            match (k.next(), p.next(), p.next()) {
+                (None, None, _) => break,
+                (a, b, c) => pool.extend([a, b, c].into_iter().flatten()),
+            }
+        }
+        let mut cities: Vec<SimCity> = pool.into_iter().take(spec.cities).collect();
+        let regions = [Region::East, Region::Central, Region::West];
+        for i in cities.len()..spec.cities {
+            cities.push(SimCity {
+                id: format!("9{i:05}"),
+                name: format!("模拟{i}市"),
+                province: ["浙江省", "河南省", "四川省"][i % 3].into(),
+                tier: Tier::Prefecture,
+                region: regions[i % 3],
+                domain: format!("sim{i}.gov.cn"),
+            });
+        }
+        let mut sites = Vec::new();
+        for (ci, c) in cities.iter().enumerate() {
+            sites.push(SimSite {
+                city: ci,
+                sector: Sector::General,
+                host: format!("www.{}", c.domain),
+                traits: HostTraits::default(),
+                channels: BTreeMap::new(),
+            });
+            for (sector, prefix) in DEPT_PREFIX.iter().take(spec.departments) {
+                sites.push(SimSite {
+                    city: ci,
+                    sector: *sector,
+                    host: format!("{prefix}.{}", c.domain),
+                    traits: HostTraits::default(),
+                    channels: BTreeMap::new(),
+                });
+            }
+        }
+        // Adoption: per tier and channel, exactly round(share × n) sites get it,
+        // east first on average (weighted random order).
+        for general in [true, false] {
+            for tier in [Tier::Key, Tier::Prefecture] {
+                let idx: Vec<usize> = (0..sites.len())
+                    .filter(|&i| {
+                        (sites[i].sector == Sector::General) == general
+                            && cities[sites[i].city].tier == tier
+                    })
+                    .collect();
+                for ch in Channel::ALL {
+                    let share = if general {
+                        portal_share(tier, *ch)
+                    } else {
+                        sector_share(tier, *ch)
+                    };
+                    let n = (share * idx.len() as f64).round() as usize;
+                    let mut order: Vec<(f64, usize)> = idx
+                        .iter()
+                        .map(|&i| {
+                            let u = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+                            (u.powf(1.0 / region_weight(cities[sites[i].city].region)), i)
+                        })
+                        .collect();
+                    order.sort_by(|a, b| b.0.total_cmp(&a.0));
+                    for &(_, i) in order.iter().take(n) {
+                        let placement = match rng.below(3) {
+                            0 => Placement::Home,
+                            1 => Placement::Interaction,
+                            _ => Placement::NewMedia,
+                        };
+                        sites[i].channels.insert(*ch, placement);
+                    }
+                }
+            }
+        }
+        for s in &mut sites {
+            s.traits.gbk = rng.chance(0.2);
+            s.traits.no_charset = s.traits.gbk && rng.chance(0.3);
+            if spec.hostile {
+                s.traits.dead = rng.chance(0.03);
+                s.traits.slow = rng.chance(0.05);
+                s.traits.first_429 = rng.chance(0.05);
+                s.traits.robots_error = rng.chance(0.02);
+            }
+        }
+        if spec.hostile && !sites.is_empty() {
+            // At least one of each, so small worlds exercise every path.
+            let n = sites.len();
+            let pick = |k: usize| (k * 7 + 3) % n;
+            sites[pick(0)].traits.dead = true;
+            sites[pick(1)].traits.first_429 = true;
+            sites[pick(2)].traits.slow = true;
+            if n > 8 {
+                sites[pick(3)].traits.robots_error = true;
+            }
+        }
+        let by_host = sites
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.host.clone(), i))
+            .collect();
+        World {
+            spec,
+            cities,
+            sites,
+            by_host,
+        }
+    }
+
+    /// The seeds file of this world (the engine's format).
+    pub fn seeds_csv(&self) -> String {
+        let mut out = String::from(
+            "id,name,province,tier,region,portal,housing,education,transport,health,environment,kind\n",
+        );
+        for (ci, c) in self.cities.iter().enumerate() {
+            let dept = |sector: Sector| {
+                self.sites
+                    .iter()
+                    .find(|s| s.city == ci && s.sector == sector)
+                    .map(|s| format!("http://{}/", s.host))
+                    .unwrap_or_default()
+            };
+            let _ = writeln!(
+                out,
+                "{},{},{},{},{},http://www.{}/,{},{},{},{},{},地级市",
+                c.id,
+                c.name,
+                c.province,
+                c.tier,
+                c.region,
+                c.domain,
+                dept(Sector::Housing),
+                dept(Sector::Education),
+                dept(Sector::Transport),
+                dept(Sector::Health),
+                dept(Sector::Environment)
+            );
+        }
+        out
+    }
+
+    /// The truth of each site × channel: `yes`, `no` or `unknown` (dead or blocked).
+    pub fn truth(&self) -> BTreeMap<(String, Sector, Channel), &'static str> {
+        let mut t = BTreeMap::new();
+        for s in &self.sites {
+            let id = &self.cities[s.city].id;
+            for ch in Channel::ALL {
+                let v = if s.traits.dead || s.traits.robots_error {
+                    "unknown"
+                } else if s.channels.contains_key(ch) {
+                    "yes"
+                } else {
+                    "no"
+                };
+                t.insert((id.clone(), s.sector, *ch), v);
+            }
+        }
+        t
+    }
+
+    /// The truth file: `city_id,sector,channel,present`.
+    pub fn truth_csv(&self) -> String {
+        let mut out = String::from("city_id,sector,channel,present\n");
+        for ((id, sector, ch), v) in self.truth() {
+            let _ = writeln!(out, "{id},{sector},{ch},{v}");
+        }
+        out
+    }
+
+    /// Hosts that answer (all but the dead), for `--resolve` rules; dead hosts are
+    /// pointed at a closed port by the caller.
+    pub fn hosts(&self) -> impl Iterator<Item = (&str, bool)> {
+        self.sites.iter().map(|s| (s.host.as_str(), s.traits.dead))
+    }
+
+    /// `--resolve` rules: every host to `live`, dead hosts to `dead` (a closed port).
+    pub fn resolve_rules(
+        &self,
+        live: std::net::SocketAddr,
+        dead: std::net::SocketAddr,
+    ) -> Vec<String> {
+        let mut rules: Vec<String> = self
+            .sites
+            .iter()
+            .filter(|s| s.traits.dead)
+            .map(|s| format!("{}:*:{dead}", s.host))
+            .collect();
+        rules.push(format!("*:*:{live}"));
+        rules
+    }
+
+    /// Total pages the world offers within budget (for the politeness bound).
+    pub fn pages_per_site(&self) -> usize {
+        self.spec.pages_per_site
+    }
+
+    /// Serves the world.
+    pub fn handler(self: Arc<Self>) -> Handler {
+        let first_seen = Arc::new(std::sync::Mutex::new(std::collections::HashSet::new()));
+        Arc::new(move |req: &Request| {
+            let Some(&si) = self.by_host.get(&req.host) else {
+                // Hosts outside the world (m.*, zwfw.* of a city) answer with a plain page.
+                return Reply::html(pages::plain(&req.host));
+            };
+            let site = &self.sites[si];
+            if site.traits.first_429 && first_seen.lock().expect("not poisoned").insert(si) {
+                return Reply::new(429, "text/html", "<h1>429 Too Many Requests</h1>")
+                    .header("Retry-After", "1");
+            }
+            if req.path() == "/robots.txt" {
+                return if site.traits.robots_error {
+                    Reply::new(500, "text/plain", "error")
+                } else {
+                    Reply::new(
+                        200,
+                        "text/plain",
+                        "User-agent: *\nDisallow: /private/\nDisallow: /search\n",
+                    )
+                };
+            }
+            let city = &self.cities[site.city];
+            let Some(html) = pages::render(&self, site, city, req.path(), req.target.as_str())
+            else {
+                return Reply::not_found();
+            };
+            let mut reply = if site.traits.gbk {
+                let html = if site.traits.no_charset {
+                    html.replace("<meta charset=\"utf-8\">", "")
+                } else {
+                    html.replace(
+                        "<meta charset=\"utf-8\">",
+                        "<meta http-equiv=\"Content-Type\" content=\"text/html; charset=gbk\">",
+                    )
+                };
+                Reply::new(
+                    200,
+                    "text/html",
+                    encoding_rs::GBK.encode(&html).0.into_owned(),
+                )
+            } else {
+                Reply::html(html)
+            };
+            if site.traits.slow {
+                reply.delay = Duration::from_millis(250);
+            }
+            reply
+        })
+    }
+
+    /// Which channels a site offers (for rendering).
+    pub fn site_channels(&self, site: &SimSite) -> BTreeSet<Channel> {
+        site.channels.keys().copied().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deterministic_and_reproduces_published_shares() {
+        let spec = WorldSpec {
+            cities: 337,
+            departments: 5,
+            ..Default::default()
+        };
+        let a = World::generate(spec.clone());
+        let b = World::generate(spec);
+        assert_eq!(a.seeds_csv(), b.seeds_csv());
+        assert_eq!(a.truth_csv(), b.truth_csv());
+        let share = |tier: Tier, ch: Channel| {
+            let sites: Vec<&SimSite> = a
+                .sites
+                .iter()
+                .filter(|s| s.sector == Sector::General && a.cities[s.city].tier == tier)
+                .collect();
+            sites
+                .iter()
+                .filter(|s| s.channels.contains_key(&ch))
+                .count() as f64
+                / sites.len() as f64
+        };
+        assert!((share(Tier::Key, Channel::Weibo) - 0.64).abs() < 0.015);
+        assert!((share(Tier::Key, Channel::App) - 0.72).abs() < 0.015);
+        assert!((share(Tier::Prefecture, Channel::Wechat) - 0.22).abs() < 0.01);
+    }
+}

@@ -1,0 +1,124 @@
+//! The simulated web: deterministic, consistent with its truth, and audited exactly.
+
+mod common;
+
+use common::*;
+use portal_audit::export::matrix::{self, Value};
+use portal_audit::sim::server::Server;
+use portal_audit::sim::world::{World, WorldSpec};
+use std::sync::Arc;
+
+#[test]
+fn the_world_is_byte_identical_for_a_seed() {
+    let spec = WorldSpec {
+        cities: 20,
+        ..Default::default()
+    };
+    let a = Arc::new(World::generate(spec.clone()));
+    let b = Arc::new(World::generate(spec));
+    let (ha, hb) = (a.clone().handler(), b.clone().handler());
+    for site in a.sites.iter().take(12) {
+        for target in [
+            "/",
+            "/news/3.html",
+            "/hdjl/index.html",
+            "/hdjl/xmt.html",
+            "/col/2/index.html",
+        ] {
+            let req = portal_audit::sim::server::Request {
+                method: "GET".into(),
+                target: target.into(),
+                host: site.host.clone(),
+                headers: vec![],
+            };
+            let (ra, rb) = (ha(&req), hb(&req));
+            assert_eq!(ra.body, rb.body, "{}{target}", site.host);
+        }
+    }
+    let home = ha(&portal_audit::sim::server::Request {
+        method: "GET".into(),
+        target: "/".into(),
+        host: a.sites[1].host.clone(),
+        headers: vec![],
+    });
+    assert!(
+        (80_000..=150_000).contains(&home.body.len()),
+        "homepage of {} bytes",
+        home.body.len()
+    );
+    let art = ha(&portal_audit::sim::server::Request {
+        method: "GET".into(),
+        target: "/news/1.html".into(),
+        host: a.sites[1].host.clone(),
+        headers: vec![],
+    });
+    assert!(
+        (15_000..=30_000).contains(&art.body.len()),
+        "article of {} bytes",
+        art.body.len()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_small_simulated_audit_matches_the_truth_exactly() {
+    let world = Arc::new(World::generate(WorldSpec {
+        cities: 12,
+        pages_per_site: 12,
+        departments: 2,
+        ..Default::default()
+    }));
+    let server = Server::start(world.clone().handler()).await.unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let seeds = dir.path().join("cities.csv");
+    std::fs::write(&seeds, world.seeds_csv()).unwrap();
+    let mut cfg = config(&server);
+    cfg.resolve = world.resolve_rules(server.addr, closed);
+    cfg.rate = 40.0;
+    cfg.max_pages = 12;
+    cfg.max_retries = 1;
+    let db = db(dir.path());
+    let rep = audit(&db, &seeds, all(), cfg).await;
+    assert!(!rep.interrupted);
+    let m = matrix::load(&conn(&db), None).unwrap();
+    let truth = world.truth();
+    let mut wrong = Vec::new();
+    let mut counts = std::collections::BTreeMap::new();
+    for city in &m.cities {
+        for cell in &city.cells {
+            let want = truth[&(city.id.clone(), cell.sector, cell.channel)];
+            *counts.entry(want).or_insert(0) += 1;
+            if cell.value.as_str() != want {
+                wrong.push(format!(
+                    "{} {} {} {}: got {}, truth {want}",
+                    city.id,
+                    city.name,
+                    cell.sector,
+                    cell.channel,
+                    cell.value.as_str()
+                ));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} cells differ:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+    assert_eq!(m.cities.len(), 12);
+    assert!(
+        counts["unknown"] > 0 && counts["yes"] > 0 && counts["no"] > 0,
+        "{counts:?}"
+    );
+    // The dead host is unknown, never no.
+    assert!(
+        m.cities
+            .iter()
+            .flat_map(|c| &c.cells)
+            .any(|c| c.value == Value::Unknown)
+    );
+}
