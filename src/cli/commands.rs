@@ -26,6 +26,8 @@ pub fn dispatch(cmd: super::Command) -> Result<ExitCode> {
         Inspect(a) => inspect(a),
         Eval(a) => eval(a),
         Seeds(super::SeedsCommand::Check(a)) => seeds_check(a),
+        Export(e) => crate::cli::export::run(e),
+        Diff(a) => crate::cli::export::diff(a),
     }
 }
 

@@ -4,6 +4,7 @@
 //! is marked interrupted; `run --resume` continues it).
 
 mod commands;
+mod export;
 
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
@@ -41,6 +42,61 @@ pub enum Command {
     /// Work with the seeds file.
     #[command(subcommand)]
     Seeds(SeedsCommand),
+    /// Export the matrix, the summary tables or the evidence pack.
+    #[command(subcommand)]
+    Export(ExportCommand),
+    /// What changed between two runs, per city, sector and channel.
+    Diff(DiffArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ExportCommand {
+    /// The adoption matrix (csv: long format with BOM; json; md; xlsx).
+    Matrix(ExportArgs),
+    /// The survey's share tables (md, csv, json, html with charts).
+    Summary(ExportArgs),
+    /// The reviewers' evidence pack: a folder that opens offline in a browser.
+    Evidence(EvidenceArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[arg(long, default_value = "csv")]
+    pub format: String,
+    /// Output file (default: results/matrix.<format> or results/summary.<format>; `-` for stdout).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Export exactly this run (default: each city's latest finished audit).
+    #[arg(long)]
+    pub run: Option<i64>,
+}
+
+#[derive(Args, Debug)]
+pub struct EvidenceArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[arg(long, default_value = "results/evidence")]
+    pub out: PathBuf,
+    /// Only this city (id or name).
+    #[arg(long)]
+    pub city: Option<String>,
+    #[arg(long)]
+    pub run: Option<i64>,
+    /// Also write the fetched pages as a WARC/1.1 file.
+    #[arg(long)]
+    pub warc: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct DiffArgs {
+    pub run_a: i64,
+    pub run_b: i64,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[arg(long, default_value = "md")]
+    pub format: String,
 }
 
 #[derive(Subcommand, Debug)]

@@ -2,4 +2,23 @@
 //! tables and charts, the reviewers' evidence pack, and run diffs. Every number is
 //! computed from findings in the store; nothing is entered by hand.
 
+pub mod evidence;
+pub mod formats;
 pub mod matrix;
+pub mod summary;
+
+/// Why an export failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Sql(#[from] rusqlite::Error),
+    #[error("corrupt data in the store: {0}")]
+    Corrupt(String),
+    #[error("xlsx: {0}")]
+    Xlsx(String),
+}
+pub mod diff;
+pub mod warc;
+pub mod xlsx;

@@ -1,0 +1,148 @@
+//! `export matrix|summary|evidence` and `diff`.
+
+use super::{DiffArgs, EvidenceArgs, ExportArgs, ExportCommand};
+use anyhow::{Result, bail};
+use portal_audit::export::{diff as d, evidence, formats, matrix, summary, warc, xlsx};
+use portal_audit::store;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Runs an export subcommand.
+pub fn run(cmd: ExportCommand) -> Result<ExitCode> {
+    match cmd {
+        ExportCommand::Matrix(a) => export_matrix(a),
+        ExportCommand::Summary(a) => export_summary(a),
+        ExportCommand::Evidence(a) => export_evidence(a),
+    }
+}
+
+fn write_out(out: &Option<PathBuf>, default: &str, bytes: &[u8]) -> Result<()> {
+    let path = out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("results").join(default));
+    if path == Path::new("-") {
+        use std::io::Write;
+        std::io::stdout().write_all(bytes)?;
+        return Ok(());
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(&path, bytes)?;
+    eprintln!("wrote {}", path.display());
+    Ok(())
+}
+
+fn load(a: &ExportArgs) -> Result<(rusqlite::Connection, matrix::Matrix)> {
+    let conn = store::open_ro(&a.store.db)?;
+    let m = matrix::load(&conn, a.run)?;
+    if m.cities.is_empty() {
+        bail!(
+            "no finished city audit in {}{}",
+            a.store.db.display(),
+            a.run.map(|r| format!(" for run {r}")).unwrap_or_default()
+        );
+    }
+    Ok((conn, m))
+}
+
+fn export_matrix(a: ExportArgs) -> Result<ExitCode> {
+    let (conn, m) = load(&a)?;
+    match a.format.as_str() {
+        "csv" => write_out(&a.out, "matrix.csv", &formats::matrix_csv(&m))?,
+        "json" => write_out(
+            &a.out,
+            "matrix.json",
+            serde_json::to_string_pretty(&formats::matrix_json(&m))?.as_bytes(),
+        )?,
+        "md" => write_out(&a.out, "matrix.md", formats::matrix_md(&m).as_bytes())?,
+        "xlsx" => {
+            let path = a
+                .out
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("results/matrix.xlsx"));
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)?;
+            }
+            let rows = evidence::findings(&conn, &m)?;
+            xlsx::write(&m, &summary::summarize(&m), &rows, &path)?;
+            eprintln!("wrote {}", path.display());
+        }
+        other => bail!("unknown matrix format `{other}` (csv, json, md, xlsx)"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn export_summary(a: ExportArgs) -> Result<ExitCode> {
+    let (_conn, m) = load(&a)?;
+    let s = summary::summarize(&m);
+    match a.format.as_str() {
+        "md" => write_out(&a.out, "summary.md", formats::summary_md(&s).as_bytes())?,
+        "csv" => write_out(&a.out, "summary.csv", &formats::summary_csv(&s))?,
+        "json" => write_out(
+            &a.out,
+            "summary.json",
+            serde_json::to_string_pretty(&s)?.as_bytes(),
+        )?,
+        "html" => write_out(&a.out, "summary.html", formats::summary_html(&s).as_bytes())?,
+        other => bail!("unknown summary format `{other}` (md, csv, json, html)"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn export_evidence(a: EvidenceArgs) -> Result<ExitCode> {
+    let conn = store::open_ro(&a.store.db)?;
+    let mut m = matrix::load(&conn, a.run)?;
+    if let Some(q) = &a.city {
+        m.cities.retain(|c| {
+            let city = portal_audit::seeds::City {
+                id: c.id.clone(),
+                name: c.name.clone(),
+                province: c.province.clone(),
+                tier: c.tier,
+                region: c.region,
+                portal: url::Url::parse("http://x/").expect("valid"),
+                departments: Default::default(),
+                extra: Default::default(),
+            };
+            city.matches(q)
+        });
+        if m.cities.is_empty() {
+            bail!("no audited city matches `{q}`");
+        }
+    }
+    let n = evidence::write_pack(&conn, &m, &a.out)?;
+    println!(
+        "evidence pack: {} ({n} cities); open {}",
+        a.out.display(),
+        a.out.join("index.html").display()
+    );
+    if let Some(w) = &a.warc {
+        let mut runs: Vec<i64> = m.cities.iter().map(|c| c.audit_run).collect();
+        runs.sort();
+        runs.dedup();
+        let pages = warc::write(&conn, &runs, w)?;
+        println!("WARC: {} ({pages} pages)", w.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `diff RUN_A RUN_B`.
+pub fn diff(a: DiffArgs) -> Result<ExitCode> {
+    let conn = store::open_ro(&a.store.db)?;
+    let (ma, mb) = (
+        matrix::load(&conn, Some(a.run_a))?,
+        matrix::load(&conn, Some(a.run_b))?,
+    );
+    let changes = d::diff(&ma, &mb);
+    match a.format.as_str() {
+        "md" => print!("{}", d::to_md(&changes)),
+        "csv" => {
+            use std::io::Write;
+            std::io::stdout().write_all(&d::to_csv(&changes))?;
+        }
+        "json" => println!("{}", serde_json::to_string_pretty(&changes)?),
+        other => bail!("unknown diff format `{other}` (md, csv, json)"),
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,134 @@
+//! What changed between two audits: per city, sector and channel, channels that
+//! appeared, disappeared or became unknown, with the evidence for each.
+
+use super::matrix::{Matrix, Value};
+use crate::model::{Channel, Sector};
+use std::fmt::Write as _;
+
+/// One changed cell.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Change {
+    pub city_id: String,
+    pub city: String,
+    pub sector: Sector,
+    pub channel: Channel,
+    /// `appeared`, `disappeared`, `became-unknown` or `became-known`.
+    pub change: &'static str,
+    pub before: Value,
+    pub after: Value,
+    /// The evidence on the "yes" side: target and page.
+    pub evidence: String,
+}
+
+/// The changes from `a` to `b` for the cities both contain.
+pub fn diff(a: &Matrix, b: &Matrix) -> Vec<Change> {
+    let mut out = Vec::new();
+    for cb in &b.cities {
+        let Some(ca) = a.cities.iter().find(|c| c.id == cb.id) else {
+            continue;
+        };
+        for cell in &cb.cells {
+            let before = ca
+                .cell(cell.sector, cell.channel)
+                .map_or(Value::Unknown, |c| c.value);
+            let after = cell.value;
+            let change = match (before, after) {
+                (x, y) if x == y => continue,
+                (_, Value::Yes) => "appeared",
+                (Value::Yes, Value::No) => "disappeared",
+                (_, Value::Unknown) => "became-unknown",
+                _ => "became-known",
+            };
+            let side = if after == Value::Yes {
+                Some(cell)
+            } else {
+                ca.cell(cell.sector, cell.channel)
+            };
+            let evidence = side
+                .map(|c| format!("{} on {}", c.best_target, c.best_page))
+                .unwrap_or_default();
+            out.push(Change {
+                city_id: cb.id.clone(),
+                city: cb.name.clone(),
+                sector: cell.sector,
+                channel: cell.channel,
+                change,
+                before,
+                after,
+                evidence,
+            });
+        }
+    }
+    out
+}
+
+/// Markdown (also the short form printed after a run).
+pub fn to_md(changes: &[Change]) -> String {
+    if changes.is_empty() {
+        return "No changes.\n".into();
+    }
+    let mut out = String::from(
+        "| city | sector | channel | change | before → after | evidence |\n|---|---|---|---|---|---|\n",
+    );
+    for c in changes {
+        let _ = writeln!(
+            out,
+            "| {} {} | {} | {} | {} | {} → {} | {} |",
+            c.city_id,
+            c.city,
+            c.sector,
+            c.channel,
+            c.change,
+            c.before.as_str(),
+            c.after.as_str(),
+            c.evidence
+        );
+    }
+    out
+}
+
+/// CSV with a BOM.
+pub fn to_csv(changes: &[Change]) -> Vec<u8> {
+    let mut out = b"\xEF\xBB\xBF".to_vec();
+    {
+        let mut w = csv::Writer::from_writer(&mut out);
+        w.write_record([
+            "city_id", "city", "sector", "channel", "change", "before", "after", "evidence",
+        ])
+        .expect("in memory");
+        for c in changes {
+            w.write_record([
+                c.city_id.as_str(),
+                &c.city,
+                c.sector.as_str(),
+                c.channel.as_str(),
+                c.change,
+                c.before.as_str(),
+                c.after.as_str(),
+                &c.evidence,
+            ])
+            .expect("in memory");
+        }
+        w.flush().expect("in memory");
+    }
+    out
+}
+
+/// For each city of `run`, the matrix of its previous finished audit (in an earlier run).
+pub fn previous(conn: &rusqlite::Connection, run: i64) -> rusqlite::Result<Matrix> {
+    let mut m = super::matrix::load(conn, None)?;
+    m.cities.clear();
+    let mut st = conn.prepare(
+        "SELECT c.city_id, MAX(p.run_id) FROM run_cities c JOIN run_cities p ON p.city_id = c.city_id AND p.run_id < c.run_id AND p.status != 'pending'
+         WHERE c.run_id = ?1 GROUP BY c.city_id",
+    )?;
+    let pairs: Vec<(String, i64)> = st
+        .query_map([run], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    for (city, prev) in pairs {
+        let pm = super::matrix::load(conn, Some(prev))?;
+        m.cities
+            .extend(pm.cities.into_iter().filter(|c| c.id == city));
+    }
+    Ok(m)
+}

@@ -1,0 +1,293 @@
+//! Writing the matrix and the summary: CSV (with BOM, for Excel), JSON (a contract other
+//! tools read), Markdown, and HTML with SVG charts (no JavaScript).
+
+use super::matrix::{Matrix, Value};
+use super::summary::{Share, Summary};
+use crate::model::Channel;
+use std::fmt::Write as _;
+
+/// The long CSV's header (a contract).
+pub const MATRIX_CSV_HEADER: [&str; 13] = [
+    "city_id",
+    "city",
+    "province",
+    "tier",
+    "region",
+    "sector",
+    "channel",
+    "value",
+    "strength",
+    "finding_count",
+    "best_target",
+    "best_page",
+    "audit_run",
+];
+
+/// The matrix as tidy long CSV, UTF-8 with a BOM.
+pub fn matrix_csv(m: &Matrix) -> Vec<u8> {
+    let mut out = b"\xEF\xBB\xBF".to_vec();
+    {
+        let mut w = csv::Writer::from_writer(&mut out);
+        w.write_record(MATRIX_CSV_HEADER).expect("in memory");
+        for c in &m.cities {
+            for cell in &c.cells {
+                w.write_record([
+                    c.id.as_str(),
+                    &c.name,
+                    &c.province,
+                    c.tier.as_str(),
+                    c.region.as_str(),
+                    cell.sector.as_str(),
+                    cell.channel.as_str(),
+                    cell.value.as_str(),
+                    cell.strength.map(|s| s.as_str()).unwrap_or(""),
+                    &cell.finding_count.to_string(),
+                    &cell.best_target,
+                    &cell.best_page,
+                    &c.audit_run.to_string(),
+                ])
+                .expect("in memory");
+            }
+        }
+        w.flush().expect("in memory");
+    }
+    out
+}
+
+/// The matrix in the documented JSON shape.
+pub fn matrix_json(m: &Matrix) -> serde_json::Value {
+    let cities: Vec<serde_json::Value> = m
+        .cities
+        .iter()
+        .map(|c| {
+            let mut channels = serde_json::Map::new();
+            for s in &c.sectors {
+                let mut row = serde_json::Map::new();
+                for ch in Channel::ALL {
+                    let v = c.cell(*s, *ch).map_or("unknown", |x| x.value.as_str());
+                    row.insert(ch.as_str().into(), v.into());
+                }
+                channels.insert(s.as_str().into(), row.into());
+            }
+            serde_json::json!({
+                "id": c.id, "name": c.name, "province": c.province, "tier": c.tier, "region": c.region,
+                "audit_run": c.audit_run, "status": c.status, "channels": channels,
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "generated_at": crate::store::runs::now(),
+        "rules_version": m.rules_version,
+        "cities": cities,
+    })
+}
+
+/// The symbol of a cell in wide views.
+pub fn mark(v: Value) -> &'static str {
+    match v {
+        Value::Yes => "✓",
+        Value::No => "·",
+        Value::Unknown => "?",
+    }
+}
+
+/// A readable wide matrix: one table per sector, cities as rows, channels as columns.
+pub fn matrix_md(m: &Matrix) -> String {
+    let mut out = format!(
+        "# Adoption matrix\n\nRules {}. ✓ offered · not found ? unknown (not audited, unreachable or blocked). {} cities.\n",
+        m.rules_version,
+        m.cities.len()
+    );
+    let sectors: std::collections::BTreeSet<_> = m
+        .cities
+        .iter()
+        .flat_map(|c| c.sectors.iter().copied())
+        .collect();
+    for s in sectors {
+        let _ = write!(out, "\n## {s}\n\n| city | tier | region |");
+        for ch in Channel::ALL {
+            let _ = write!(out, " {} |", ch.as_str());
+        }
+        out.push_str("\n|---|---|---|");
+        out.push_str(&"---|".repeat(Channel::ALL.len()));
+        out.push('\n');
+        for c in m.cities.iter().filter(|c| c.sectors.contains(&s)) {
+            let _ = write!(out, "| {} {} | {} | {} |", c.id, c.name, c.tier, c.region);
+            for ch in Channel::ALL {
+                let _ = write!(out, " {} |", c.cell(s, *ch).map_or("?", |x| mark(x.value)));
+            }
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// The summary tables as Markdown.
+pub fn summary_md(s: &Summary) -> String {
+    let mut out = format!(
+        "# Channel adoption summary\n\n{} cities; rules {}; shares over cities whose cell is known.\n",
+        s.cities, s.rules_version
+    );
+    for t in &s.tables {
+        let _ = write!(out, "\n## {}\n\n| group |", t.title);
+        for ch in Channel::ALL {
+            let _ = write!(out, " {} |", ch.as_str());
+        }
+        out.push_str("\n|---|");
+        out.push_str(&"---|".repeat(Channel::ALL.len()));
+        out.push('\n');
+        for r in &t.rows {
+            let _ = write!(out, "| {} |", r.group);
+            for ch in Channel::ALL {
+                let _ = write!(out, " {} |", r.shares[ch].label());
+            }
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// The summary as CSV (`table,group,channel,yes,known,share`), with a BOM.
+pub fn summary_csv(s: &Summary) -> Vec<u8> {
+    let mut out = b"\xEF\xBB\xBF".to_vec();
+    {
+        let mut w = csv::Writer::from_writer(&mut out);
+        w.write_record(["table", "group", "channel", "yes", "known", "share"])
+            .expect("in memory");
+        for t in &s.tables {
+            for r in &t.rows {
+                for ch in Channel::ALL {
+                    let sh = r.shares[ch];
+                    w.write_record([
+                        t.title.as_str(),
+                        &r.group,
+                        ch.as_str(),
+                        &sh.yes.to_string(),
+                        &sh.known.to_string(),
+                        &sh.fraction().map(|f| format!("{f:.4}")).unwrap_or_default(),
+                    ])
+                    .expect("in memory");
+                }
+            }
+        }
+        w.flush().expect("in memory");
+    }
+    out
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A grouped bar chart (SVG): one group of bars per channel, one bar per series.
+pub fn bar_chart(title: &str, series: &[(String, Vec<Share>)]) -> String {
+    const COLORS: [&str; 4] = ["#1f6fb2", "#e07b39", "#4a9a4a", "#8b5fbf"];
+    let (w, h, left, bottom, top) = (900.0, 300.0, 40.0, 40.0, 30.0);
+    let groups = Channel::ALL.len() as f64;
+    let gw = (w - left - 10.0) / groups;
+    let bw = (gw - 12.0) / series.len().max(1) as f64;
+    let plot_h = h - bottom - top;
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" role=\"img\" aria-label=\"{t}\"><title>{t}</title><text x=\"{left}\" y=\"18\" font-size=\"14\" font-weight=\"bold\">{t}</text>",
+        t = esc(title)
+    );
+    for pct in [0, 25, 50, 75, 100] {
+        let y = top + plot_h * (1.0 - f64::from(pct) / 100.0);
+        let _ = write!(
+            svg,
+            "<line x1=\"{left}\" x2=\"{w}\" y1=\"{y}\" y2=\"{y}\" stroke=\"#ddd\"/><text x=\"4\" y=\"{}\" font-size=\"10\">{pct}%</text>",
+            y + 3.0
+        );
+    }
+    for (gi, ch) in Channel::ALL.iter().enumerate() {
+        let gx = left + gi as f64 * gw + 6.0;
+        for (si, (name, shares)) in series.iter().enumerate() {
+            let sh = shares[gi];
+            let f = sh.fraction().unwrap_or(0.0);
+            let bh = plot_h * f;
+            let x = gx + si as f64 * bw;
+            let _ = write!(
+                svg,
+                "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{bh:.1}\" fill=\"{}\"><title>{}: {} {}</title></rect>",
+                top + plot_h - bh,
+                bw - 2.0,
+                COLORS[si % COLORS.len()],
+                esc(name),
+                ch.as_str(),
+                sh.label()
+            );
+        }
+        let _ = write!(
+            svg,
+            "<text x=\"{:.1}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\">{}</text>",
+            gx + gw / 2.0 - 6.0,
+            h - bottom + 16.0,
+            ch.as_str()
+        );
+    }
+    for (si, (name, _)) in series.iter().enumerate() {
+        let x = left + si as f64 * 170.0;
+        let _ = write!(
+            svg,
+            "<rect x=\"{x}\" y=\"{}\" width=\"10\" height=\"10\" fill=\"{}\"/><text x=\"{}\" y=\"{}\" font-size=\"11\">{}</text>",
+            h - 14.0,
+            COLORS[si % COLORS.len()],
+            x + 14.0,
+            h - 5.0,
+            esc(name)
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// The summary as a standalone HTML page with charts by tier and by region.
+pub fn summary_html(s: &Summary) -> String {
+    let series_of = |ti: usize| -> Vec<(String, Vec<Share>)> {
+        s.tables[ti]
+            .rows
+            .iter()
+            .map(|r| {
+                (
+                    r.group.clone(),
+                    Channel::ALL.iter().map(|c| r.shares[c]).collect(),
+                )
+            })
+            .collect()
+    };
+    let mut html = String::from(
+        "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>Channel adoption summary</title><style>body{font-family:sans-serif;margin:2em;max-width:1000px}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}th:first-child,td:first-child{text-align:left}</style></head><body>",
+    );
+    let _ = write!(
+        html,
+        "<h1>Channel adoption summary</h1><p>{} cities; rules {}; generated {}. Shares are over cities whose cell is known; each share shows its denominator.</p>",
+        s.cities,
+        esc(&s.rules_version),
+        esc(&s.generated_at)
+    );
+    html.push_str(&bar_chart("Portal channels by tier", &series_of(0)));
+    html.push_str(&bar_chart("Portal channels by region", &series_of(1)));
+    if let Some(last) = s.tables.len().checked_sub(1) {
+        html.push_str(&bar_chart("Five-sector average by tier", &series_of(last)));
+    }
+    for t in &s.tables {
+        let _ = write!(html, "<h2>{}</h2><table><tr><th>group</th>", esc(&t.title));
+        for ch in Channel::ALL {
+            let _ = write!(html, "<th>{}</th>", ch.as_str());
+        }
+        html.push_str("</tr>");
+        for r in &t.rows {
+            let _ = write!(html, "<tr><td>{}</td>", esc(&r.group));
+            for ch in Channel::ALL {
+                let _ = write!(html, "<td>{}</td>", r.shares[ch].label());
+            }
+            html.push_str("</tr>");
+        }
+        html.push_str("</table>");
+    }
+    html.push_str("</body></html>");
+    html
+}

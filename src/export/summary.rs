@@ -1,0 +1,120 @@
+//! The survey's tables: shares of cities offering each channel, by tier, by region and
+//! by sector (and averaged over the five sectors), each with its denominator.
+
+use super::matrix::{Matrix, Value};
+use crate::model::{Channel, Region, Sector, Tier};
+use std::collections::BTreeMap;
+
+/// A share: `yes` of `known` cities (unknown cells are left out of the denominator).
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+pub struct Share {
+    pub yes: usize,
+    pub known: usize,
+}
+
+impl Share {
+    /// The share as a fraction, if any city is known.
+    pub fn fraction(&self) -> Option<f64> {
+        (self.known > 0).then(|| self.yes as f64 / self.known as f64)
+    }
+
+    /// `64% (23/36)`, or `– (0/0)` when nothing is known.
+    pub fn label(&self) -> String {
+        match self.fraction() {
+            Some(f) => format!("{:.0}% ({}/{})", f * 100.0, self.yes, self.known),
+            None => format!("– ({}/{})", self.yes, self.known),
+        }
+    }
+}
+
+/// One row of a table: a group of cities and its share per channel.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Row {
+    pub group: String,
+    pub shares: BTreeMap<Channel, Share>,
+}
+
+/// A titled table.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Table {
+    pub title: String,
+    pub rows: Vec<Row>,
+}
+
+/// All the survey's tables.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Summary {
+    pub generated_at: String,
+    pub rules_version: String,
+    pub cities: usize,
+    pub tables: Vec<Table>,
+}
+
+fn row(m: &Matrix, group: &str, sectors: &[Sector], keep: &dyn Fn(Tier, Region) -> bool) -> Row {
+    let mut shares = BTreeMap::new();
+    for &ch in Channel::ALL {
+        let mut s = Share::default();
+        for city in m.cities.iter().filter(|c| keep(c.tier, c.region)) {
+            for &sector in sectors {
+                if let Some(cell) = city.cell(sector, ch) {
+                    match cell.value {
+                        Value::Yes => {
+                            s.yes += 1;
+                            s.known += 1;
+                        }
+                        Value::No => s.known += 1,
+                        Value::Unknown => {}
+                    }
+                }
+            }
+        }
+        shares.insert(ch, s);
+    }
+    Row {
+        group: group.to_string(),
+        shares,
+    }
+}
+
+/// Computes the tables from a matrix.
+pub fn summarize(m: &Matrix) -> Summary {
+    let general = [Sector::General];
+    let tiers: [(&str, Option<Tier>); 3] = [
+        ("36 key cities", Some(Tier::Key)),
+        ("prefecture-level cities", Some(Tier::Prefecture)),
+        ("all cities", None),
+    ];
+    let by_tier = |sectors: &[Sector]| -> Vec<Row> {
+        tiers
+            .iter()
+            .map(|(name, t)| row(m, name, sectors, &|tier, _| t.is_none_or(|t| t == tier)))
+            .collect()
+    };
+    let mut tables = vec![Table {
+        title: "Whole-of-government portal: share of cities offering each channel, by tier".into(),
+        rows: by_tier(&general),
+    }];
+    tables.push(Table {
+        title: "Whole-of-government portal, by region".into(),
+        rows: Region::ALL
+            .iter()
+            .map(|r| row(m, r.as_str(), &general, &|_, region| region == *r))
+            .collect(),
+    });
+    for &sector in Sector::DEPARTMENTS {
+        tables.push(Table {
+            title: format!("Sector {sector}: by tier"),
+            rows: by_tier(&[sector]),
+        });
+    }
+    tables.push(Table {
+        title: "Averaged over the five sectors (pooled city-sector cells), by tier".into(),
+        rows: by_tier(Sector::DEPARTMENTS),
+    });
+    Summary {
+        generated_at: crate::store::runs::now(),
+        rules_version: m.rules_version.clone(),
+        cities: m.cities.len(),
+        tables,
+    }
+}
