@@ -21,7 +21,7 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 /// zstd level for stored bodies: fast, and HTML compresses well anyway.
-const ZSTD_LEVEL: i32 = 3;
+const ZSTD_LEVEL: i32 = 1;
 
 /// One site to crawl: whose it is, where it starts, what it may fetch.
 #[derive(Debug, Clone)]
@@ -63,6 +63,26 @@ pub fn sites_of(city: &Arc<City>) -> Vec<SiteSpec> {
         }
     }
     sites
+}
+
+/// What a site's crawl accumulates as it goes.
+struct SiteState {
+    frontier: Frontier,
+    links_seen: LinksSeen,
+}
+
+/// The (target, text) pairs of a site already recorded, as 64-bit hashes.
+#[derive(Default)]
+struct LinksSeen(std::collections::HashSet<u64>);
+
+impl LinksSeen {
+    fn insert(&mut self, target: &str, text: &str) -> bool {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::hash::DefaultHasher::new();
+        target.hash(&mut h);
+        text.hash(&mut h);
+        self.0.insert(h.finish())
+    }
 }
 
 /// What a run shares with all of its site crawls.
@@ -119,8 +139,11 @@ pub async fn crawl_site(spec: &SiteSpec, env: &CrawlEnv) -> Result<SiteResult, W
             started_at: now(),
         })
         .await?;
-    let mut frontier = Frontier::new(cfg.max_depth, cfg.max_query_variants);
-    frontier.mark_seen(&spec.start);
+    let mut state = SiteState {
+        frontier: Frontier::with_budget(cfg.max_depth, cfg.max_query_variants, cfg.max_pages),
+        links_seen: LinksSeen::default(),
+    };
+    state.frontier.mark_seen(&spec.start);
 
     // The start URL may redirect anywhere (a portal that moved); its target joins the scope.
     let any = |_: &Url| true;
@@ -143,7 +166,7 @@ pub async fn crawl_site(spec: &SiteSpec, env: &CrawlEnv) -> Result<SiteResult, W
         };
         if second.error.is_none() {
             // Keep the failed attempt on record too.
-            send_page(env, spec, site_id, &scope, &first, 0, &mut frontier).await?;
+            send_page(env, spec, site_id, &scope, &first, 0, &mut state).await?;
             first = second;
         }
     }
@@ -165,9 +188,12 @@ pub async fn crawl_site(spec: &SiteSpec, env: &CrawlEnv) -> Result<SiteResult, W
         )),
         _ => None,
     };
-    frontier.mark_seen(&first.final_url);
+    state.frontier.mark_seen(&first.final_url);
     let mut pages = usize::from(first.attempts > 0);
-    send_page(env, spec, site_id, &scope, &first, 0, &mut frontier).await?;
+    send_page(env, spec, site_id, &scope, &first, 0, &mut state).await?;
+    // Keep only what the end of the crawl needs, not the start page's body.
+    let first_final = first.final_url.clone();
+    drop(first);
     if outcome == "ok" {
         env.stats
             .sites_ok
@@ -184,7 +210,9 @@ pub async fn crawl_site(spec: &SiteSpec, env: &CrawlEnv) -> Result<SiteResult, W
             if env.writer.failed() {
                 return Err(WriterGone);
             }
-            let Some(next) = frontier.pop() else { break };
+            let Some(next) = state.frontier.pop() else {
+                break;
+            };
             let in_scope = |u: &Url| scope.contains(u);
             let Some(fetched) = cancellable(env, env.fetcher.fetch(&next.url, &in_scope)).await
             else {
@@ -194,17 +222,8 @@ pub async fn crawl_site(spec: &SiteSpec, env: &CrawlEnv) -> Result<SiteResult, W
             if fetched.attempts > 0 {
                 pages += 1;
             }
-            frontier.mark_seen(&fetched.final_url);
-            send_page(
-                env,
-                spec,
-                site_id,
-                &scope,
-                &fetched,
-                next.depth,
-                &mut frontier,
-            )
-            .await?;
+            state.frontier.mark_seen(&fetched.final_url);
+            send_page(env, spec, site_id, &scope, &fetched, next.depth, &mut state).await?;
         }
     }
     env.writer
@@ -216,7 +235,7 @@ pub async fn crawl_site(spec: &SiteSpec, env: &CrawlEnv) -> Result<SiteResult, W
                 outcome.clone()
             },
             error,
-            final_url: Some(first.final_url.to_string()),
+            final_url: Some(first_final.to_string()),
             moved_to,
             scope_json: serde_json::to_string(&scope).expect("serialisable"),
             pages,
@@ -247,7 +266,7 @@ async fn send_page(
     scope: &Scope,
     f: &Fetched,
     depth: u32,
-    frontier: &mut Frontier,
+    state: &mut SiteState,
 ) -> Result<(), WriterGone> {
     let stats = &env.stats;
     let mut record = PageRecord {
@@ -304,11 +323,15 @@ async fn send_page(
             let in_scope = followable && scope.contains(url);
             if in_scope {
                 let hint = format!("{} {} {}", link.text, link.title, link.img_alt);
-                let _ = frontier.push(url, depth + 1, &hint);
+                let _ = state.frontier.push(url, depth + 1, &hint);
+            }
+            let text = crate::extract::truncate_chars(&link.text, 200);
+            if !state.links_seen.insert(url.as_str(), &text) {
+                continue; // navigation repeated on every page: stored once per site
             }
             record.links.push(LinkRecord {
                 target: url.to_string(),
-                text: crate::extract::truncate_chars(&link.text, 200),
+                text,
                 kind: link.kind.unwrap_or(LinkKind::Anchor).as_str(),
                 in_scope,
             });

@@ -21,6 +21,9 @@ pub struct Decoded {
     pub had_errors: bool,
 }
 
+/// Bytes fed to the encoding detector.
+const DETECT_BYTES: usize = 16 * 1024;
+
 static META_CHARSET: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"(?i-u)<meta[^>]*?charset\s*=\s*["']?\s*([a-z0-9_:.\-]+)"#).expect("valid regex")
 });
@@ -94,8 +97,28 @@ pub fn decode(body: &[u8], content_type: Option<&str>) -> Decoded {
             };
         }
     }
+    if !ascii_only && let Ok(text) = std::str::from_utf8(body) {
+        return Decoded {
+            text: text.to_string(),
+            encoding: UTF_8,
+            source: "detected",
+            had_errors: false,
+        };
+    }
+    // Undeclared non-UTF-8 text on a Chinese government site is GBK/GB18030 in practice;
+    // a strict decode settles it cheaply. Anything else goes to the detector.
+    if !ascii_only && let Some(text) = try_decode(body, encoding_rs::GB18030) {
+        return Decoded {
+            text,
+            encoding: encoding_rs::GBK,
+            source: "detected",
+            had_errors: false,
+        };
+    }
+    // The detector converges long before the end of a page; feeding all of it costs.
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
-    detector.feed(body, true);
+    let sample = &body[..body.len().min(DETECT_BYTES)];
+    detector.feed(sample, sample.len() == body.len());
     let enc = detector.guess(Some(b"cn"), chardetng::Utf8Detection::Allow);
     let (text, had_errors) = enc.decode_without_bom_handling(body);
     Decoded {

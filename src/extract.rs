@@ -208,7 +208,8 @@ pub fn truncate_chars(s: &str, n: usize) -> String {
 }
 
 fn push_text(buf: &mut String, t: &str) {
-    if buf.chars().count() < MAX_TEXT {
+    // Bytes, not characters: counting characters on every append would be quadratic.
+    if buf.len() < MAX_TEXT * 3 {
         buf.push_str(t);
     }
 }
@@ -233,14 +234,49 @@ pub fn resolve(base: Option<&Url>, href: &str) -> Option<Url> {
 
 struct Frame<'a> {
     tag: &'a str,
-    seg: String,
-    attrs: String,
+    el: &'a scraper::node::Element,
+    /// Position among the parent's element children (1-based), for `:nth-child`.
+    nth: usize,
+    /// `attrs_summary` of the element, computed on first use.
+    summary: std::cell::OnceCell<String>,
     children: usize,
     block: Option<usize>,
     is_block: bool,
     hidden: bool,
     link: Option<usize>,
     form: Option<usize>,
+}
+
+impl Frame<'_> {
+    fn summary(&self) -> &str {
+        self.summary.get_or_init(|| attrs_summary(self.el))
+    }
+}
+
+/// One step of an element path: `tag#id`, `tag` for html/head/body, else `tag:nth-child(n)`.
+fn push_segment(out: &mut String, f: &Frame<'_>) {
+    use std::fmt::Write as _;
+    if !out.is_empty() {
+        out.push_str(" > ");
+    }
+    match f.el.id() {
+        Some(id) if !id.is_empty() && !id.contains(char::is_whitespace) => {
+            let _ = write!(out, "{}#{id}", f.tag);
+        }
+        _ if matches!(f.tag, "html" | "head" | "body") => out.push_str(f.tag),
+        _ => {
+            let _ = write!(out, "{}:nth-child({})", f.tag, f.nth);
+        }
+    }
+}
+
+/// The CSS-like path of the innermost frame (plus `last`, when given).
+fn path_of(stack: &[Frame<'_>], last: Option<&Frame<'_>>) -> String {
+    let mut out = String::with_capacity(16 * (stack.len() + 1));
+    for f in stack.iter().chain(last) {
+        push_segment(&mut out, f);
+    }
+    out
 }
 
 fn attrs_summary(el: &scraper::node::Element) -> String {
@@ -277,18 +313,23 @@ fn gather_text(node: NodeRef<'_, Node>, max_chars: usize) -> String {
     truncate_chars(&squash(&out), max_chars)
 }
 
-/// The nearest ancestor of `node` that is a block element, or its parent.
-fn block_ancestor(node: NodeRef<'_, Node>) -> Option<NodeRef<'_, Node>> {
-    let mut cur = node.parent();
-    while let Some(n) = cur {
-        if let Some(e) = n.value().as_element()
-            && is_block(e.name())
-        {
-            return Some(n);
-        }
-        cur = n.parent();
+/// The index in `facts.blocks` of the innermost block element on the stack, creating
+/// its entry on first use; `None` outside any block or past the cap.
+fn ensure_block(stack: &mut [Frame<'_>], facts: &mut PageFacts) -> Option<usize> {
+    let bpos = stack.iter().rposition(|f| f.is_block)?;
+    if let Some(i) = stack[bpos].block {
+        return Some(i);
     }
-    node.parent()
+    if facts.blocks.len() >= MAX_ITEMS {
+        return None;
+    }
+    facts.blocks.push(TextBlock {
+        text: String::new(),
+        attrs: stack[bpos].summary().to_string(),
+        path: path_of(&stack[..=bpos], None),
+    });
+    stack[bpos].block = Some(facts.blocks.len() - 1);
+    stack[bpos].block
 }
 
 /// Parses `html` once and extracts the page's facts; links resolve against `page_url`.
@@ -300,7 +341,7 @@ pub fn extract(html: &str, page_url: Option<&Url>) -> PageFacts {
     };
     let mut base_set = false;
     let mut stack: Vec<Frame> = Vec::with_capacity(64);
-    let mut link_nodes = Vec::new();
+    let mut link_blocks: Vec<(usize, Option<usize>)> = Vec::new();
     let mut image_nodes = Vec::new();
     let mut root_children = 0usize;
 
@@ -320,17 +361,11 @@ pub fn extract(html: &str, page_url: Option<&Url>) -> PageFacts {
                             root_children
                         }
                     };
-                    let seg = match el.id() {
-                        Some(id) if !id.is_empty() && !id.contains(char::is_whitespace) => {
-                            format!("{tag}#{id}")
-                        }
-                        _ if matches!(tag, "html" | "head" | "body") => tag.to_string(),
-                        _ => format!("{tag}:nth-child({n})"),
-                    };
                     let mut frame = Frame {
                         tag,
-                        seg,
-                        attrs: attrs_summary(el),
+                        el,
+                        nth: n,
+                        summary: std::cell::OnceCell::new(),
                         children: 0,
                         block: None,
                         is_block: is_block(tag),
@@ -338,17 +373,14 @@ pub fn extract(html: &str, page_url: Option<&Url>) -> PageFacts {
                         link: None,
                         form: None,
                     };
-                    let path = || {
-                        let mut p: Vec<&str> = stack.iter().map(|f| f.seg.as_str()).collect();
-                        p.push(&frame.seg);
-                        p.join(" > ")
-                    };
+                    let path = || path_of(&stack, Some(&frame));
                     let context_attrs = || {
-                        let mut a = frame.attrs.clone();
+                        let mut a = frame.summary().to_string();
                         for f in stack.iter().rev().take(3) {
-                            if !f.attrs.is_empty() {
+                            let more = f.summary();
+                            if !more.is_empty() {
                                 a.push(' ');
-                                a.push_str(&f.attrs);
+                                a.push_str(more);
                             }
                         }
                         a
@@ -417,7 +449,7 @@ pub fn extract(html: &str, page_url: Option<&Url>) -> PageFacts {
                                             .to_string();
                                     }
                                     frame.link = Some(i);
-                                    link_nodes.push((i, node.id()));
+                                    link_blocks.push((i, ensure_block(&mut stack, &mut facts)));
                                 }
                             }
                         }
@@ -482,6 +514,11 @@ pub fn extract(html: &str, page_url: Option<&Url>) -> PageFacts {
                                 }
                             } else {
                                 let code = gather_script(node);
+                                let code = if code.contains("location") {
+                                    code
+                                } else {
+                                    String::new()
+                                };
                                 for caps in SCRIPT_REDIRECT.captures_iter(&code).take(5) {
                                     if let Some(m) = caps.get(1).or_else(|| caps.get(2)) {
                                         add_link(
@@ -496,6 +533,7 @@ pub fn extract(html: &str, page_url: Option<&Url>) -> PageFacts {
                             }
                         }
                         "form" if facts.forms.len() < MAX_ITEMS => {
+                            let form_path = path();
                             frame.form = Some(facts.forms.len());
                             let action = el.attr("action").unwrap_or_default();
                             facts.forms.push(Form {
@@ -504,7 +542,7 @@ pub fn extract(html: &str, page_url: Option<&Url>) -> PageFacts {
                                 } else {
                                     resolve(facts.base.as_ref(), action)
                                 },
-                                path: path(),
+                                path: form_path,
                                 ..Default::default()
                             });
                         }
@@ -543,27 +581,8 @@ pub fn extract(html: &str, page_url: Option<&Url>) -> PageFacts {
                         push_text(&mut facts.forms[fi].text, t);
                     }
                     // The text belongs to the nearest block ancestor.
-                    let Some(bpos) = stack.iter().rposition(|f| f.is_block) else {
+                    let Some(idx) = ensure_block(&mut stack, &mut facts) else {
                         continue;
-                    };
-                    let idx = match stack[bpos].block {
-                        Some(i) => i,
-                        None if facts.blocks.len() < MAX_ITEMS => {
-                            let path = stack[..=bpos]
-                                .iter()
-                                .map(|f| f.seg.as_str())
-                                .collect::<Vec<_>>()
-                                .join(" > ");
-                            let attrs = stack[bpos].attrs.clone();
-                            facts.blocks.push(TextBlock {
-                                text: String::new(),
-                                attrs,
-                                path,
-                            });
-                            stack[bpos].block = Some(facts.blocks.len() - 1);
-                            facts.blocks.len() - 1
-                        }
-                        None => continue,
                     };
                     let b = &mut facts.blocks[idx].text;
                     if !b.is_empty() && !b.ends_with(' ') {
@@ -591,13 +610,13 @@ pub fn extract(html: &str, page_url: Option<&Url>) -> PageFacts {
     for f in &mut facts.forms {
         f.text = truncate_chars(&squash(&f.text), SNIPPET_CHARS);
     }
-    // Surrounding text, bounded per element so a hostile page stays linear.
-    for (i, id) in link_nodes {
-        if let Some(node) = doc.tree.get(id)
-            && let Some(block) = block_ancestor(node)
-        {
-            facts.links[i].context = gather_text(block, SNIPPET_CHARS);
-        }
+    // A link's surrounding text is the text of its nearest block, gathered in the one
+    // traversal above (re-walking each link's block would be quadratic in busy menus).
+    for (i, block) in link_blocks {
+        facts.links[i].context = match block {
+            Some(b) => truncate_chars(&facts.blocks[b].text, SNIPPET_CHARS),
+            None => truncate_chars(&facts.links[i].text, SNIPPET_CHARS),
+        };
     }
     for (i, id) in image_nodes {
         if let Some(node) = doc.tree.get(id) {

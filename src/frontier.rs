@@ -96,16 +96,25 @@ pub fn is_priority(text: &str, url: &Url) -> bool {
     (short && PRIORITY.is_match(text)) || PRIORITY.is_match(url.path())
 }
 
-/// A URL waiting to be fetched.
+/// A URL waiting to be fetched (kept as text: a parsed `Url` per queued link costs
+/// several times the memory, and most queued links are never fetched).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Queued {
+    url: String,
+    depth: u32,
+    priority: bool,
+    seq: u64,
+}
+
+/// A URL to fetch next.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pending {
     pub url: Url,
     pub depth: u32,
     pub priority: bool,
-    seq: u64,
 }
 
-impl Ord for Pending {
+impl Ord for Queued {
     fn cmp(&self, other: &Self) -> Ordering {
         // Max-heap: priority links first, then shallower, then earlier discovered.
         self.priority
@@ -115,7 +124,7 @@ impl Ord for Pending {
     }
 }
 
-impl PartialOrd for Pending {
+impl PartialOrd for Queued {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
@@ -128,12 +137,27 @@ pub enum Skip {
     TooDeep,
     NotHtml,
     QueryVariants,
+    /// The queue holds enough ordinary links for the budget.
+    Full,
 }
+
+fn key(url: &Url) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    url.as_str().hash(&mut h);
+    h.finish()
+}
+
+/// Ordinary (not priority) links queued per page of budget; beyond this a site's queue
+/// stops growing, so a link-heavy site cannot hold much memory for pages it will never fetch.
+const QUEUE_PER_PAGE: usize = 8;
 
 /// The frontier of one site.
 pub struct Frontier {
-    heap: BinaryHeap<Pending>,
-    seen: HashSet<String>,
+    heap: BinaryHeap<Queued>,
+    /// Hashes of normalised URLs already queued or fetched.
+    seen: HashSet<u64>,
+    ordinary_cap: usize,
     variants: HashMap<String, usize>,
     max_depth: u32,
     max_query_variants: usize,
@@ -142,9 +166,15 @@ pub struct Frontier {
 
 impl Frontier {
     pub fn new(max_depth: u32, max_query_variants: usize) -> Self {
+        Frontier::with_budget(max_depth, max_query_variants, usize::MAX / QUEUE_PER_PAGE)
+    }
+
+    /// A frontier for a site whose crawl fetches at most `max_pages` pages.
+    pub fn with_budget(max_depth: u32, max_query_variants: usize, max_pages: usize) -> Self {
         Frontier {
             heap: BinaryHeap::new(),
             seen: HashSet::new(),
+            ordinary_cap: max_pages.saturating_mul(QUEUE_PER_PAGE),
             variants: HashMap::new(),
             max_depth,
             max_query_variants,
@@ -154,7 +184,7 @@ impl Frontier {
 
     /// Marks a URL as already handled (a start URL, a redirect target).
     pub fn mark_seen(&mut self, url: &Url) -> bool {
-        self.seen.insert(normalize(url).into())
+        self.seen.insert(key(&normalize(url)))
     }
 
     /// Queues a link found at `depth`; the caller has checked the scope.
@@ -166,8 +196,13 @@ impl Frontier {
             return Err(Skip::NotHtml);
         }
         let url = normalize(url);
-        if self.seen.contains(url.as_str()) {
+        let k = key(&url);
+        if self.seen.contains(&k) {
             return Err(Skip::Seen);
+        }
+        let priority = is_priority(hint_text, &url);
+        if !priority && self.heap.len() >= self.ordinary_cap {
+            return Err(Skip::Full);
         }
         if url.query().is_some() {
             let key = format!("{}{}", url.host_str().unwrap_or_default(), url.path());
@@ -177,11 +212,10 @@ impl Frontier {
             }
             *n += 1;
         }
-        self.seen.insert(url.as_str().to_string());
+        self.seen.insert(k);
         self.seq += 1;
-        let priority = is_priority(hint_text, &url);
-        self.heap.push(Pending {
-            url,
+        self.heap.push(Queued {
+            url: url.into(),
             depth,
             priority,
             seq: self.seq,
@@ -191,7 +225,17 @@ impl Frontier {
 
     /// The next URL to fetch.
     pub fn pop(&mut self) -> Option<Pending> {
-        self.heap.pop()
+        while let Some(q) = self.heap.pop() {
+            // Queued strings came from parsed URLs, so they parse again.
+            if let Ok(url) = Url::parse(&q.url) {
+                return Some(Pending {
+                    url,
+                    depth: q.depth,
+                    priority: q.priority,
+                });
+            }
+        }
+        None
     }
 
     pub fn len(&self) -> usize {

@@ -28,10 +28,13 @@ pub fn dispatch(cmd: super::Command) -> Result<ExitCode> {
         Seeds(super::SeedsCommand::Check(a)) => seeds_check(a),
         Export(e) => crate::cli::export::run(e),
         Diff(a) => crate::cli::export::diff(a),
+        Demo(a) => crate::cli::sim::demo(a),
+        Bench(a) => crate::cli::sim::bench(a),
+        Sim(super::SimCommand::Serve(a)) => crate::cli::sim::serve(a),
     }
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime> {
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

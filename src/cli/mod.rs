@@ -5,6 +5,7 @@
 
 mod commands;
 mod export;
+mod sim;
 
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
@@ -47,6 +48,65 @@ pub enum Command {
     Export(ExportCommand),
     /// What changed between two runs, per city, sector and channel.
     Diff(DiffArgs),
+    /// Audit a simulated web offline and write every export into results/demo/.
+    Demo(DemoArgs),
+    /// Benchmark the crawler on a simulated world (wall vs politeness bound, CPU, memory, accuracy).
+    Bench(BenchArgs),
+    /// The simulated portal web.
+    #[command(subcommand)]
+    Sim(SimCommand),
+}
+
+/// The shape of a simulated world.
+#[derive(Args, Debug, Clone)]
+pub struct WorldArgs {
+    /// Number of cities (the real list first, then synthetic ones).
+    #[arg(long, default_value_t = 40)]
+    pub cities: usize,
+    /// Pages per site within the crawl budget.
+    #[arg(long, default_value_t = 15)]
+    pub pages: usize,
+    /// Department sites per city (0-5).
+    #[arg(long, default_value_t = 2)]
+    pub departments: usize,
+    #[arg(long, default_value_t = 2014)]
+    pub seed: u64,
+    /// No dead, slow, 429 or robots-blocked hosts.
+    #[arg(long)]
+    pub no_hostile: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    #[arg(long, default_value = "results/demo")]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub world: WorldArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    /// polite (338 × 30 at 2/s), unlimited (no rate limit), scale (3,000 sites × 30 at 2/s), or all.
+    #[arg(long, default_value = "polite")]
+    pub scenario: String,
+    /// Override the scenario's number of cities.
+    #[arg(long)]
+    pub cities: Option<usize>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SimCommand {
+    /// Serve a simulated world on 127.0.0.1 until stdin closes or the process is killed.
+    Serve(SimServeArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct SimServeArgs {
+    #[command(flatten)]
+    pub world: WorldArgs,
+    /// Write seeds.csv and truth.csv here.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]

@@ -152,7 +152,19 @@ fn elements(page: &PageFacts) -> Vec<Element<'_>> {
             let from = chars.len().saturating_sub(LABEL_CHARS);
             chars[from..].iter().collect::<String>()
         };
-        for m in EMAIL.find_iter(&b.text).take(20) {
+        let t = b.text.as_bytes();
+        let maybe_email = t.contains(&b'@')
+            || t.contains(&b'#')
+            || b.text.contains('＠')
+            || b.text.contains("at)")
+            || b.text.contains("at]")
+            || b.text.contains("at）")
+            || b.text.contains("at}");
+        let digits = t.iter().filter(|c| c.is_ascii_digit()).count();
+        for m in EMAIL
+            .find_iter(if maybe_email { &b.text } else { "" })
+            .take(20)
+        {
             out.push(Element {
                 kind: ElementKind::Email,
                 target: None,
@@ -165,7 +177,10 @@ fn elements(page: &PageFacts) -> Vec<Element<'_>> {
                 prose,
             });
         }
-        for m in PHONE.find_iter(&b.text).take(20) {
+        for m in PHONE
+            .find_iter(if digits >= 5 { &b.text } else { "" })
+            .take(20)
+        {
             let bytes = b.text.as_bytes();
             let digit_before = m.start() > 0 && bytes[m.start() - 1].is_ascii_digit();
             let digit_after = bytes.get(m.end()).is_some_and(u8::is_ascii_digit);
@@ -274,7 +289,7 @@ fn matches(
     if !m.attrs_any.is_empty() && !m.attrs_any.iter().any(|a| el.attrs.contains(a.as_str())) {
         return false;
     }
-    if !m.number_any.is_empty() && !m.number_any.iter().any(|n| el.value.contains(n.as_str())) {
+    if !m.number_any.is_empty() && !m.number_any.iter().any(|n| is_service_number(&el.value, n)) {
         return false;
     }
     if let Some(max) = m.max_label_chars
@@ -429,6 +444,16 @@ pub fn detect(rules: &RuleSet, page: &PageFacts, ctx: &PageContext<'_>) -> Vec<F
     found
 }
 
+/// Whether a phone number is the service number `service` (12345), alone or after an
+/// area code (0571-12345), not merely a longer number containing those digits.
+fn is_service_number(number: &str, service: &str) -> bool {
+    let digits: String = number.chars().filter(char::is_ascii_digit).collect();
+    digits == service
+        || (digits.ends_with(service)
+            && digits.starts_with('0')
+            && digits.len() <= service.len() + 4)
+}
+
 /// An obfuscated address written plainly (`zx#x.gov.cn` → `zx@x.gov.cn`).
 pub fn normalize_email(s: &str) -> String {
     let mut out = s.replace(char::is_whitespace, "");
@@ -436,4 +461,18 @@ pub fn normalize_email(s: &str) -> String {
         out = out.replace(pat, "@");
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_numbers() {
+        assert!(is_service_number("12345", "12345"));
+        assert!(is_service_number("0571-12345", "12345"));
+        assert!(is_service_number("（0571）12345", "12345"));
+        assert!(!is_service_number("0612-81234567", "12345"));
+        assert!(!is_service_number("0612-87712345", "12345"));
+    }
 }

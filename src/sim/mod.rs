@@ -2,6 +2,8 @@
 //! deterministic world of synthetic city portals with known truth ([`world`], [`pages`]),
 //! used by tests, the demo and the benchmark so that nothing ever leaves the machine.
 
+pub mod bench;
 pub mod pages;
 pub mod server;
+pub mod truth;
 pub mod world;

@@ -85,9 +85,9 @@ CREATE TABLE links (
     target   TEXT NOT NULL,
     text     TEXT NOT NULL,
     kind     TEXT NOT NULL,
-    in_scope INTEGER NOT NULL,
-    UNIQUE (site_id, target, text)
+    in_scope INTEGER NOT NULL                -- one row per distinct (target, text) per site
 );
+CREATE INDEX links_site ON links(site_id);
 CREATE TABLE findings (
     id          INTEGER PRIMARY KEY,
     run_id      INTEGER NOT NULL,

@@ -11,9 +11,11 @@ use std::thread::JoinHandle;
 use tokio::sync::{mpsc, oneshot};
 
 /// Messages applied per transaction at most.
-const BATCH: usize = 512;
-/// Messages that may wait for the writer before senders are slowed down.
-const QUEUE: usize = 4096;
+const BATCH: usize = 1024;
+/// Longest a message waits for its transaction to commit.
+const BATCH_WINDOW: std::time::Duration = std::time::Duration::from_millis(200);
+/// Messages that may wait for the writer before senders are slowed down (bounds memory).
+const QUEUE: usize = 256;
 
 /// A stored body: content-addressed, zstd-compressed.
 #[derive(Debug, Clone)]
@@ -191,15 +193,24 @@ impl Writer {
 fn run(conn: &Connection, mut rx: mpsc::Receiver<Msg>, path: &std::path::Path) -> Result<()> {
     let err = sql_err(path);
     while let Some(first) = rx.blocking_recv() {
+        // Gather messages for up to BATCH_WINDOW (a flush ends the window at once):
+        // fewer, larger transactions cost far less than one per page.
+        let deadline = std::time::Instant::now() + BATCH_WINDOW;
         let mut batch = vec![first];
-        while batch.len() < BATCH {
+        while batch.len() < BATCH && !matches!(batch.last(), Some(Msg::Flush(_))) {
             match rx.try_recv() {
                 Ok(m) => batch.push(m),
-                Err(_) => break,
+                Err(mpsc::error::TryRecvError::Empty) => {
+                    let now = std::time::Instant::now();
+                    if now >= deadline {
+                        break;
+                    }
+                    std::thread::sleep((deadline - now).min(std::time::Duration::from_millis(5)));
+                }
+                Err(mpsc::error::TryRecvError::Disconnected) => break,
             }
         }
         let tx = conn.unchecked_transaction().map_err(&err)?;
-        let mut replies = Vec::new();
         let mut flushes = Vec::new();
         for msg in batch {
             match msg {
@@ -208,7 +219,9 @@ fn run(conn: &Connection, mut rx: mpsc::Receiver<Msg>, path: &std::path::Path) -
                         "INSERT INTO sites (run_id, city_id, sector, start_url, scope, started_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                         params![s.run_id, s.city_id, s.sector, s.start_url, s.scope_json, s.started_at],
                     ).map_err(&err)?;
-                    replies.push((reply, tx.last_insert_rowid()));
+                    // The id is valid on this connection at once; a site need not wait
+                    // for the commit (if it fails, the writer stops and so does the run).
+                    let _ = reply.send(tx.last_insert_rowid());
                 }
                 Msg::Page(p) => insert_page(&tx, &p).map_err(&err)?,
                 Msg::SiteDone(s) => {
@@ -232,9 +245,6 @@ fn run(conn: &Connection, mut rx: mpsc::Receiver<Msg>, path: &std::path::Path) -
             }
         }
         tx.commit().map_err(&err)?;
-        for (reply, id) in replies {
-            let _ = reply.send(id);
-        }
         for f in flushes {
             let _ = f.send(());
         }
@@ -259,7 +269,7 @@ fn insert_page(tx: &rusqlite::Transaction<'_>, p: &PageRecord) -> rusqlite::Resu
     let fetch_id = tx.last_insert_rowid();
     {
         let mut st = tx.prepare_cached(
-            "INSERT OR IGNORE INTO links (site_id, fetch_id, target, text, kind, in_scope) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO links (site_id, fetch_id, target, text, kind, in_scope) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?;
         for l in &p.links {
             st.execute(params![

@@ -1,0 +1,326 @@
+//! `demo`, `bench` and `sim serve`: the simulated web from the command line.
+
+use super::{BenchArgs, DemoArgs, SimServeArgs, WorldArgs};
+use anyhow::{Context, Result, bail};
+use portal_audit::audit::{self, AuditOptions, RunMode};
+use portal_audit::config::CrawlConfig;
+use portal_audit::detect::RulesDetector;
+use portal_audit::export::{evidence, formats, matrix, summary, xlsx};
+use portal_audit::progress::ProgressMode;
+use portal_audit::sim::bench::usage;
+use portal_audit::sim::server::Server;
+use portal_audit::sim::truth::compare;
+use portal_audit::sim::world::{World, WorldSpec};
+use std::io::BufRead;
+use std::net::SocketAddr;
+use std::process::{ExitCode, Stdio};
+use std::sync::Arc;
+use std::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+fn spec(w: &WorldArgs) -> WorldSpec {
+    WorldSpec {
+        cities: w.cities,
+        seed: w.seed,
+        pages_per_site: w.pages,
+        departments: w.departments.min(5),
+        hostile: !w.no_hostile,
+    }
+}
+
+fn closed_port() -> Result<SocketAddr> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?)
+}
+
+/// Audits an in-process simulated web and writes all exports.
+pub fn demo(a: DemoArgs) -> Result<ExitCode> {
+    let t0 = Instant::now();
+    let world = Arc::new(World::generate(spec(&a.world)));
+    std::fs::create_dir_all(&a.out)
+        .with_context(|| format!("cannot create {}", a.out.display()))?;
+    let seeds = a.out.join("seeds.csv");
+    std::fs::write(&seeds, world.seeds_csv())?;
+    std::fs::write(a.out.join("truth.csv"), world.truth_csv())?;
+    let db = a.out.join("audit.db");
+    for f in [
+        db.clone(),
+        a.out.join("audit.db-wal"),
+        a.out.join("audit.db-shm"),
+    ] {
+        let _ = std::fs::remove_file(f);
+    }
+    let rt = super::commands::runtime()?;
+    let report = rt.block_on(async {
+        let server = Server::start(world.clone().handler()).await?;
+        let config = CrawlConfig {
+            rate: 20.0,
+            max_pages: a.world.pages,
+            resolve: world.resolve_rules(server.addr, closed_port()?),
+            max_retries: 1,
+            backoff_base_secs: 0.05,
+            connect_timeout_secs: 2.0,
+            request_timeout_secs: 10.0,
+            ..Default::default()
+        };
+        println!(
+            "simulated web: {} cities, {} sites on http://127.0.0.1:{} (host names via --resolve)",
+            world.cities.len(),
+            world.sites.len(),
+            server.addr.port()
+        );
+        let opts = AuditOptions {
+            db: db.clone(),
+            seeds: seeds.clone(),
+            mode: RunMode::Run { cities: vec![] },
+            config,
+            progress: ProgressMode::Auto,
+        };
+        anyhow::Ok(
+            audit::run(
+                &opts,
+                Arc::new(RulesDetector::builtin()),
+                CancellationToken::new(),
+            )
+            .await?,
+        )
+    })?;
+    let conn = portal_audit::store::open_ro(&db)?;
+    let m = matrix::load(&conn, None)?;
+    let s = summary::summarize(&m);
+    std::fs::write(a.out.join("matrix.csv"), formats::matrix_csv(&m))?;
+    std::fs::write(
+        a.out.join("matrix.json"),
+        serde_json::to_string_pretty(&formats::matrix_json(&m))?,
+    )?;
+    std::fs::write(a.out.join("matrix.md"), formats::matrix_md(&m))?;
+    xlsx::write(
+        &m,
+        &s,
+        &evidence::findings(&conn, &m)?,
+        &a.out.join("matrix.xlsx"),
+    )?;
+    std::fs::write(a.out.join("summary.md"), formats::summary_md(&s))?;
+    std::fs::write(a.out.join("summary.html"), formats::summary_html(&s))?;
+    evidence::write_pack(&conn, &m, &a.out.join("evidence"))?;
+    let cmp = compare(&world, &m);
+    println!(
+        "audit: {} cities ({} failed), {} pages, {} findings in {:.1} s",
+        report.cities,
+        report.cities_failed,
+        report.pages,
+        report.findings,
+        report.elapsed.as_secs_f64()
+    );
+    println!(
+        "against the truth: {}/{} cells match ({:.1}%){}",
+        cmp.matching,
+        cmp.cells,
+        cmp.accuracy() * 100.0,
+        if cmp.mismatches.is_empty() {
+            String::new()
+        } else {
+            format!("; differences:\n  {}", cmp.mismatches.join("\n  "))
+        }
+    );
+    let d = a.out.display();
+    println!(
+        "wrote {d}/matrix.{{csv,json,md,xlsx}}, {d}/summary.{{md,html}}, {d}/evidence/index.html, {d}/audit.db, {d}/truth.csv"
+    );
+    println!("done in {:.1} s", t0.elapsed().as_secs_f64());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Serves a world until stdin closes.
+pub fn serve(a: SimServeArgs) -> Result<ExitCode> {
+    let world = Arc::new(World::generate(spec(&a.world)));
+    if let Some(out) = &a.out {
+        std::fs::create_dir_all(out)?;
+        std::fs::write(out.join("seeds.csv"), world.seeds_csv())?;
+        std::fs::write(out.join("truth.csv"), world.truth_csv())?;
+    }
+    let rt = super::commands::runtime()?;
+    rt.block_on(async {
+        let server = Server::start(world.clone().handler()).await?;
+        println!("listening {}", server.addr);
+        // Stop when the parent closes our stdin (or dies).
+        tokio::task::spawn_blocking(|| {
+            let mut sink = String::new();
+            while std::io::stdin()
+                .lock()
+                .read_line(&mut sink)
+                .map(|n| n > 0)
+                .unwrap_or(false)
+            {
+                sink.clear();
+            }
+        })
+        .await?;
+        drop(server);
+        anyhow::Ok(())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+struct Scenario {
+    name: &'static str,
+    cities: usize,
+    departments: usize,
+    rate: f64,
+}
+
+/// Runs benchmark scenarios, each in a fresh process so peak memory is its own.
+pub fn bench(a: BenchArgs) -> Result<ExitCode> {
+    if a.scenario == "all" {
+        for s in ["polite", "unlimited", "scale"] {
+            let mut cmd = std::process::Command::new(std::env::current_exe()?);
+            cmd.args(["bench", "--scenario", s]);
+            if let Some(c) = a.cities {
+                cmd.args(["--cities", &c.to_string()]);
+            }
+            let st = cmd.status()?;
+            if !st.success() {
+                bail!("scenario {s} failed");
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let sc = match a.scenario.as_str() {
+        "polite" => Scenario {
+            name: "polite",
+            cities: 338,
+            departments: 0,
+            rate: 2.0,
+        },
+        "unlimited" => Scenario {
+            name: "unlimited",
+            cities: 338,
+            departments: 0,
+            rate: 10_000.0,
+        },
+        "scale" => Scenario {
+            name: "scale",
+            cities: 1000,
+            departments: 2,
+            rate: 2.0,
+        },
+        other => bail!("unknown scenario `{other}` (polite, unlimited, scale, all)"),
+    };
+    let cities = a.cities.unwrap_or(sc.cities);
+    let pages = 30;
+    let wspec = WorldSpec {
+        cities,
+        seed: 2014,
+        pages_per_site: pages,
+        departments: sc.departments,
+        hostile: false,
+    };
+    let world = World::generate(wspec.clone());
+    // The server runs in its own process: its CPU and memory are not the crawler's.
+    let mut child = std::process::Command::new(std::env::current_exe()?)
+        .args([
+            "sim",
+            "serve",
+            "--cities",
+            &cities.to_string(),
+            "--pages",
+            &pages.to_string(),
+            "--departments",
+            &sc.departments.to_string(),
+            "--seed",
+            "2014",
+            "--no-hostile",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()?;
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().context("child stdout")?).read_line(&mut line)?;
+    let addr: SocketAddr = line
+        .trim()
+        .strip_prefix("listening ")
+        .context("the sim server did not start")?
+        .parse()?;
+    let dir = tempfile_dir()?;
+    let seeds = dir.join("seeds.csv");
+    std::fs::write(&seeds, world.seeds_csv())?;
+    let db = dir.join("audit.db");
+    let config = CrawlConfig {
+        rate: sc.rate,
+        max_pages: pages,
+        resolve: world.resolve_rules(addr, closed_port()?),
+        ..Default::default()
+    };
+    let before = usage();
+    let t0 = Instant::now();
+    let rt = super::commands::runtime()?;
+    let report = rt.block_on(async {
+        let opts = AuditOptions {
+            db: db.clone(),
+            seeds,
+            mode: RunMode::Run { cities: vec![] },
+            config,
+            progress: ProgressMode::Quiet,
+        };
+        audit::run(
+            &opts,
+            Arc::new(RulesDetector::builtin()),
+            CancellationToken::new(),
+        )
+        .await
+    })?;
+    let wall = t0.elapsed().as_secs_f64();
+    let after = usage();
+    drop(child.stdin.take());
+    let _ = child.kill();
+    let _ = child.wait();
+    let conn = portal_audit::store::open_ro(&db)?;
+    let cmp = compare(&world, &matrix::load(&conn, None)?);
+    let fetched: i64 = conn.query_row("SELECT COUNT(*) FROM fetches", [], |r| r.get(0))?;
+    let cpu = after.cpu_secs - before.cpu_secs;
+    let bound = pages as f64 / sc.rate;
+    println!(
+        "scenario {}: {} sites × {} pages, rate {}/s per host, robots.txt on",
+        sc.name,
+        world.sites.len(),
+        pages,
+        sc.rate
+    );
+    println!(
+        "  pages {} (fetches incl. errors {}), wall {:.2} s, {:.0} pages/s",
+        report.pages,
+        fetched,
+        wall,
+        report.pages as f64 / wall
+    );
+    if sc.rate < 1000.0 {
+        println!(
+            "  politeness bound {:.2} s (pages per host ÷ rate; +{:.2} s for robots.txt), wall/bound {:.3}",
+            bound,
+            1.0 / sc.rate,
+            wall / bound
+        );
+    }
+    println!(
+        "  CPU {:.2} s, {:.3} ms per page (Scrapy 2.19: 4.1 ms), peak memory {:.1} MB",
+        cpu,
+        cpu * 1000.0 / report.pages.max(1) as f64,
+        after.peak_rss as f64 / 1e6
+    );
+    println!(
+        "  accuracy against the truth: {}/{} cells ({:.2}%)",
+        cmp.matching,
+        cmp.cells,
+        cmp.accuracy() * 100.0
+    );
+    for m in cmp.mismatches.iter().take(10) {
+        println!("    {m}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn tempfile_dir() -> Result<std::path::PathBuf> {
+    let dir = std::env::temp_dir().join(format!("portal-audit-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}

@@ -1,0 +1,26 @@
+//! Measuring the crawler on a simulated world: wall time against the politeness bound,
+//! CPU per page, peak memory and accuracy against the truth.
+
+/// Resource use of this process so far (Linux `getrusage`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Usage {
+    /// User + system CPU seconds.
+    pub cpu_secs: f64,
+    /// Peak resident set size in bytes.
+    pub peak_rss: u64,
+}
+
+/// Reads this process's CPU time and peak memory.
+pub fn usage() -> Usage {
+    // SAFETY: getrusage writes into the zeroed struct we own; RUSAGE_SELF is always valid.
+    let ru = unsafe {
+        let mut ru: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_SELF, &mut ru);
+        ru
+    };
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    Usage {
+        cpu_secs: secs(ru.ru_utime) + secs(ru.ru_stime),
+        peak_rss: ru.ru_maxrss as u64 * 1024,
+    }
+}
