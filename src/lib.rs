@@ -19,6 +19,7 @@ pub mod model;
 pub mod net;
 pub mod politeness;
 pub mod progress;
+pub mod redetect;
 pub mod robots;
 pub mod scope;
 pub mod seedcheck;

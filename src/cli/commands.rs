@@ -25,6 +25,19 @@ pub fn dispatch(cmd: super::Command) -> Result<ExitCode> {
         Runs(a) => runs(a),
         Inspect(a) => inspect(a),
         Eval(a) => eval(a),
+        Redetect(a) => {
+            let det = detector(&a.rules)?;
+            let r = portal_audit::redetect::redetect(&a.store.db, a.run, det.as_ref())?;
+            println!(
+                "run {} (redetect of run {} with rules {}): {} pages, {} findings",
+                r.run_id,
+                r.source_run,
+                det.version(),
+                r.pages,
+                r.findings
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Seeds(super::SeedsCommand::Check(a)) => seeds_check(a),
         Export(e) => crate::cli::export::run(e),
         Diff(a) => crate::cli::export::diff(a),

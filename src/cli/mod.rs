@@ -40,6 +40,8 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Measure detection against a labelled corpus of saved pages.
     Eval(EvalArgs),
+    /// Re-apply the current rules to a run's stored pages (no network), as a new run.
+    Redetect(RedetectArgs),
     /// Work with the seeds file.
     #[command(subcommand)]
     Seeds(SeedsCommand),
@@ -344,6 +346,17 @@ pub struct InspectArgs {
     pub json: bool,
     #[command(flatten)]
     pub crawl: CrawlArgs,
+    #[command(flatten)]
+    pub rules: RulesArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct RedetectArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The run whose pages are re-analysed (default: the newest completed run).
+    #[arg(long)]
+    pub run: Option<i64>,
     #[command(flatten)]
     pub rules: RulesArgs,
 }

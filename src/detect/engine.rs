@@ -476,3 +476,192 @@ mod tests {
         assert!(!is_service_number("0612-87712345", "12345"));
     }
 }
+
+#[cfg(test)]
+mod rule_kinds {
+    //! One test per kind of rule and veto, on minimal pages.
+    use super::*;
+    use crate::extract::extract;
+    use crate::model::Channel;
+
+    fn run(html: &str, url: &str, sector: Sector) -> Vec<Finding> {
+        let url = Url::parse(url).unwrap();
+        let facts = extract(html, Some(&url));
+        let own = vec![registrable_domain(url.host_str().unwrap())];
+        let ctx = PageContext {
+            page_url: &url,
+            sector,
+            city_name: "甲市",
+            own_domains: &own,
+        };
+        detect(&RuleSet::builtin(), &facts, &ctx)
+    }
+
+    fn strongest(fs: &[Finding], ch: Channel) -> Option<(Strength, String)> {
+        fs.iter()
+            .filter(|f| f.channel == ch)
+            .min_by_key(|f| f.strength)
+            .map(|f| (f.strength, f.rule.clone()))
+    }
+
+    const URL: &str = "http://www.jia.gov.cn/";
+
+    #[test]
+    fn target_host_rules_are_strong() {
+        let fs = run(
+            r#"<a href="https://weibo.com/jia">甲市发布</a><a href="https://apps.apple.com/cn/app/id1">下载</a>"#,
+            URL,
+            Sector::General,
+        );
+        assert_eq!(
+            strongest(&fs, Channel::Weibo).unwrap(),
+            (Strength::Strong, "weibo.account-link".into())
+        );
+        assert_eq!(strongest(&fs, Channel::App).unwrap().0, Strength::Strong);
+    }
+
+    #[test]
+    fn script_widgets_count() {
+        let fs = run(
+            r#"<script src="https://widget.weibo.com/weiboshow/index.php?uid=1"></script>"#,
+            URL,
+            Sector::General,
+        );
+        assert_eq!(strongest(&fs, Channel::Weibo).unwrap().1, "weibo.widget");
+    }
+
+    #[test]
+    fn labelled_entries_are_medium_and_need_a_short_own_label() {
+        let fs = run(r#"<a href="/xmt/">微博</a>"#, URL, Sector::General);
+        assert_eq!(
+            strongest(&fs, Channel::Weibo).unwrap(),
+            (Strength::Medium, "weibo.labelled-entry".into())
+        );
+        let fs = run(
+            r#"<a href="http://www.other.com/">微博</a>"#,
+            URL,
+            Sector::General,
+        );
+        assert!(
+            strongest(&fs, Channel::Weibo).is_none(),
+            "not the owner's page"
+        );
+        let fs = run(
+            r#"<a href="/a.html">关于加强政务微博管理工作的通知，请各单位认真贯彻</a>"#,
+            URL,
+            Sector::General,
+        );
+        assert!(
+            strongest(&fs, Channel::Weibo).is_none(),
+            "a headline is no label"
+        );
+    }
+
+    #[test]
+    fn image_captions_and_file_names() {
+        let fs = run(
+            r#"<div><img src="/i/zwwx.png"><p>扫一扫</p></div>"#,
+            URL,
+            Sector::General,
+        );
+        assert_eq!(
+            strongest(&fs, Channel::Wechat).unwrap().1,
+            "wechat.labelled-qr"
+        );
+        let fs = run(
+            r#"<div><img src="/i/qr.png"><p>关注政务微信</p></div>"#,
+            URL,
+            Sector::General,
+        );
+        assert!(strongest(&fs, Channel::Wechat).is_some());
+    }
+
+    #[test]
+    fn forms_with_a_text_area() {
+        let fs = run(
+            r#"<form action="/save"><label>留言内容</label><textarea></textarea></form>"#,
+            URL,
+            Sector::General,
+        );
+        assert_eq!(
+            strongest(&fs, Channel::Consultation).unwrap(),
+            (Strength::Strong, "consultation.form".into())
+        );
+        let fs = run(
+            r#"<form action="/search"><input name="q"><input type="submit" value="搜索"></form>"#,
+            URL,
+            Sector::General,
+        );
+        assert!(strongest(&fs, Channel::Consultation).is_none());
+    }
+
+    #[test]
+    fn phones_and_addresses_in_text() {
+        let fs = run(
+            "<p>服务热线：0571-12345</p><p>电子邮箱：zx#jia.gov.cn</p>",
+            URL,
+            Sector::General,
+        );
+        assert_eq!(
+            strongest(&fs, Channel::Hotline).unwrap().0,
+            Strength::Strong
+        );
+        let email = fs.iter().find(|f| f.channel == Channel::Email).unwrap();
+        assert_eq!(email.target, "mailto:zx@jia.gov.cn");
+    }
+
+    #[test]
+    fn drop_vetoes() {
+        let share = r#"<div class="bdsharebuttonbox"><a class="bds_tsina" data-cmd="tsina" title="分享到新浪微博" href="https://weibo.com/share"></a></div>"#;
+        assert!(run(share, URL, Sector::General).is_empty());
+        let webmaster = "<p>网站联系电话：0571-87001234</p>";
+        assert!(strongest(&run(webmaster, URL, Sector::General), Channel::Hotline).is_none());
+        let webmail = r#"<a href="mailto:x@jia.gov.cn">邮箱</a><a href="https://mail.jia.gov.cn/">政务邮箱</a>"#;
+        assert_eq!(
+            run(webmail, URL, Sector::General)
+                .iter()
+                .filter(|f| f.channel == Channel::Email)
+                .count(),
+            1
+        );
+    }
+
+    #[test]
+    fn weak_vetoes_keep_other_governments_for_reviewers() {
+        let fs = run(
+            r#"<a href="https://weibo.com/chinagov">中国政府网微博</a>"#,
+            URL,
+            Sector::General,
+        );
+        let (s, rule) = strongest(&fs, Channel::Weibo).unwrap();
+        assert_eq!(s, Strength::Weak);
+        assert!(rule.contains("other-government"), "{rule}");
+    }
+
+    #[test]
+    fn prose_mentions_are_weak() {
+        let fs = run(
+            "<p>市民可拨打12345市民服务热线反映问题，相关部门将及时处理。各单位要高度重视，认真做好来电办理工作。</p>",
+            URL,
+            Sector::Education,
+        );
+        let (s, rule) = strongest(&fs, Channel::Hotline).unwrap();
+        assert_eq!(s, Strength::Weak);
+        assert!(rule.ends_with("+mention"));
+    }
+
+    #[test]
+    fn portal_pages_of_a_sector_section_count_for_both() {
+        let fs = run(
+            r#"<a href="https://weibo.com/jiajy">教育微博</a>"#,
+            "http://www.jia.gov.cn/jyj/index.html",
+            Sector::General,
+        );
+        let sectors: Vec<Sector> = fs
+            .iter()
+            .filter(|f| f.channel == Channel::Weibo)
+            .map(|f| f.sector)
+            .collect();
+        assert_eq!(sectors, [Sector::General, Sector::Education]);
+    }
+}

@@ -1,0 +1,200 @@
+//! Re-applying the current rules to the pages a run stored, without any network: a new
+//! run (kind `redetect`) whose findings reflect the new rules. This is how rule
+//! improvements reach past audits. The new run copies the source run's cities, sites and
+//! fetch records (bodies are shared by hash) and detects every stored page again.
+
+use crate::crawl::sites_of;
+use crate::decode::decode;
+use crate::detect::{Detector, PageContext};
+use crate::extract::extract;
+use crate::model::Sector;
+use crate::store::{self, RunLock, StoreError, runs};
+use rusqlite::{OptionalExtension, params};
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+/// Fetches re-analysed per transaction.
+const BATCH: usize = 500;
+
+/// What a redetect did.
+#[derive(Debug, Clone)]
+pub struct RedetectReport {
+    pub run_id: i64,
+    pub source_run: i64,
+    pub pages: usize,
+    pub findings: usize,
+}
+
+/// Re-detects the pages of `source` (default: the newest completed run) into a new run.
+pub fn redetect(
+    db: &Path,
+    source: Option<i64>,
+    detector: &dyn Detector,
+) -> Result<RedetectReport, StoreError> {
+    let _lock = RunLock::acquire(db)?;
+    let conn = store::open_rw(db)?;
+    let sql = |e: rusqlite::Error| StoreError::Sql {
+        path: db.to_path_buf(),
+        source: e,
+    };
+    let source = match source {
+        Some(r) => r,
+        None => conn
+            .query_row(
+                "SELECT id FROM runs WHERE status = 'completed' ORDER BY id DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(sql)?
+            .ok_or_else(|| {
+                StoreError::Invalid(format!("no completed run to redetect in {}", db.display()))
+            })?,
+    };
+    let (settings, seeds_path, seeds_sha, ignore_robots, insecure): (String, Option<String>, Option<String>, bool, bool) = conn
+        .query_row("SELECT settings, seeds_path, seeds_sha256, ignore_robots, insecure FROM runs WHERE id = ?1", [source], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
+        .optional()
+        .map_err(sql)?
+        .ok_or_else(|| StoreError::Invalid(format!("no run {source} in {}", db.display())))?;
+    let run_id = runs::create_run(
+        &conn,
+        &runs::NewRun {
+            kind: "redetect".into(),
+            settings_json: settings,
+            seeds_path,
+            seeds_sha256: seeds_sha,
+            rules_version: Some(detector.version()),
+            rules_sha256: Some(detector.sha256()),
+            ignore_robots,
+            insecure,
+            source_run: Some(source),
+        },
+    )
+    .map_err(sql)?;
+    conn.execute(
+        "INSERT INTO run_cities (run_id, city_id, name, province, tier, region, portal, departments, extra, status, finished_at)
+         SELECT ?1, city_id, name, province, tier, region, portal, departments, extra, status, finished_at FROM run_cities WHERE run_id = ?2",
+        params![run_id, source],
+    )
+    .map_err(sql)?;
+    // City context for detection (name, own domains), as the crawl had it.
+    let cities = runs::run_cities(&conn, source, None).map_err(sql)?;
+    let mut own: HashMap<String, (String, Arc<Vec<String>>)> = HashMap::new();
+    for c in cities {
+        let c = Arc::new(c);
+        let domains = sites_of(&c)
+            .first()
+            .map(|s| s.own_domains.clone())
+            .unwrap_or_default();
+        own.insert(c.id.clone(), (c.name.clone(), domains));
+    }
+    // Sites.
+    let mut site_map: HashMap<i64, (i64, String, Sector)> = HashMap::new();
+    {
+        let mut st = conn
+            .prepare("SELECT id, city_id, sector, start_url, final_url, scope, outcome, error, moved_to, pages, started_at, finished_at FROM sites WHERE run_id = ?1 ORDER BY id")
+            .map_err(sql)?;
+        let rows: Vec<(i64, String, String, Vec<rusqlite::types::Value>)> = st
+            .query_map([source], |r| {
+                let vals = (3..12)
+                    .map(|i| r.get::<_, rusqlite::types::Value>(i))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, vals))
+            })
+            .map_err(sql)?
+            .collect::<Result<_, _>>()
+            .map_err(sql)?;
+        for (old, city, sector, v) in rows {
+            conn.execute(
+                "INSERT INTO sites (run_id, city_id, sector, start_url, final_url, scope, outcome, error, moved_to, pages, started_at, finished_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                params![run_id, city, sector, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]],
+            )
+            .map_err(sql)?;
+            site_map.insert(
+                old,
+                (
+                    conn.last_insert_rowid(),
+                    city,
+                    sector.parse().unwrap_or(Sector::General),
+                ),
+            );
+        }
+    }
+    // Fetches, and detection on every stored body.
+    let fetch_ids: Vec<i64> = conn
+        .prepare("SELECT id FROM fetches WHERE run_id = ?1 ORDER BY id")
+        .map_err(sql)?
+        .query_map([source], |r| r.get(0))
+        .map_err(sql)?
+        .collect::<Result<_, _>>()
+        .map_err(sql)?;
+    let (mut pages, mut findings) = (0, 0);
+    for chunk in fetch_ids.chunks(BATCH) {
+        let tx = conn.unchecked_transaction().map_err(sql)?;
+        for old_id in chunk {
+            let (site, final_url, ct, charset, sha): (i64, String, Option<String>, Option<String>, Option<String>) = tx
+                .query_row("SELECT site_id, final_url, content_type, charset, body_sha256 FROM fetches WHERE id = ?1", [old_id], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                })
+                .map_err(sql)?;
+            let Some((new_site, city, sector)) = site_map.get(&site).cloned() else {
+                continue;
+            };
+            tx.execute(
+                "INSERT INTO fetches (run_id, site_id, url, final_url, redirects, status, headers, content_type, charset, bytes, truncated, started_at, elapsed_ms, attempts, depth, body_sha256, error_kind, error)
+                 SELECT ?1, ?2, url, final_url, redirects, status, headers, content_type, charset, bytes, truncated, started_at, elapsed_ms, attempts, depth, body_sha256, error_kind, error FROM fetches WHERE id = ?3",
+                params![run_id, new_site, old_id],
+            )
+            .map_err(sql)?;
+            let new_fetch = tx.last_insert_rowid();
+            let Some(sha) = sha else { continue };
+            let Some(zstd_body): Option<Vec<u8>> = tx
+                .query_row("SELECT zstd FROM bodies WHERE sha256 = ?1", [&sha], |r| {
+                    r.get(0)
+                })
+                .optional()
+                .map_err(sql)?
+            else {
+                continue;
+            };
+            let raw = zstd::decode_all(&zstd_body[..])
+                .map_err(|e| StoreError::Invalid(format!("stored body {sha} is corrupt: {e}")))?;
+            let ct = ct.or_else(|| charset.map(|c| format!("text/html; charset={c}")));
+            let text = decode(&raw, ct.as_deref()).text;
+            let Ok(url) = url::Url::parse(&final_url) else {
+                continue;
+            };
+            let facts = extract(&text, Some(&url));
+            let (name, domains) = own.get(&city).cloned().unwrap_or_default();
+            let ctx = PageContext {
+                page_url: &url,
+                sector,
+                city_name: &name,
+                own_domains: &domains,
+            };
+            let found = detector.detect(&facts, &ctx);
+            pages += 1;
+            findings += found.len();
+            for f in found {
+                tx.execute(
+                    "INSERT INTO findings (run_id, city_id, site_id, fetch_id, sector, channel, strength, rule, target, text, snippet, page_url, body_sha256, path)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                    params![run_id, city, new_site, new_fetch, f.sector.as_str(), f.channel.as_str(), f.strength.as_str(), f.rule, f.target, f.text, f.snippet, final_url, sha, f.path],
+                )
+                .map_err(sql)?;
+            }
+        }
+        tx.commit().map_err(sql)?;
+    }
+    runs::finish_run(&conn, run_id, "completed").map_err(sql)?;
+    Ok(RedetectReport {
+        run_id,
+        source_run: source,
+        pages,
+        findings,
+    })
+}
