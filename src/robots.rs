@@ -39,6 +39,16 @@ impl RobotsVerdict {
     }
 }
 
+/// Parses a robots.txt body as a crawl would and asks it about a few paths: the
+/// fuzzing entry point for this module.
+pub fn parse_for_fuzzing(body: &[u8]) {
+    if let Ok(robot) = Robot::new("portal-audit", body) {
+        for path in ["/", "/index.html", "/private/a", "/search?q=1"] {
+            let _ = robot.allowed(&format!("http://www.x.gov.cn{path}"));
+        }
+    }
+}
+
 /// Parsed robots.txt files of a run, by origin.
 pub struct RobotsCache {
     agent: &'static str,

@@ -296,3 +296,110 @@ async fn inspect_json_has_the_documented_shape() {
         "the share button is no finding"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unwritable_locations_and_broken_rules_get_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    seeds(
+        dir.path(),
+        &["1,甲市,浙江省,key,east,http://www.a.gov.cn/,,,,,"],
+    );
+    // /proc refuses new files even to root.
+    let out = run_bin(
+        s(&[
+            "run",
+            "--seeds",
+            "cities.csv",
+            "--db",
+            "/proc/portal-audit/audit.db",
+            "-q",
+        ]),
+        dir.path(),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("/proc/portal-audit"), "{}", text(&out));
+    std::fs::write(
+        dir.path().join("bad.toml"),
+        "version = \"1\"\n\n[[rules]]\nid = \"x\"\nchannel = \"twitter\"\nstrength = \"strong\"\n",
+    )
+    .unwrap();
+    let out = run_bin(
+        s(&[
+            "run",
+            "--seeds",
+            "cities.csv",
+            "--db",
+            "a.db",
+            "--rules",
+            "bad.toml",
+            "-q",
+        ]),
+        dir.path(),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    let t = text(&out);
+    assert!(
+        t.contains("rules file bad.toml, line 5, column") && t.contains("twitter"),
+        "{t}"
+    );
+    std::fs::write(
+        dir.path().join("syntax.toml"),
+        "version = \"1\"\n[[rules]\n",
+    )
+    .unwrap();
+    let out = run_bin(
+        s(&["inspect", "cities.csv", "--rules", "syntax.toml"]),
+        dir.path(),
+    )
+    .await;
+    assert!(
+        text(&out).contains("rules file syntax.toml, line 2"),
+        "{}",
+        text(&out)
+    );
+    assert!(!dir.path().join("a.db").exists(), "bad rules write nothing");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn eval_exits_non_zero_below_thresholds() {
+    let corpus = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus");
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_bin(
+        s(&[
+            "eval",
+            "--corpus",
+            corpus,
+            "--min-precision",
+            "0.95",
+            "--min-recall",
+            "0.95",
+        ]),
+        dir.path(),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(text(&out).contains("precision"));
+    // A rules file with no hotline rule cannot reach the recall threshold.
+    let weak: String = portal_audit::detect::rules::DEFAULT_RULES
+        .split("[[rules]]")
+        .filter(|b| !b.contains("channel = \"hotline\""))
+        .collect::<Vec<_>>()
+        .join("[[rules]]");
+    std::fs::write(dir.path().join("weak.toml"), weak).unwrap();
+    let out = run_bin(
+        s(&[
+            "eval",
+            "--corpus",
+            corpus,
+            "--min-recall",
+            "0.95",
+            "--rules",
+            "weak.toml",
+        ]),
+        dir.path(),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+}

@@ -628,3 +628,26 @@ async fn a_second_run_on_a_busy_database_refuses_at_once() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn a_dns_failure_is_recorded_without_any_dns_traffic() {
+    let server = serve(routes(linked_pages("www.a.gov.cn", 1))).await;
+    let dir = tempfile::tempdir().unwrap();
+    let long = "x".repeat(70);
+    let seeds = seeds(
+        dir.path(),
+        &[
+            "1,甲市,浙江省,key,east,http://www.a.gov.cn/,,,,,",
+            &format!("2,乙市,浙江省,key,east,http://www.{long}.gov.cn/,,,,,"),
+        ],
+    );
+    let mut cfg = config(&server);
+    cfg.resolve = vec![format!("www.a.gov.cn:*:{}", server.addr)];
+    cfg.max_retries = 0;
+    let db = db(dir.path());
+    let rep = audit(&db, &seeds, all(), cfg).await;
+    let s = sites(&db, rep.run_id, "2");
+    assert_eq!(s[0].1, "unreachable", "{s:?}");
+    assert!(s[0].2.as_deref().unwrap().contains("DNS"), "{s:?}");
+    assert_eq!(sites(&db, rep.run_id, "1")[0].1, "ok");
+}
