@@ -201,8 +201,13 @@ async fn every_fault_is_recorded_and_the_other_cities_complete() {
         "ok",
         "binary served as HTML is parsed as garbage, not a crash"
     );
+    // A reset mid-body is a body error; on a starved machine the timeout may fire first.
     let (kind, err, ..) = start("reset");
-    assert_eq!(kind.as_deref(), Some("body"), "{err:?}");
+    assert!(
+        matches!(kind.as_deref(), Some("body" | "timeout")),
+        "{kind:?} {err:?}"
+    );
+    assert!(err.unwrap().contains("www.reset.gov.cn"));
     // A 100 KB response header: accepted by hyper; the page is processed and what is
     // stored of the headers stays bounded (16 KB).
     assert_eq!(outcome("bighead"), "ok");

@@ -80,7 +80,7 @@ fn row(m: &Matrix, group: &str, sectors: &[Sector], keep: &dyn Fn(Tier, Region) 
 pub fn summarize(m: &Matrix) -> Summary {
     let general = [Sector::General];
     let tiers: [(&str, Option<Tier>); 3] = [
-        ("36 key cities", Some(Tier::Key)),
+        ("key cities", Some(Tier::Key)),
         ("prefecture-level cities", Some(Tier::Prefecture)),
         ("all cities", None),
     ];
