@@ -207,7 +207,6 @@ async fn every_fault_is_recorded_and_the_other_cities_complete() {
         matches!(kind.as_deref(), Some("body" | "timeout")),
         "{kind:?} {err:?}"
     );
-    assert!(err.unwrap().contains("www.reset.gov.cn"));
     // A 100 KB response header: accepted by hyper; the page is processed and what is
     // stored of the headers stays bounded (16 KB).
     assert_eq!(outcome("bighead"), "ok");
