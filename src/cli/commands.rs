@@ -122,14 +122,6 @@ fn audit(opts: AuditOptions, rules: &RulesArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn progress(quiet: bool) -> ProgressMode {
-    if quiet {
-        ProgressMode::Quiet
-    } else {
-        ProgressMode::Auto
-    }
-}
-
 fn run(a: RunArgs) -> Result<ExitCode> {
     let mode = if a.resume {
         RunMode::Resume
@@ -138,25 +130,29 @@ fn run(a: RunArgs) -> Result<ExitCode> {
             cities: a.cities.clone(),
         }
     };
+    audit_with(mode, &a.audit)
+}
+
+fn recheck(a: RecheckArgs) -> Result<ExitCode> {
+    audit_with(
+        RunMode::Recheck {
+            city: a.city.clone(),
+        },
+        &a.audit,
+    )
+}
+
+fn audit_with(mode: RunMode, a: &super::AuditArgs) -> Result<ExitCode> {
     let opts = AuditOptions {
         db: a.store.db.clone(),
         seeds: a.seeds.clone(),
         mode,
         config: a.crawl.merge()?,
-        progress: progress(a.quiet),
-    };
-    audit(opts, &a.rules)
-}
-
-fn recheck(a: RecheckArgs) -> Result<ExitCode> {
-    let opts = AuditOptions {
-        db: a.store.db.clone(),
-        seeds: a.seeds.clone(),
-        mode: RunMode::Recheck {
-            city: a.city.clone(),
+        progress: if a.quiet {
+            ProgressMode::Quiet
+        } else {
+            ProgressMode::Auto
         },
-        config: a.crawl.merge()?,
-        progress: progress(a.quiet),
     };
     audit(opts, &a.rules)
 }

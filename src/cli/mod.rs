@@ -284,19 +284,14 @@ pub struct RulesArgs {
     pub rules: Option<PathBuf>,
 }
 
+/// What `run` and `recheck` share: where to read and write, how to crawl and detect.
 #[derive(Args, Debug)]
-pub struct RunArgs {
+pub struct AuditArgs {
     #[command(flatten)]
     pub store: StoreArgs,
     /// The seeds file.
     #[arg(long, default_value = "seeds/cities.csv")]
     pub seeds: PathBuf,
-    /// Only these cities (ids or names, comma-separated).
-    #[arg(long, value_delimiter = ',')]
-    pub cities: Vec<String>,
-    /// Continue the newest interrupted run.
-    #[arg(long, conflicts_with = "cities")]
-    pub resume: bool,
     /// No progress display.
     #[arg(long, short)]
     pub quiet: bool,
@@ -307,19 +302,23 @@ pub struct RunArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct RunArgs {
+    /// Only these cities (ids or names, comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub cities: Vec<String>,
+    /// Continue the newest interrupted run.
+    #[arg(long, conflicts_with = "cities")]
+    pub resume: bool,
+    #[command(flatten)]
+    pub audit: AuditArgs,
+}
+
+#[derive(Args, Debug)]
 pub struct RecheckArgs {
     /// The city: its id or name (杭州, 杭州市, 330100).
     pub city: String,
     #[command(flatten)]
-    pub store: StoreArgs,
-    #[arg(long, default_value = "seeds/cities.csv")]
-    pub seeds: PathBuf,
-    #[arg(long, short)]
-    pub quiet: bool,
-    #[command(flatten)]
-    pub crawl: CrawlArgs,
-    #[command(flatten)]
-    pub rules: RulesArgs,
+    pub audit: AuditArgs,
 }
 
 #[derive(Args, Debug)]

@@ -234,10 +234,7 @@ pub fn write_pack(conn: &Connection, m: &Matrix, dir: &Path) -> Result<usize, su
                 id = c.id
             );
             for ch in Channel::ALL {
-                let v = c
-                    .cell(*s, *ch)
-                    .map(|x| x.value)
-                    .unwrap_or(super::matrix::Value::Unknown);
+                let v = c.value(*s, *ch);
                 let _ = write!(
                     index,
                     "<td class=\"{}\"><a href=\"city-{}.html#{}-{}\">{}</a></td>",
@@ -286,10 +283,7 @@ pub fn write_pack(conn: &Connection, m: &Matrix, dir: &Path) -> Result<usize, su
         for s in &c.sectors {
             let _ = write!(page, "<h2>{s}</h2>");
             for ch in Channel::ALL {
-                let v = c
-                    .cell(*s, *ch)
-                    .map(|x| x.value)
-                    .unwrap_or(super::matrix::Value::Unknown);
+                let v = c.value(*s, *ch);
                 let _ = write!(
                     page,
                     "<h3 id=\"{s}-{ch}\">{ch}: {}</h3>",

@@ -64,7 +64,7 @@ pub fn matrix_json(m: &Matrix) -> serde_json::Value {
             for s in &c.sectors {
                 let mut row = serde_json::Map::new();
                 for ch in Channel::ALL {
-                    let v = c.cell(*s, *ch).map_or("unknown", |x| x.value.as_str());
+                    let v = c.value(*s, *ch).as_str();
                     row.insert(ch.as_str().into(), v.into());
                 }
                 channels.insert(s.as_str().into(), row.into());
@@ -114,7 +114,7 @@ pub fn matrix_md(m: &Matrix) -> String {
         for c in m.cities.iter().filter(|c| c.sectors.contains(&s)) {
             let _ = write!(out, "| {} {} | {} | {} |", c.id, c.name, c.tier, c.region);
             for ch in Channel::ALL {
-                let _ = write!(out, " {} |", c.cell(s, *ch).map_or("?", |x| mark(x.value)));
+                let _ = write!(out, " {} |", mark(c.value(s, *ch)));
             }
             out.push('\n');
         }

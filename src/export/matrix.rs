@@ -67,6 +67,12 @@ impl CityRow {
             .iter()
             .find(|c| c.sector == sector && c.channel == channel)
     }
+
+    /// The value of a sector and channel; `unknown` for a sector the city has no site for.
+    pub fn value(&self, sector: Sector, channel: Channel) -> Value {
+        self.cell(sector, channel)
+            .map_or(Value::Unknown, |c| c.value)
+    }
 }
 
 /// The whole matrix and where it came from.
