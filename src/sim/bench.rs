@@ -6,6 +6,8 @@
 pub struct Usage {
     /// User + system CPU seconds.
     pub cpu_secs: f64,
+    /// System (kernel) CPU seconds alone.
+    pub sys_secs: f64,
     /// Peak resident set size in bytes.
     pub peak_rss: u64,
 }
@@ -21,6 +23,7 @@ pub fn usage() -> Usage {
     let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
     Usage {
         cpu_secs: secs(ru.ru_utime) + secs(ru.ru_stime),
+        sys_secs: secs(ru.ru_stime),
         peak_rss: ru.ru_maxrss as u64 * 1024,
     }
 }
