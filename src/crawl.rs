@@ -69,9 +69,13 @@ pub fn sites_of(city: &Arc<City>) -> Vec<SiteSpec> {
 struct SiteState {
     frontier: Frontier,
     links_seen: LinksSeen,
+    /// Findings already recorded for the site: the same evidence repeated in the site
+    /// chrome of every page is stored once (with the first page it was seen on).
+    findings_seen: LinksSeen,
 }
 
-/// The (target, text) pairs of a site already recorded, as 64-bit hashes.
+/// Pairs of strings a site already recorded (links: target and text; findings: kind and
+/// target), as 64-bit hashes.
 #[derive(Default)]
 struct LinksSeen(std::collections::HashSet<u64>);
 
@@ -142,6 +146,7 @@ pub async fn crawl_site(spec: &SiteSpec, env: &CrawlEnv) -> Result<SiteResult, W
     let mut state = SiteState {
         frontier: Frontier::with_budget(cfg.max_depth, cfg.max_query_variants, cfg.max_pages),
         links_seen: LinksSeen::default(),
+        findings_seen: LinksSeen::default(),
     };
     state.frontier.mark_seen(&spec.start);
 
@@ -313,6 +318,10 @@ async fn send_page(
             own_domains: &spec.own_domains,
         };
         record.findings = env.detector.detect(&facts, &ctx);
+        record.findings.retain(|f| {
+            let key = format!("{}|{}|{}", f.channel, f.sector, f.rule);
+            state.findings_seen.insert(&key, &f.target)
+        });
         stats.findings.fetch_add(
             record.findings.len() as u64,
             std::sync::atomic::Ordering::Relaxed,

@@ -133,6 +133,8 @@ pub fn redetect(
         .collect::<Result<_, _>>()
         .map_err(sql)?;
     let (mut pages, mut findings) = (0, 0);
+    // As in a crawl, the same evidence repeated across a site's pages is recorded once.
+    let mut seen: std::collections::HashSet<(i64, String)> = std::collections::HashSet::new();
     for chunk in fetch_ids.chunks(BATCH) {
         let tx = conn.unchecked_transaction().map_err(sql)?;
         for old_id in chunk {
@@ -176,7 +178,13 @@ pub fn redetect(
                 city_name: &name,
                 own_domains: &domains,
             };
-            let found = detector.detect(&facts, &ctx);
+            let mut found = detector.detect(&facts, &ctx);
+            found.retain(|f| {
+                seen.insert((
+                    new_site,
+                    format!("{}|{}|{}|{}", f.channel, f.sector, f.rule, f.target),
+                ))
+            });
             pages += 1;
             findings += found.len();
             for f in found {
