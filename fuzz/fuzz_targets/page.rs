@@ -17,6 +17,11 @@ fuzz_target!(|data: &[u8]| {
     let url = url::Url::parse("http://www.hangzhou.gov.cn/col/index.html").unwrap();
     let facts = portal_audit::extract::extract(&decoded.text, Some(&url));
     let own = vec!["hangzhou.gov.cn".to_string()];
-    let ctx = PageContext { page_url: &url, sector: Sector::General, city_name: "杭州市", own_domains: &own };
+    let ctx = PageContext {
+        page_url: &url,
+        sector: Sector::General,
+        city_name: "杭州市",
+        own_domains: &own,
+    };
     let _ = DETECTOR.detect(&facts, &ctx);
 });

@@ -3,7 +3,9 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let mut text = b"id,name,province,tier,region,portal,housing,education,transport,health,environment\n".to_vec();
+    let mut text =
+        b"id,name,province,tier,region,portal,housing,education,transport,health,environment\n"
+            .to_vec();
     text.extend_from_slice(data);
     match portal_audit::seeds::parse(&text, std::path::Path::new("fuzz.csv")) {
         Ok(cities) => assert!(cities.iter().all(|c| !c.id.is_empty())),
