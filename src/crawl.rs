@@ -231,6 +231,11 @@ pub async fn crawl_site(spec: &SiteSpec, env: &CrawlEnv) -> Result<SiteResult, W
             send_page(env, spec, site_id, &scope, &fetched, next.depth, &mut state).await?;
         }
     }
+    if outcome == "ok" {
+        tracing::info!(city = %spec.city.name, sector = %spec.sector, start = %spec.start, pages, "site done");
+    } else {
+        tracing::warn!(city = %spec.city.name, sector = %spec.sector, start = %spec.start, outcome = %outcome, error = ?error, "site failed");
+    }
     env.writer
         .site_done(SiteEnd {
             site_id,

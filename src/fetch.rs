@@ -218,6 +218,12 @@ impl Fetcher {
                 .request_with_retries(&current, self.cfg.max_retries)
                 .await;
             attempts += n;
+            match &result {
+                Ok(r) => {
+                    tracing::debug!(url = %current, status = r.status, bytes = r.body.len(), attempts = n, "fetched")
+                }
+                Err(e) => tracing::debug!(url = %current, error = %e, attempts = n, "fetch failed"),
+            }
             let resp = match result {
                 Ok(r) => r,
                 Err(e) => {
@@ -488,7 +494,10 @@ fn classify(e: &reqwest::Error) -> FetchError {
         src = s.source();
     }
     let lower = text.to_ascii_lowercase();
-    if e.is_timeout() {
+    if e.is_connect() && !lower.contains("certificate") {
+        // Includes a connection or handshake that timed out: the host was not reached.
+        FetchError::Connect(text)
+    } else if e.is_timeout() {
         FetchError::Timeout(text)
     } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake")
     {

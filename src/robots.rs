@@ -1,8 +1,9 @@
 //! robots.txt per RFC 9309, fetched once per origin and cached for the run.
 //!
 //! 2xx: the rules apply (and `Crawl-delay` slows that host). 4xx: allow all. 5xx:
-//! disallow all (the site is recorded as blocked by robots). Unreachable: the host is
-//! unreachable, which the caller records as such (and may retry over the other scheme).
+//! disallow all (the site is recorded as blocked by robots), and so does a robots.txt
+//! that times out or breaks off. A host that cannot be reached at all (DNS, connection,
+//! TLS) is recorded as unreachable (and the other scheme may be tried).
 
 use crate::fetch::{FetchError, Fetcher};
 use std::collections::HashMap;
@@ -105,7 +106,15 @@ impl RobotsCache {
             Ok((status, _)) => {
                 RobotsVerdict::DisallowAll(format!("{robots_url} answered {status}"))
             }
-            Err(e) if e.is_unreachable() => RobotsVerdict::Unreachable(e),
+            // The host cannot be reached at all: the site is unreachable (and the other
+            // scheme may be tried). A host that answers but not with its robots.txt in
+            // time is treated as disallowing all (RFC 9309), recorded as blocked by robots.
+            Err(
+                e @ (FetchError::Dns(_)
+                | FetchError::Connect(_)
+                | FetchError::Tls(_)
+                | FetchError::Refused(_)),
+            ) => RobotsVerdict::Unreachable(e),
             Err(e) => RobotsVerdict::DisallowAll(format!("{robots_url}: {e}")),
         }
     }

@@ -651,3 +651,32 @@ async fn a_dns_failure_is_recorded_without_any_dns_traffic() {
     assert!(s[0].2.as_deref().unwrap().contains("DNS"), "{s:?}");
     assert_eq!(sites(&db, rep.run_id, "1")[0].1, "ok");
 }
+
+#[tokio::test]
+async fn a_robots_txt_that_times_out_blocks_the_site() {
+    let server = serve(Arc::new(|req: &Request| {
+        if req.path() == "/robots.txt" {
+            let mut r = Reply::new(200, "text/plain", "User-agent: *\nDisallow:\n");
+            r.mode = portal_audit::sim::server::BodyMode::Drip(Duration::from_millis(400));
+            return r;
+        }
+        Reply::html(page("首页", "<p>ok</p>"))
+    }))
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let seeds = seeds(
+        dir.path(),
+        &["1,甲市,浙江省,key,east,http://www.a.gov.cn/,,,,,"],
+    );
+    let mut cfg = config(&server);
+    cfg.request_timeout_secs = 1.0;
+    cfg.max_retries = 0;
+    let db = db(dir.path());
+    let rep = audit(&db, &seeds, all(), cfg).await;
+    let s = sites(&db, rep.run_id, "1");
+    assert_eq!(s[0].1, "blocked-by-robots", "{s:?}");
+    assert!(
+        !server.targets().contains(&"www.a.gov.cn/".to_string()),
+        "nothing fetched but robots.txt"
+    );
+}
