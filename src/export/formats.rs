@@ -209,6 +209,16 @@ pub fn bar_chart(title: &str, series: &[(String, Vec<Share>)]) -> String {
             let f = sh.fraction().unwrap_or(0.0);
             let bh = plot_h * f;
             let x = gx + si as f64 * bw;
+            if sh.known == 0 {
+                // No city of this group has a known cell: say so rather than draw a 0 %.
+                let _ = write!(
+                    svg,
+                    "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"9\" fill=\"#888\" text-anchor=\"middle\">n/a</text>",
+                    x + bw / 2.0 - 1.0,
+                    top + plot_h - 3.0
+                );
+                continue;
+            }
             let _ = write!(
                 svg,
                 "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{bh:.1}\" fill=\"{}\"><title>{}: {} {}</title></rect>",
