@@ -642,15 +642,14 @@ pub fn extract(html: &str, page_url: Option<&Url>) -> PageFacts {
 /// `<p>`/`<li>`/`<td>` in real pages do not count; raw-text elements and comments are
 /// skipped. Real pages stay far below the limit; hostile ones are cut, not rejected.
 pub fn limit_nesting(html: &str, max_depth: usize) -> &str {
-    const OPTIONAL_END: &[&str] = &[
-        "p", "li", "dt", "dd", "tr", "td", "th", "option", "optgroup", "tbody", "thead", "tfoot",
-        "colgroup", "rb", "rt", "rp", "html", "head", "body", "area", "base", "br", "col", "embed",
-        "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr", "basefont",
-        "bgsound", "frame", "keygen", "image", "isindex", "nobr",
-    ];
     let bytes = html.as_bytes();
+    // A document with fewer tags than the limit cannot nest deeper than it.
+    if bytes.iter().filter(|&&b| b == b'<').count() <= max_depth {
+        return html;
+    }
     let mut depth = 0usize;
     let mut i = 0;
+    let mut name = [0u8; 16];
     while let Some(off) = memchr_lt(&bytes[i..]) {
         let start = i + off;
         let rest = &bytes[start + 1..];
@@ -671,7 +670,16 @@ pub fn limit_nesting(html: &str, max_depth: usize) -> &str {
         if name_len == 0 {
             continue;
         }
-        let name = html[name_start..name_start + name_len].to_ascii_lowercase();
+        // Tag names longer than the buffer are never void, optional-end or raw-text ones.
+        let n = name_len.min(name.len());
+        for (d, s) in name.iter_mut().zip(&bytes[name_start..name_start + n]) {
+            *d = s.to_ascii_lowercase();
+        }
+        let tag: &[u8] = if name_len > name.len() {
+            b"-"
+        } else {
+            &name[..n]
+        };
         let tag_end = match bytes[i..].iter().position(|&b| b == b'>') {
             Some(p) => i + p,
             None => return html,
@@ -679,23 +687,22 @@ pub fn limit_nesting(html: &str, max_depth: usize) -> &str {
         let self_closing = tag_end > 0 && bytes[tag_end - 1] == b'/';
         i = tag_end + 1;
         if closing {
-            if !OPTIONAL_END.contains(&name.as_str()) {
+            if !end_tag_optional(tag) {
                 depth = depth.saturating_sub(1);
             }
             continue;
         }
-        if matches!(
-            name.as_str(),
-            "script" | "style" | "textarea" | "xmp" | "title"
-        ) {
-            let close = format!("</{name}");
-            i = match find_ci(&bytes[i..], close.as_bytes()) {
+        if matches!(tag, b"script" | b"style" | b"textarea" | b"xmp" | b"title") {
+            let mut close = Vec::with_capacity(tag.len() + 2);
+            close.extend_from_slice(b"</");
+            close.extend_from_slice(tag);
+            i = match find_ci(&bytes[i..], &close) {
                 Some(p) => i + p,
                 None => return html,
             };
             continue;
         }
-        if self_closing || OPTIONAL_END.contains(&name.as_str()) {
+        if self_closing || end_tag_optional(tag) {
             continue;
         }
         depth += 1;
@@ -704,6 +711,53 @@ pub fn limit_nesting(html: &str, max_depth: usize) -> &str {
         }
     }
     html
+}
+
+/// Elements whose end tag may be omitted, and void elements: they do not count towards
+/// the nesting depth.
+fn end_tag_optional(tag: &[u8]) -> bool {
+    matches!(
+        tag,
+        b"p" | b"li"
+            | b"dt"
+            | b"dd"
+            | b"tr"
+            | b"td"
+            | b"th"
+            | b"option"
+            | b"optgroup"
+            | b"tbody"
+            | b"thead"
+            | b"tfoot"
+            | b"colgroup"
+            | b"rb"
+            | b"rt"
+            | b"rp"
+            | b"html"
+            | b"head"
+            | b"body"
+            | b"area"
+            | b"base"
+            | b"br"
+            | b"col"
+            | b"embed"
+            | b"hr"
+            | b"img"
+            | b"input"
+            | b"link"
+            | b"meta"
+            | b"param"
+            | b"source"
+            | b"track"
+            | b"wbr"
+            | b"basefont"
+            | b"bgsound"
+            | b"frame"
+            | b"keygen"
+            | b"image"
+            | b"isindex"
+            | b"nobr"
+    )
 }
 
 fn memchr_lt(b: &[u8]) -> Option<usize> {
