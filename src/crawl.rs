@@ -34,16 +34,22 @@ pub struct SiteSpec {
     pub own_domains: Arc<Vec<String>>,
 }
 
-/// The sites of a city: its portal (scope minus department areas) and each department.
-pub fn sites_of(city: &Arc<City>) -> Vec<SiteSpec> {
-    let dept_urls: Vec<&Url> = city.departments.values().flatten().collect();
+/// Registrable domains of all of a city's sites (portal and departments): whose
+/// channels count as the city's own.
+pub fn own_domains(city: &City) -> Vec<String> {
     let mut own: Vec<String> = std::iter::once(&city.portal)
-        .chain(dept_urls.iter().copied())
+        .chain(city.departments.values().flatten())
         .map(|u| registrable_domain(u.host_str().unwrap_or_default()))
         .collect();
     own.sort();
     own.dedup();
-    let own = Arc::new(own);
+    own
+}
+
+/// The sites of a city: its portal (scope minus department areas) and each department.
+pub fn sites_of(city: &Arc<City>) -> Vec<SiteSpec> {
+    let dept_urls: Vec<&Url> = city.departments.values().flatten().collect();
+    let own = Arc::new(own_domains(city));
     let mut sites = vec![SiteSpec {
         city: city.clone(),
         sector: Sector::General,
@@ -80,11 +86,11 @@ struct SiteState {
 struct LinksSeen(std::collections::HashSet<u64>);
 
 impl LinksSeen {
-    fn insert(&mut self, target: &str, text: &str) -> bool {
-        use std::hash::{Hash, Hasher};
+    /// Records `key`; false when it was recorded before.
+    fn insert(&mut self, key: impl std::hash::Hash) -> bool {
+        use std::hash::Hasher;
         let mut h = std::hash::DefaultHasher::new();
-        target.hash(&mut h);
-        text.hash(&mut h);
+        key.hash(&mut h);
         self.0.insert(h.finish())
     }
 }
@@ -292,9 +298,7 @@ async fn send_page(
         charset: None,
         bytes: f.body.len(),
         truncated: f.truncated,
-        started_at: f
-            .started_at
-            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        started_at: crate::store::runs::timestamp(f.started_at),
         elapsed_ms: f.elapsed.as_millis() as u64,
         attempts: f.attempts,
         depth,
@@ -324,8 +328,9 @@ async fn send_page(
         };
         record.findings = env.detector.detect(&facts, &ctx);
         record.findings.retain(|f| {
-            let key = format!("{}|{}|{}", f.channel, f.sector, f.rule);
-            state.findings_seen.insert(&key, &f.target)
+            state
+                .findings_seen
+                .insert((f.channel, f.sector, &f.rule, &f.target))
         });
         stats.findings.fetch_add(
             record.findings.len() as u64,
@@ -336,11 +341,15 @@ async fn send_page(
             let followable = matches!(url.scheme(), "http" | "https");
             let in_scope = followable && scope.contains(url);
             if in_scope {
-                let hint = format!("{} {} {}", link.text, link.title, link.img_alt);
-                let _ = state.frontier.push(url, depth + 1, &hint);
+                let hints = [
+                    link.text.as_str(),
+                    link.title.as_str(),
+                    link.img_alt.as_str(),
+                ];
+                let _ = state.frontier.push_hints(url, depth + 1, &hints);
             }
             let text = crate::extract::truncate_chars(&link.text, 200);
-            if !state.links_seen.insert(url.as_str(), &text) {
+            if !state.links_seen.insert((url.as_str(), &text)) {
                 continue; // navigation repeated on every page: stored once per site
             }
             record.links.push(LinkRecord {

@@ -110,19 +110,26 @@ pub struct Fetched {
 }
 
 impl Fetched {
-    fn failed(url: &Url, started_at: DateTime<Utc>, t0: Instant, error: FetchError) -> Self {
+    /// A fetch that ended without a usable response, at `final_url` after `redirects`.
+    fn failed(
+        url: &Url,
+        end: Ended,
+        started_at: DateTime<Utc>,
+        t0: Instant,
+        error: FetchError,
+    ) -> Self {
         Fetched {
             url: url.clone(),
-            final_url: url.clone(),
-            redirects: Vec::new(),
-            status: None,
+            final_url: end.final_url,
+            redirects: end.redirects,
+            status: end.status,
             headers: Vec::new(),
             content_type: None,
             body: Vec::new(),
             truncated: false,
             started_at,
             elapsed: t0.elapsed(),
-            attempts: 0,
+            attempts: end.attempts,
             error: Some(error),
         }
     }
@@ -136,6 +143,15 @@ impl Fetched {
                 ct.contains("html") || ct.starts_with("text/plain") && self.body.starts_with(b"<")
             })
     }
+}
+
+/// Where a failed fetch ended: the URL it reached, the redirects on the way, the last
+/// status seen and the attempts made.
+struct Ended {
+    final_url: Url,
+    redirects: Vec<Hop>,
+    status: Option<u16>,
+    attempts: u32,
 }
 
 /// A single response, before redirect handling.
@@ -206,32 +222,36 @@ impl Fetcher {
         let mut visited = HashSet::new();
         let mut attempts = 0;
         loop {
-            if let Err(e) = self.admit(&current).await {
-                let mut f = Fetched::failed(url, started_at, t0, e);
-                f.final_url = current;
-                f.redirects = redirects;
-                f.attempts = attempts;
-                return f;
-            }
-            visited.insert(current.as_str().to_string());
-            let (result, n) = self
-                .request_with_retries(&current, self.cfg.max_retries)
-                .await;
-            attempts += n;
-            match &result {
-                Ok(r) => {
-                    tracing::debug!(url = %current, status = r.status, bytes = r.body.len(), attempts = n, "fetched")
+            // Refused by safety or robots, or the request failed: the fetch ends here.
+            let result = match self.admit(&current).await {
+                Err(e) => Err(e),
+                Ok(()) => {
+                    visited.insert(current.as_str().to_string());
+                    let (result, n) = self
+                        .request_with_retries(&current, self.cfg.max_retries)
+                        .await;
+                    attempts += n;
+                    match &result {
+                        Ok(r) => {
+                            tracing::debug!(url = %current, status = r.status, bytes = r.body.len(), attempts = n, "fetched")
+                        }
+                        Err(e) => {
+                            tracing::debug!(url = %current, error = %e, attempts = n, "fetch failed")
+                        }
+                    }
+                    result
                 }
-                Err(e) => tracing::debug!(url = %current, error = %e, attempts = n, "fetch failed"),
-            }
+            };
             let resp = match result {
                 Ok(r) => r,
                 Err(e) => {
-                    let mut f = Fetched::failed(url, started_at, t0, e);
-                    f.final_url = current;
-                    f.redirects = redirects;
-                    f.attempts = attempts;
-                    return f;
+                    let end = Ended {
+                        final_url: current,
+                        redirects,
+                        status: None,
+                        attempts,
+                    };
+                    return Fetched::failed(url, end, started_at, t0, e);
                 }
             };
             let next = match (&resp.location, resp.status) {
@@ -272,12 +292,13 @@ impl Fetcher {
                 None
             };
             if let Some(e) = error {
-                let mut f = Fetched::failed(url, started_at, t0, e);
-                f.final_url = next;
-                f.redirects = redirects;
-                f.status = Some(resp.status);
-                f.attempts = attempts;
-                return f;
+                let end = Ended {
+                    final_url: next,
+                    redirects,
+                    status: Some(resp.status),
+                    attempts,
+                };
+                return Fetched::failed(url, end, started_at, t0, e);
             }
             current = next;
         }

@@ -90,10 +90,17 @@ pub fn is_non_html(url: &Url) -> bool {
 
 /// Whether the anchor text, title or URL of a link suggests a channel or service page.
 pub fn is_priority(text: &str, url: &Url) -> bool {
-    let short = text
-        .split_whitespace()
+    is_priority_hints(&[text], url)
+}
+
+/// [`is_priority`] over several texts of one link (anchor text, title, image alt),
+/// without joining them: keywords never contain spaces, so this is the same test.
+fn is_priority_hints(hints: &[&str], url: &Url) -> bool {
+    let short = hints
+        .iter()
+        .flat_map(|h| h.split_whitespace())
         .all(|part| part.chars().count() <= LABEL_CHARS);
-    (short && PRIORITY.is_match(text)) || PRIORITY.is_match(url.path())
+    (short && hints.iter().any(|h| PRIORITY.is_match(h))) || PRIORITY.is_match(url.path())
 }
 
 /// A URL waiting to be fetched (kept as text: a parsed `Url` per queued link costs
@@ -189,6 +196,11 @@ impl Frontier {
 
     /// Queues a link found at `depth`; the caller has checked the scope.
     pub fn push(&mut self, url: &Url, depth: u32, hint_text: &str) -> Result<(), Skip> {
+        self.push_hints(url, depth, &[hint_text])
+    }
+
+    /// [`Frontier::push`] with the link's texts given separately (no joined string).
+    pub fn push_hints(&mut self, url: &Url, depth: u32, hints: &[&str]) -> Result<(), Skip> {
         if depth > self.max_depth {
             return Err(Skip::TooDeep);
         }
@@ -200,7 +212,7 @@ impl Frontier {
         if self.seen.contains(&k) {
             return Err(Skip::Seen);
         }
-        let priority = is_priority(hint_text, &url);
+        let priority = is_priority_hints(hints, &url);
         if !priority && self.heap.len() >= self.ordinary_cap {
             return Err(Skip::Full);
         }

@@ -3,11 +3,9 @@
 //! improvements reach past audits. The new run copies the source run's cities, sites and
 //! fetch records (bodies are shared by hash) and detects every stored page again.
 
-use crate::crawl::sites_of;
-use crate::decode::decode;
 use crate::detect::{Detector, PageContext};
 use crate::extract::extract;
-use crate::model::Sector;
+use crate::model::{Channel, Sector};
 use crate::store::{self, RunLock, StoreError, runs};
 use rusqlite::{OptionalExtension, params};
 use std::collections::HashMap;
@@ -84,11 +82,7 @@ pub fn redetect(
     let cities = runs::run_cities(&conn, source, None).map_err(sql)?;
     let mut own: HashMap<String, (String, Arc<Vec<String>>)> = HashMap::new();
     for c in cities {
-        let c = Arc::new(c);
-        let domains = sites_of(&c)
-            .first()
-            .map(|s| s.own_domains.clone())
-            .unwrap_or_default();
+        let domains = Arc::new(crate::crawl::own_domains(&c));
         own.insert(c.id.clone(), (c.name.clone(), domains));
     }
     // Sites.
@@ -134,7 +128,8 @@ pub fn redetect(
         .map_err(sql)?;
     let (mut pages, mut findings) = (0, 0);
     // As in a crawl, the same evidence repeated across a site's pages is recorded once.
-    let mut seen: std::collections::HashSet<(i64, String)> = std::collections::HashSet::new();
+    let mut seen: std::collections::HashSet<(i64, Channel, Sector, String, String)> =
+        std::collections::HashSet::new();
     for chunk in fetch_ids.chunks(BATCH) {
         let tx = conn.unchecked_transaction().map_err(sql)?;
         for old_id in chunk {
@@ -154,19 +149,14 @@ pub fn redetect(
             .map_err(sql)?;
             let new_fetch = tx.last_insert_rowid();
             let Some(sha) = sha else { continue };
-            let Some(zstd_body): Option<Vec<u8>> = tx
-                .query_row("SELECT zstd FROM bodies WHERE sha256 = ?1", [&sha], |r| {
-                    r.get(0)
-                })
-                .optional()
-                .map_err(sql)?
-            else {
-                continue;
-            };
-            let raw = zstd::decode_all(&zstd_body[..])
-                .map_err(|e| StoreError::Invalid(format!("stored body {sha} is corrupt: {e}")))?;
-            let ct = ct.or_else(|| charset.map(|c| format!("text/html; charset={c}")));
-            let text = decode(&raw, ct.as_deref()).text;
+            let text =
+                match crate::store::bodies::page_text(&tx, &sha, ct.as_deref(), charset.as_deref())
+                {
+                    Ok(Some(text)) => text,
+                    Ok(None) => continue,
+                    Err(crate::store::bodies::BodyError::Sql(e)) => return Err(sql(e)),
+                    Err(e) => return Err(StoreError::Invalid(e.to_string())),
+                };
             let Ok(url) = url::Url::parse(&final_url) else {
                 continue;
             };
@@ -182,7 +172,10 @@ pub fn redetect(
             found.retain(|f| {
                 seen.insert((
                     new_site,
-                    format!("{}|{}|{}|{}", f.channel, f.sector, f.rule, f.target),
+                    f.channel,
+                    f.sector,
+                    f.rule.clone(),
+                    f.target.clone(),
                 ))
             });
             pages += 1;

@@ -49,17 +49,23 @@ impl City {
     /// True when `query` names this city: its id, its name, or its name without the
     /// administrative suffix (杭州 for 杭州市).
     pub fn matches(&self, query: &str) -> bool {
-        let q = query.trim();
-        if q.is_empty() {
-            return false;
-        }
-        if q == self.id || q == self.name || short_name(&self.name) == q {
-            return true;
-        }
-        // 延边 or 延边州 for 延边朝鲜族自治州.
-        let stem = q.strip_suffix('州').unwrap_or(q);
-        self.name.ends_with("自治州") && stem.chars().count() >= 2 && self.name.starts_with(stem)
+        name_matches(&self.id, &self.name, query)
     }
+}
+
+/// True when `query` names the city with this id and name: the id, the name, the name
+/// without its administrative suffix (杭州 for 杭州市), or an autonomous prefecture's
+/// short form (延边, 延边州).
+pub fn name_matches(id: &str, name: &str, query: &str) -> bool {
+    let q = query.trim();
+    if q.is_empty() {
+        return false;
+    }
+    if q == id || q == name || short_name(name) == q {
+        return true;
+    }
+    let stem = q.strip_suffix('州').unwrap_or(q);
+    name.ends_with("自治州") && stem.chars().count() >= 2 && name.starts_with(stem)
 }
 
 /// A city name without its administrative suffix (市, 地区, 自治州, 盟).

@@ -94,19 +94,8 @@ fn export_evidence(a: EvidenceArgs) -> Result<ExitCode> {
     let conn = store::open_ro(&a.store.db)?;
     let mut m = matrix::load(&conn, a.run)?;
     if let Some(q) = &a.city {
-        m.cities.retain(|c| {
-            let city = portal_audit::seeds::City {
-                id: c.id.clone(),
-                name: c.name.clone(),
-                province: c.province.clone(),
-                tier: c.tier,
-                region: c.region,
-                portal: url::Url::parse("http://x/").expect("valid"),
-                departments: Default::default(),
-                extra: Default::default(),
-            };
-            city.matches(q)
-        });
+        m.cities
+            .retain(|c| portal_audit::seeds::name_matches(&c.id, &c.name, q));
         if m.cities.is_empty() {
             bail!("no audited city matches `{q}`");
         }

@@ -89,9 +89,7 @@ pub fn to_md(changes: &[Change]) -> String {
 
 /// CSV with a BOM.
 pub fn to_csv(changes: &[Change]) -> Vec<u8> {
-    let mut out = b"\xEF\xBB\xBF".to_vec();
-    {
-        let mut w = csv::Writer::from_writer(&mut out);
+    super::formats::csv_with_bom(|w| {
         w.write_record([
             "city_id", "city", "sector", "channel", "change", "before", "after", "evidence",
         ])
@@ -109,15 +107,16 @@ pub fn to_csv(changes: &[Change]) -> Vec<u8> {
             ])
             .expect("in memory");
         }
-        w.flush().expect("in memory");
-    }
-    out
+    })
 }
 
 /// For each city of `run`, the matrix of its previous finished audit (in an earlier run).
 pub fn previous(conn: &rusqlite::Connection, run: i64) -> rusqlite::Result<Matrix> {
-    let mut m = super::matrix::load(conn, None)?;
-    m.cities.clear();
+    let mut m = Matrix {
+        run: None,
+        rules_version: String::new(),
+        cities: Vec::new(),
+    };
     let mut st = conn.prepare(
         "SELECT c.city_id, MAX(p.run_id) FROM run_cities c JOIN run_cities p ON p.city_id = c.city_id AND p.run_id < c.run_id AND p.status != 'pending'
          WHERE c.run_id = ?1 GROUP BY c.city_id",
@@ -127,6 +126,9 @@ pub fn previous(conn: &rusqlite::Connection, run: i64) -> rusqlite::Result<Matri
         .collect::<Result<_, _>>()?;
     for (city, prev) in pairs {
         let pm = super::matrix::load(conn, Some(prev))?;
+        if m.rules_version.is_empty() {
+            m.rules_version = pm.rules_version.clone();
+        }
         m.cities
             .extend(pm.cities.into_iter().filter(|c| c.id == city));
     }

@@ -7,9 +7,8 @@
 //! a banner saying where and when it was fetched and the evidence elements highlighted.
 //! Inerting never removes an element, so the CSS paths stored with findings still select them.
 
-use super::formats::mark;
+use super::formats::{esc, mark};
 use super::matrix::Matrix;
-use crate::decode::decode;
 use crate::model::{Channel, Sector};
 use regex::Regex;
 use rusqlite::{Connection, params};
@@ -97,22 +96,11 @@ fn failures(conn: &Connection, run: i64, city: &str) -> rusqlite::Result<Vec<Fai
 
 /// `findings.csv` (UTF-8 with BOM).
 pub fn findings_csv(rows: &[FindingRow]) -> Vec<u8> {
-    let mut out = b"\xEF\xBB\xBF".to_vec();
-    {
-        let mut w = csv::Writer::from_writer(&mut out);
+    super::formats::csv_with_bom(|w| {
         for r in rows {
             w.serialize(r).expect("in memory");
         }
-        w.flush().expect("in memory");
-    }
-    out
-}
-
-pub(crate) fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    })
 }
 
 static SCRIPT_OPEN: LazyLock<Regex> =
@@ -183,13 +171,12 @@ pub fn write_pack(conn: &Connection, m: &Matrix, dir: &Path) -> Result<usize, su
         by_body.entry(r.body_sha256.as_str()).or_default().push(r);
     }
     for (sha, fs) in &by_body {
-        let Some((zstd_body, charset_hint, ct)) = body_of(conn, sha)? else {
+        let (ct, charset) = fetch_encoding(conn, sha)?;
+        let Some(text) =
+            crate::store::bodies::page_text(conn, sha, ct.as_deref(), charset.as_deref())?
+        else {
             continue;
         };
-        let raw = zstd::decode_all(&zstd_body[..])
-            .map_err(|e| super::ExportError::Corrupt(format!("body {sha}: {e}")))?;
-        let ct = ct.or_else(|| charset_hint.map(|c| format!("text/html; charset={c}")));
-        let text = decode(&raw, ct.as_deref()).text;
         let first = fs[0];
         let banner = format!(
             "Archived copy (inert) of {} fetched {} · sha256 {} · highlighted: {}",
@@ -323,18 +310,20 @@ pub fn write_pack(conn: &Connection, m: &Matrix, dir: &Path) -> Result<usize, su
     Ok(m.cities.len())
 }
 
-type StoredBody = (Vec<u8>, Option<String>, Option<String>);
-
-fn body_of(conn: &Connection, sha: &str) -> rusqlite::Result<Option<StoredBody>> {
+/// The content type and detected charset recorded when a body was fetched.
+fn fetch_encoding(
+    conn: &Connection,
+    sha: &str,
+) -> rusqlite::Result<(Option<String>, Option<String>)> {
     use rusqlite::OptionalExtension;
-    conn.query_row(
-        "SELECT b.zstd, (SELECT charset FROM fetches WHERE body_sha256 = b.sha256 LIMIT 1),
-                (SELECT content_type FROM fetches WHERE body_sha256 = b.sha256 LIMIT 1)
-         FROM bodies b WHERE b.sha256 = ?1",
-        [sha],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-    )
-    .optional()
+    Ok(conn
+        .query_row(
+            "SELECT content_type, charset FROM fetches WHERE body_sha256 = ?1 LIMIT 1",
+            [sha],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?
+        .unwrap_or((None, None)))
 }
 
 #[cfg(test)]

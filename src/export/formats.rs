@@ -6,6 +6,18 @@ use super::summary::{Share, Summary};
 use crate::model::Channel;
 use std::fmt::Write as _;
 
+/// Writes CSV through `write` into a buffer that starts with a UTF-8 BOM, so Excel
+/// shows Chinese correctly. Writing to memory cannot fail.
+pub(crate) fn csv_with_bom(write: impl FnOnce(&mut csv::Writer<&mut Vec<u8>>)) -> Vec<u8> {
+    let mut out = b"\xEF\xBB\xBF".to_vec();
+    {
+        let mut w = csv::Writer::from_writer(&mut out);
+        write(&mut w);
+        w.flush().expect("in memory");
+    }
+    out
+}
+
 /// The long CSV's header (a contract).
 pub const MATRIX_CSV_HEADER: [&str; 13] = [
     "city_id",
@@ -25,9 +37,7 @@ pub const MATRIX_CSV_HEADER: [&str; 13] = [
 
 /// The matrix as tidy long CSV, UTF-8 with a BOM.
 pub fn matrix_csv(m: &Matrix) -> Vec<u8> {
-    let mut out = b"\xEF\xBB\xBF".to_vec();
-    {
-        let mut w = csv::Writer::from_writer(&mut out);
+    csv_with_bom(|w| {
         w.write_record(MATRIX_CSV_HEADER).expect("in memory");
         for c in &m.cities {
             for cell in &c.cells {
@@ -49,9 +59,7 @@ pub fn matrix_csv(m: &Matrix) -> Vec<u8> {
                 .expect("in memory");
             }
         }
-        w.flush().expect("in memory");
-    }
-    out
+    })
 }
 
 /// The matrix in the documented JSON shape.
@@ -149,9 +157,7 @@ pub fn summary_md(s: &Summary) -> String {
 
 /// The summary as CSV (`table,group,channel,yes,known,share`), with a BOM.
 pub fn summary_csv(s: &Summary) -> Vec<u8> {
-    let mut out = b"\xEF\xBB\xBF".to_vec();
-    {
-        let mut w = csv::Writer::from_writer(&mut out);
+    csv_with_bom(|w| {
         w.write_record(["table", "group", "channel", "yes", "known", "share"])
             .expect("in memory");
         for t in &s.tables {
@@ -170,12 +176,11 @@ pub fn summary_csv(s: &Summary) -> Vec<u8> {
                 }
             }
         }
-        w.flush().expect("in memory");
-    }
-    out
+    })
 }
 
-fn esc(s: &str) -> String {
+/// Escapes text for HTML element content and attribute values.
+pub(crate) fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

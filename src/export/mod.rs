@@ -19,6 +19,15 @@ pub enum ExportError {
     #[error("xlsx: {0}")]
     Xlsx(String),
 }
+
+impl From<crate::store::bodies::BodyError> for ExportError {
+    fn from(e: crate::store::bodies::BodyError) -> Self {
+        match e {
+            crate::store::bodies::BodyError::Sql(e) => ExportError::Sql(e),
+            other => ExportError::Corrupt(other.to_string()),
+        }
+    }
+}
 pub mod diff;
 pub mod warc;
 pub mod xlsx;

@@ -90,16 +90,19 @@ pub fn write(conn: &Connection, runs: &[i64], path: &Path) -> Result<usize, Expo
             let body = zstd::decode_all(&zstd[..])
                 .map_err(|e| ExportError::Corrupt(format!("fetch {id}: {e}")))?;
             let headers: Vec<(String, String)> = serde_json::from_str(&headers).unwrap_or_default();
-            let host = url::Url::parse(&url)
-                .ok()
-                .and_then(|u| u.host_str().map(str::to_string))
-                .unwrap_or_default();
-            let path_q = url::Url::parse(&url)
-                .map(|u| match u.query() {
+            let parsed = url::Url::parse(&url).ok();
+            let host = parsed
+                .as_ref()
+                .and_then(|u| u.host_str())
+                .unwrap_or_default()
+                .to_string();
+            let path_q = parsed.as_ref().map_or_else(
+                || "/".to_string(),
+                |u| match u.query() {
                     Some(q) => format!("{}?{q}", u.path()),
                     None => u.path().to_string(),
-                })
-                .unwrap_or_else(|_| "/".into());
+                },
+            );
             let request = format!(
                 "GET {path_q} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: portal-audit/{}\r\n\r\n",
                 env!("CARGO_PKG_VERSION")

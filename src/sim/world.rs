@@ -10,7 +10,7 @@ use super::pages;
 use super::server::{Handler, Reply, Request};
 use crate::model::{Channel, Region, Sector, Tier};
 use crate::scope::registrable_domain;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::Duration;
@@ -389,12 +389,6 @@ impl World {
         out
     }
 
-    /// Hosts that answer (all but the dead), for `--resolve` rules; dead hosts are
-    /// pointed at a closed port by the caller.
-    pub fn hosts(&self) -> impl Iterator<Item = (&str, bool)> {
-        self.sites.iter().map(|s| (s.host.as_str(), s.traits.dead))
-    }
-
     /// `--resolve` rules: every host to `live`, dead hosts to `dead` (a closed port).
     pub fn resolve_rules(
         &self,
@@ -467,11 +461,6 @@ impl World {
             }
             reply
         })
-    }
-
-    /// Which channels a site offers (for rendering).
-    pub fn site_channels(&self, site: &SimSite) -> BTreeSet<Channel> {
-        site.channels.keys().copied().collect()
     }
 }
 

@@ -8,6 +8,7 @@
 //! - [`RunLock`]: an OS lock on `<db>.lock` held by the one process writing a run, so
 //!   an overlapping scheduled run refuses at once while readers keep working.
 
+pub mod bodies;
 pub mod runs;
 pub mod schema;
 pub mod writer;

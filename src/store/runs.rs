@@ -4,9 +4,14 @@ use crate::model::{Region, Tier};
 use crate::seeds::City;
 use rusqlite::{Connection, OptionalExtension, params};
 
-/// The current time as stored (RFC 3339, UTC, milliseconds).
+/// A time as stored (RFC 3339, UTC, milliseconds).
+pub fn timestamp(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// The current time as stored.
 pub fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    timestamp(chrono::Utc::now())
 }
 
 /// What is recorded about a run when it starts.
