@@ -265,6 +265,25 @@ pub async fn crawl_site(spec: &SiteSpec, env: &CrawlEnv) -> Result<SiteResult, W
     })
 }
 
+/// zstd with one compression context per worker thread, reused page after page.
+fn compress(body: &[u8]) -> Vec<u8> {
+    thread_local! {
+        static ZSTD: std::cell::RefCell<Option<zstd::bulk::Compressor<'static>>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    ZSTD.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.is_none() {
+            *slot = zstd::bulk::Compressor::new(ZSTD_LEVEL).ok();
+        }
+        match slot.as_mut() {
+            Some(c) => c.compress(body).ok(),
+            None => zstd::bulk::compress(body, ZSTD_LEVEL).ok(),
+        }
+    })
+    .unwrap_or_default()
+}
+
 async fn cancellable<F: Future<Output = Fetched>>(env: &CrawlEnv, f: F) -> Option<Fetched> {
     tokio::select! {
         biased;
@@ -360,7 +379,7 @@ async fn send_page(
             });
         }
         let sha = hex::encode(Sha256::digest(&f.body));
-        let zstd = zstd::bulk::compress(&f.body, ZSTD_LEVEL).unwrap_or_default();
+        let zstd = compress(&f.body);
         record.body = Some(BodyRecord {
             sha256: sha,
             size: f.body.len(),

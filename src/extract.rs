@@ -8,6 +8,7 @@
 
 use ego_tree::NodeRef;
 use ego_tree::iter::Edge;
+use markup5ever::LocalName;
 use regex::Regex;
 use scraper::{Html, Node};
 use std::sync::LazyLock;
@@ -69,10 +70,22 @@ pub struct Link {
     /// `class`/`id`/`onclick`/`data-cmd` of the link and its three nearest ancestors,
     /// lower-cased: how share widgets and site chrome are recognised.
     pub attrs: String,
-    /// Text of the nearest block around the link (≤ 200 characters).
-    pub context: String,
-    /// CSS-like path to the element.
-    pub path: String,
+    /// Where the text around the link is: see [`PageFacts::link_context`].
+    pub context: Around,
+    /// Where the element is; [`PageFacts::path`] renders it.
+    pub path: PathId,
+}
+
+/// Which text surrounds a link.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Around {
+    /// None (frames, redirects).
+    #[default]
+    Nothing,
+    /// The text of the nearest block, an index into [`PageFacts::blocks`].
+    Block(usize),
+    /// The link is outside any block: its own text.
+    OwnText,
 }
 
 /// An image on a page.
@@ -87,7 +100,7 @@ pub struct Image {
     pub attrs: String,
     /// Index into `links` when the image is inside a link.
     pub in_link: Option<usize>,
-    pub path: String,
+    pub path: PathId,
 }
 
 /// A form, for detecting consultation and mailbox services.
@@ -98,7 +111,7 @@ pub struct Form {
     pub submit_label: String,
     /// Text inside the form (labels), ≤ 200 characters.
     pub text: String,
-    pub path: String,
+    pub path: PathId,
 }
 
 /// Visible text directly under one block element (including its inline children).
@@ -106,7 +119,7 @@ pub struct Form {
 pub struct TextBlock {
     pub text: String,
     pub attrs: String,
-    pub path: String,
+    pub path: PathId,
 }
 
 /// What one parse of a page yields.
@@ -125,6 +138,105 @@ pub struct PageFacts {
     pub scripts: Vec<Url>,
     /// Meta keywords/description, SiteName and similar, for ownership judgements.
     pub meta: Vec<(String, String)>,
+    /// The element paths the items above point at.
+    pub paths: ElementPaths,
+}
+
+impl PageFacts {
+    /// The CSS-like path of an element (`html > body > div#top > a:nth-child(2)`).
+    pub fn path(&self, id: PathId) -> String {
+        self.paths.render(id)
+    }
+
+    /// The text around a link: its block's text (or its own, outside any block), at
+    /// most [`SNIPPET_CHARS`] characters.
+    pub fn link_context<'a>(&'a self, link: &'a Link) -> &'a str {
+        prefix_chars(self.link_context_full(link), SNIPPET_CHARS)
+    }
+
+    /// The whole text [`PageFacts::link_context`] is cut from.
+    pub fn link_context_full<'a>(&'a self, link: &'a Link) -> &'a str {
+        match link.context {
+            Around::Nothing => "",
+            Around::Block(b) => &self.blocks[b].text,
+            Around::OwnText => &link.text,
+        }
+    }
+}
+
+/// Where an element is on its page: an index into [`ElementPaths`]. Paths are stored as
+/// a tree of steps and rendered as strings only for the few elements that become
+/// evidence.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PathId(u32);
+
+/// The element paths of one page, sharing their common ancestors.
+#[derive(Debug, Clone, Default)]
+pub struct ElementPaths {
+    steps: Vec<PathStep>,
+}
+
+#[derive(Debug, Clone)]
+struct PathStep {
+    parent: Option<u32>,
+    tag: LocalName,
+    how: StepKind,
+}
+
+/// How one step of a path names its element.
+#[derive(Debug, Clone)]
+enum StepKind {
+    /// `tag#id`
+    Id(Box<str>),
+    /// `html`, `head`, `body`
+    Plain,
+    /// `tag:nth-child(n)`
+    Nth(u32),
+}
+
+impl ElementPaths {
+    fn push(&mut self, parent: Option<u32>, f: &Frame<'_>) -> u32 {
+        let how = match f.el.id() {
+            Some(id) if !id.is_empty() && !id.contains(char::is_whitespace) => {
+                StepKind::Id(id.into())
+            }
+            _ if matches!(f.tag, "html" | "head" | "body") => StepKind::Plain,
+            _ => StepKind::Nth(f.nth as u32),
+        };
+        self.steps.push(PathStep {
+            parent,
+            tag: f.el.name.local.clone(),
+            how,
+        });
+        (self.steps.len() - 1) as u32
+    }
+
+    /// The path as text, root first.
+    pub fn render(&self, id: PathId) -> String {
+        use std::fmt::Write as _;
+        let mut chain = Vec::with_capacity(16);
+        let mut cur = Some(id.0);
+        while let Some(i) = cur {
+            let Some(step) = self.steps.get(i as usize) else {
+                break;
+            };
+            chain.push(step);
+            cur = step.parent;
+        }
+        let mut out = String::with_capacity(16 * chain.len());
+        for step in chain.iter().rev() {
+            if !out.is_empty() {
+                out.push_str(" > ");
+            }
+            let tag: &str = &step.tag;
+            let _ = match &step.how {
+                StepKind::Id(id) => write!(out, "{tag}#{id}"),
+                StepKind::Plain => write!(out, "{tag}"),
+                StepKind::Nth(n) => write!(out, "{tag}:nth-child({n})"),
+            };
+        }
+        out
+    }
 }
 
 const BLOCK_TAGS: &[&str] = &[
@@ -184,33 +296,87 @@ static SCRIPT_REDIRECT: LazyLock<Regex> = LazyLock::new(|| {
 /// Collapses runs of white space (including U+3000 and &nbsp;) to one space.
 pub fn squash(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    let mut space = false;
-    for c in s.chars() {
-        if c.is_whitespace() || c == '\u{a0}' || c == '\u{3000}' {
-            space = !out.is_empty();
-        } else {
-            if space {
-                out.push(' ');
-                space = false;
+    push_squashed(&mut out, s);
+    trim_end_in_place(&mut out);
+    out
+}
+
+/// The length of the white-space character (Unicode `White_Space`, which includes
+/// U+00A0 and U+3000) starting at `b[i]`, or 0. Decided from the bytes: only a few lead
+/// bytes can start one, so CJK text is never decoded.
+fn space_len(b: &[u8], i: usize) -> usize {
+    let at = |k: usize| b.get(i + k).copied().unwrap_or(0);
+    match b[i] {
+        b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c => 1,
+        0xc2 if matches!(at(1), 0x85 | 0xa0) => 2,
+        0xe1 if at(1) == 0x9a && at(2) == 0x80 => 3,
+        0xe2 if at(1) == 0x80 && matches!(at(2), 0x80..=0x8a | 0xa8 | 0xa9 | 0xaf) => 3,
+        0xe2 if at(1) == 0x81 && at(2) == 0x9f => 3,
+        0xe3 if at(1) == 0x80 && at(2) == 0x80 => 3,
+        _ => 0,
+    }
+}
+
+/// Appends `t` to `buf` with white space collapsed as [`squash`] does, except that a
+/// trailing space is kept (so the next append knows a space came before it); callers
+/// trim once at the end. Runs of text are copied as slices.
+fn push_squashed(buf: &mut String, t: &str) {
+    let b = t.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let start = i;
+        while i < b.len() && space_len(b, i) == 0 {
+            i += 1;
+        }
+        // `i` is at a white-space character or the end: both are char boundaries.
+        buf.push_str(&t[start..i]);
+        let mut spaced = false;
+        while i < b.len() {
+            match space_len(b, i) {
+                0 => break,
+                n => {
+                    i += n;
+                    spaced = true;
+                }
             }
-            out.push(c);
+        }
+        if spaced && !buf.is_empty() && !buf.ends_with(' ') {
+            buf.push(' ');
         }
     }
-    out
+}
+
+fn trim_end_in_place(s: &mut String) {
+    if s.ends_with(' ') {
+        s.pop();
+    }
 }
 
 /// The first `n` characters of `s`.
 pub fn truncate_chars(s: &str, n: usize) -> String {
+    prefix_chars(s, n).to_string()
+}
+
+/// The first `n` characters of `s`, borrowed.
+pub fn prefix_chars(s: &str, n: usize) -> &str {
+    if s.len() <= n {
+        return s; // n bytes hold at most n characters
+    }
     match s.char_indices().nth(n) {
-        Some((i, _)) => s[..i].to_string(),
-        None => s.to_string(),
+        Some((i, _)) => &s[..i],
+        None => s,
     }
 }
 
-fn push_text(buf: &mut String, t: &str) {
+/// Appends text to a link, form or block text, white space collapsed; `separate` puts
+/// a space between this text node and the previous one (blocks), links run on.
+fn push_text(buf: &mut String, t: &str, separate: bool) {
     // Bytes, not characters: counting characters on every append would be quadratic.
     if buf.len() < MAX_TEXT * 3 {
-        buf.push_str(t);
+        if separate && !buf.is_empty() && !buf.ends_with(' ') {
+            buf.push(' ');
+        }
+        push_squashed(buf, t);
     }
 }
 
@@ -232,6 +398,7 @@ pub fn resolve(base: Option<&Url>, href: &str) -> Option<Url> {
     Some(url)
 }
 
+/// An open element during the walk, with what its descendants inherit.
 struct Frame<'a> {
     tag: &'a str,
     el: &'a scraper::node::Element,
@@ -240,11 +407,17 @@ struct Frame<'a> {
     /// `attrs_summary` of the element, computed on first use.
     summary: std::cell::OnceCell<String>,
     children: usize,
+    /// This element's entry in `facts.blocks`, once it has text.
     block: Option<usize>,
-    is_block: bool,
+    /// Stack index of the innermost block element at or above this one.
+    block_frame: Option<usize>,
     hidden: bool,
+    /// The innermost link (index into `facts.links`) at or above this element.
     link: Option<usize>,
+    /// The innermost form at or above this element.
     form: Option<usize>,
+    /// This element's step in `facts.paths`, once something needed its path.
+    path: Option<u32>,
 }
 
 impl Frame<'_> {
@@ -253,40 +426,37 @@ impl Frame<'_> {
     }
 }
 
-/// One step of an element path: `tag#id`, `tag` for html/head/body, else `tag:nth-child(n)`.
-fn push_segment(out: &mut String, f: &Frame<'_>) {
-    use std::fmt::Write as _;
-    if !out.is_empty() {
-        out.push_str(" > ");
-    }
-    match f.el.id() {
-        Some(id) if !id.is_empty() && !id.contains(char::is_whitespace) => {
-            let _ = write!(out, "{}#{id}", f.tag);
-        }
-        _ if matches!(f.tag, "html" | "head" | "body") => out.push_str(f.tag),
-        _ => {
-            let _ = write!(out, "{}:nth-child({})", f.tag, f.nth);
-        }
-    }
+/// An attribute by name. A linear scan of the element's few attributes compares
+/// strings; `Element::attr` would intern the name on every call.
+fn attr<'a>(el: &'a scraper::node::Element, name: &str) -> Option<&'a str> {
+    el.attrs().find(|(k, _)| *k == name).map(|(_, v)| v)
 }
 
-/// The CSS-like path of the innermost frame (plus `last`, when given).
-fn path_of(stack: &[Frame<'_>], last: Option<&Frame<'_>>) -> String {
-    let mut out = String::with_capacity(16 * (stack.len() + 1));
-    for f in stack.iter().chain(last) {
-        push_segment(&mut out, f);
+/// The path of the top frame of `stack`, adding steps for the frames that have none yet.
+fn path_id(stack: &mut [Frame<'_>], paths: &mut ElementPaths) -> PathId {
+    let start = stack
+        .iter()
+        .rposition(|f| f.path.is_some())
+        .map_or(0, |i| i + 1);
+    let mut parent = start.checked_sub(1).and_then(|i| stack[i].path);
+    for f in &mut stack[start..] {
+        let id = paths.push(parent, f);
+        f.path = Some(id);
+        parent = Some(id);
     }
-    out
+    PathId(parent.unwrap_or(u32::MAX))
 }
 
 fn attrs_summary(el: &scraper::node::Element) -> String {
     let mut s = String::new();
     for key in ["class", "id", "onclick", "data-cmd"] {
-        if let Some(v) = el.attr(key) {
+        if let Some(v) = attr(el, key) {
             if !s.is_empty() {
                 s.push(' ');
             }
-            s.push_str(&truncate_chars(v, 120).to_ascii_lowercase());
+            for c in v.chars().take(120) {
+                s.push(c.to_ascii_lowercase());
+            }
         }
     }
     s
@@ -316,20 +486,36 @@ fn gather_text(node: NodeRef<'_, Node>, max_chars: usize) -> String {
 /// The index in `facts.blocks` of the innermost block element on the stack, creating
 /// its entry on first use; `None` outside any block or past the cap.
 fn ensure_block(stack: &mut [Frame<'_>], facts: &mut PageFacts) -> Option<usize> {
-    let bpos = stack.iter().rposition(|f| f.is_block)?;
+    let bpos = stack.last()?.block_frame?;
     if let Some(i) = stack[bpos].block {
         return Some(i);
     }
     if facts.blocks.len() >= MAX_ITEMS {
         return None;
     }
+    let path = path_id(&mut stack[..=bpos], &mut facts.paths);
     facts.blocks.push(TextBlock {
         text: String::new(),
         attrs: stack[bpos].summary().to_string(),
-        path: path_of(&stack[..=bpos], None),
+        path,
     });
     stack[bpos].block = Some(facts.blocks.len() - 1);
     stack[bpos].block
+}
+
+/// `class`/`id`/… of the top frame and its three nearest ancestors.
+fn context_attrs(stack: &[Frame<'_>]) -> String {
+    let mut a = String::new();
+    for (i, f) in stack.iter().rev().take(4).enumerate() {
+        let more = f.summary();
+        if i == 0 {
+            a.push_str(more);
+        } else if !more.is_empty() {
+            a.push(' ');
+            a.push_str(more);
+        }
+    }
+    a
 }
 
 /// Parses `html` once and extracts the page's facts; links resolve against `page_url`.
@@ -341,7 +527,6 @@ pub fn extract(html: &str, page_url: Option<&Url>) -> PageFacts {
     };
     let mut base_set = false;
     let mut stack: Vec<Frame> = Vec::with_capacity(64);
-    let mut link_blocks: Vec<(usize, Option<usize>)> = Vec::new();
     let mut image_nodes = Vec::new();
     let mut root_children = 0usize;
 
@@ -350,7 +535,6 @@ pub fn extract(html: &str, page_url: Option<&Url>) -> PageFacts {
             Edge::Open(node) => match node.value() {
                 Node::Element(el) => {
                     let tag = el.name();
-                    let parent_hidden = stack.last().is_some_and(|f| f.hidden);
                     let n = match stack.last_mut() {
                         Some(p) => {
                             p.children += 1;
@@ -361,234 +545,54 @@ pub fn extract(html: &str, page_url: Option<&Url>) -> PageFacts {
                             root_children
                         }
                     };
-                    let mut frame = Frame {
+                    let parent = stack.last();
+                    let frame = Frame {
                         tag,
                         el,
                         nth: n,
                         summary: std::cell::OnceCell::new(),
                         children: 0,
                         block: None,
-                        is_block: is_block(tag),
-                        hidden: parent_hidden || is_hidden_content(tag),
-                        link: None,
-                        form: None,
+                        block_frame: if is_block(tag) {
+                            Some(stack.len())
+                        } else {
+                            parent.and_then(|p| p.block_frame)
+                        },
+                        hidden: parent.is_some_and(|p| p.hidden) || is_hidden_content(tag),
+                        link: parent.and_then(|p| p.link),
+                        form: parent.and_then(|p| p.form),
+                        path: None,
                     };
-                    let path = || path_of(&stack, Some(&frame));
-                    let context_attrs = || {
-                        let mut a = frame.summary().to_string();
-                        for f in stack.iter().rev().take(3) {
-                            let more = f.summary();
-                            if !more.is_empty() {
-                                a.push(' ');
-                                a.push_str(more);
-                            }
-                        }
-                        a
-                    };
-                    match tag {
-                        "base" if !base_set => {
-                            if let Some(h) = el.attr("href")
-                                && let Some(b) = resolve(page_url, h)
-                            {
-                                facts.base = Some(b);
-                                base_set = true;
-                            }
-                        }
-                        "title" if facts.title.is_empty() => {
-                            facts.title = truncate_chars(&squash(&gather_script(node)), MAX_TEXT);
-                        }
-                        "meta" => {
-                            let equiv = el.attr("http-equiv").unwrap_or_default();
-                            if equiv.eq_ignore_ascii_case("refresh")
-                                && let Some(c) = el.attr("content")
-                            {
-                                let lower = c.to_ascii_lowercase();
-                                if let Some(i) = lower.find("url=") {
-                                    let target = c[i + 4..]
-                                        .trim()
-                                        .trim_matches(|ch| ch == '\'' || ch == '"');
-                                    add_link(
-                                        &mut facts,
-                                        target,
-                                        LinkKind::MetaRefresh,
-                                        path(),
-                                        String::new(),
-                                    );
-                                }
-                            }
-                            if let (Some(name), Some(content)) =
-                                (el.attr("name"), el.attr("content"))
-                            {
-                                facts.meta.push((
-                                    name.to_ascii_lowercase(),
-                                    truncate_chars(content, MAX_TEXT),
-                                ));
-                            }
-                        }
-                        "a" | "area" => {
-                            if let Some(href) = el.attr("href") {
-                                let kind = if tag == "a" {
-                                    LinkKind::Anchor
-                                } else {
-                                    LinkKind::Area
-                                };
-                                if let Some(i) =
-                                    add_link(&mut facts, href, kind, path(), context_attrs())
-                                {
-                                    let l = &mut facts.links[i];
-                                    l.title = squash(el.attr("title").unwrap_or_default());
-                                    if tag == "area" {
-                                        l.text = squash(el.attr("alt").unwrap_or_default());
-                                    }
-                                    if let Some(alt) = el.attr("alt") {
-                                        l.img_alt = squash(alt);
-                                    }
-                                    if let Some(aria) = el.attr("aria-label") {
-                                        l.title = format!("{} {}", l.title, squash(aria))
-                                            .trim()
-                                            .to_string();
-                                    }
-                                    frame.link = Some(i);
-                                    link_blocks.push((i, ensure_block(&mut stack, &mut facts)));
-                                }
-                            }
-                        }
-                        "frame" | "iframe" => {
-                            if let Some(src) = el.attr("src") {
-                                let kind = if tag == "frame" {
-                                    LinkKind::Frame
-                                } else {
-                                    LinkKind::Iframe
-                                };
-                                if let Some(i) =
-                                    add_link(&mut facts, src, kind, path(), context_attrs())
-                                {
-                                    facts.links[i].title =
-                                        squash(el.attr("title").unwrap_or_default());
-                                }
-                            }
-                        }
-                        "img" if facts.images.len() < MAX_ITEMS => {
-                            let src = el
-                                .attr("src")
-                                .or_else(|| el.attr("data-src"))
-                                .or_else(|| el.attr("original"))
-                                .unwrap_or_default();
-                            let in_link = stack.iter().rev().find_map(|f| f.link);
-                            let alt = squash(el.attr("alt").unwrap_or_default());
-                            let title = squash(
-                                el.attr("title")
-                                    .or_else(|| el.attr("aria-label"))
-                                    .unwrap_or_default(),
-                            );
-                            if let Some(i) = in_link {
-                                let l = &mut facts.links[i];
-                                if l.img_src.is_empty() {
-                                    l.img_src = src.to_string();
-                                }
-                                for t in [&alt, &title] {
-                                    if !t.is_empty() {
-                                        if !l.img_alt.is_empty() {
-                                            l.img_alt.push(' ');
-                                        }
-                                        l.img_alt.push_str(t);
-                                    }
-                                }
-                            }
-                            image_nodes.push((facts.images.len(), node.id()));
-                            facts.images.push(Image {
-                                src: src.to_string(),
-                                url: resolve(facts.base.as_ref(), src),
-                                alt,
-                                title,
-                                caption: String::new(),
-                                attrs: context_attrs(),
-                                in_link,
-                                path: path(),
-                            });
-                        }
-                        "script" => {
-                            if let Some(src) = el.attr("src") {
-                                if let Some(u) = resolve(facts.base.as_ref(), src) {
-                                    facts.scripts.push(u);
-                                }
-                            } else {
-                                let code = gather_script(node);
-                                let code = if code.contains("location") {
-                                    code
-                                } else {
-                                    String::new()
-                                };
-                                for caps in SCRIPT_REDIRECT.captures_iter(&code).take(5) {
-                                    if let Some(m) = caps.get(1).or_else(|| caps.get(2)) {
-                                        add_link(
-                                            &mut facts,
-                                            m.as_str(),
-                                            LinkKind::ScriptRedirect,
-                                            path(),
-                                            String::new(),
-                                        );
-                                    }
-                                }
-                            }
-                        }
-                        "form" if facts.forms.len() < MAX_ITEMS => {
-                            let form_path = path();
-                            frame.form = Some(facts.forms.len());
-                            let action = el.attr("action").unwrap_or_default();
-                            facts.forms.push(Form {
-                                action: if action.trim().is_empty() {
-                                    facts.base.clone()
-                                } else {
-                                    resolve(facts.base.as_ref(), action)
-                                },
-                                path: form_path,
-                                ..Default::default()
-                            });
-                        }
-                        "textarea" => {
-                            if let Some(f) = stack.iter().rev().find_map(|f| f.form) {
-                                facts.forms[f].has_textarea = true;
-                            }
-                        }
-                        "input" | "button" => {
-                            let ty = el.attr("type").unwrap_or_default();
-                            if (tag == "button" || ty.eq_ignore_ascii_case("submit"))
-                                && let Some(f) = stack.iter().rev().find_map(|f| f.form)
-                            {
-                                let label = el.attr("value").unwrap_or_default();
-                                if facts.forms[f].submit_label.is_empty() {
-                                    facts.forms[f].submit_label = squash(label);
-                                }
-                            }
-                        }
-                        _ => {}
-                    }
                     stack.push(frame);
+                    open_element(
+                        &mut stack,
+                        &mut facts,
+                        node,
+                        page_url,
+                        &mut base_set,
+                        &mut image_nodes,
+                    );
                 }
                 Node::Text(text) => {
-                    if stack.last().is_some_and(|f| f.hidden) {
+                    let Some(top) = stack.last() else { continue };
+                    if top.hidden {
                         continue;
                     }
                     let t: &str = text;
                     if t.trim().is_empty() {
                         continue;
                     }
-                    if let Some(li) = stack.iter().rev().find_map(|f| f.link) {
-                        push_text(&mut facts.links[li].text, t);
+                    if let Some(li) = top.link {
+                        push_text(&mut facts.links[li].text, t, false);
                     }
-                    if let Some(fi) = stack.iter().rev().find_map(|f| f.form) {
-                        push_text(&mut facts.forms[fi].text, t);
+                    if let Some(fi) = top.form {
+                        push_text(&mut facts.forms[fi].text, t, false);
                     }
                     // The text belongs to the nearest block ancestor.
                     let Some(idx) = ensure_block(&mut stack, &mut facts) else {
                         continue;
                     };
-                    let b = &mut facts.blocks[idx].text;
-                    if !b.is_empty() && !b.ends_with(' ') {
-                        b.push(' ');
-                    }
-                    push_text(b, t);
+                    push_text(&mut facts.blocks[idx].text, t, true);
                 }
                 _ => {}
             },
@@ -602,21 +606,14 @@ pub fn extract(html: &str, page_url: Option<&Url>) -> PageFacts {
     }
 
     for l in &mut facts.links {
-        l.text = squash(&l.text);
+        trim_end_in_place(&mut l.text);
     }
     for b in &mut facts.blocks {
-        b.text = squash(&b.text);
+        trim_end_in_place(&mut b.text);
     }
     for f in &mut facts.forms {
-        f.text = truncate_chars(&squash(&f.text), SNIPPET_CHARS);
-    }
-    // A link's surrounding text is the text of its nearest block, gathered in the one
-    // traversal above (re-walking each link's block would be quadratic in busy menus).
-    for (i, block) in link_blocks {
-        facts.links[i].context = match block {
-            Some(b) => truncate_chars(&facts.blocks[b].text, SNIPPET_CHARS),
-            None => truncate_chars(&facts.links[i].text, SNIPPET_CHARS),
-        };
+        trim_end_in_place(&mut f.text);
+        f.text.truncate(prefix_chars(&f.text, SNIPPET_CHARS).len());
     }
     for (i, id) in image_nodes {
         if let Some(node) = doc.tree.get(id) {
@@ -636,6 +633,187 @@ pub fn extract(html: &str, page_url: Option<&Url>) -> PageFacts {
     facts
 }
 
+/// What an element contributes when it opens; its frame is the top of `stack`.
+fn open_element<'a>(
+    stack: &mut [Frame<'a>],
+    facts: &mut PageFacts,
+    node: NodeRef<'a, Node>,
+    page_url: Option<&Url>,
+    base_set: &mut bool,
+    image_nodes: &mut Vec<(usize, ego_tree::NodeId)>,
+) {
+    let top = stack.len() - 1;
+    let (tag, el) = (stack[top].tag, stack[top].el);
+    match tag {
+        "base" if !*base_set => {
+            if let Some(h) = attr(el, "href")
+                && let Some(b) = resolve(page_url, h)
+            {
+                facts.base = Some(b);
+                *base_set = true;
+            }
+        }
+        "title" if facts.title.is_empty() => {
+            facts.title = truncate_chars(&squash(&gather_script(node)), MAX_TEXT);
+        }
+        "meta" => {
+            let equiv = attr(el, "http-equiv").unwrap_or_default();
+            if equiv.eq_ignore_ascii_case("refresh")
+                && let Some(c) = attr(el, "content")
+            {
+                let lower = c.to_ascii_lowercase();
+                if let Some(i) = lower.find("url=") {
+                    let target = c[i + 4..].trim().trim_matches(|ch| ch == '\'' || ch == '"');
+                    let path = path_id(stack, &mut facts.paths);
+                    add_link(facts, target, LinkKind::MetaRefresh, path, String::new());
+                }
+            }
+            if let (Some(name), Some(content)) = (attr(el, "name"), attr(el, "content")) {
+                facts
+                    .meta
+                    .push((name.to_ascii_lowercase(), truncate_chars(content, MAX_TEXT)));
+            }
+        }
+        "a" | "area" => {
+            if let Some(href) = attr(el, "href") {
+                let kind = if tag == "a" {
+                    LinkKind::Anchor
+                } else {
+                    LinkKind::Area
+                };
+                let path = path_id(stack, &mut facts.paths);
+                if let Some(i) = add_link(facts, href, kind, path, context_attrs(stack)) {
+                    let l = &mut facts.links[i];
+                    l.title = squash(attr(el, "title").unwrap_or_default());
+                    if tag == "area" {
+                        l.text = squash(attr(el, "alt").unwrap_or_default());
+                    }
+                    if let Some(alt) = attr(el, "alt") {
+                        l.img_alt = squash(alt);
+                    }
+                    if let Some(aria) = attr(el, "aria-label") {
+                        l.title = format!("{} {}", l.title, squash(aria)).trim().to_string();
+                    }
+                    stack[top].link = Some(i);
+                    // A link's surrounding text is the text of its nearest block, gathered
+                    // in the one traversal (re-walking each link's block would be
+                    // quadratic in busy menus).
+                    facts.links[i].context = match ensure_block(&mut stack[..top], facts) {
+                        Some(b) => Around::Block(b),
+                        None => Around::OwnText,
+                    };
+                }
+            }
+        }
+        "frame" | "iframe" => {
+            if let Some(src) = attr(el, "src") {
+                let kind = if tag == "frame" {
+                    LinkKind::Frame
+                } else {
+                    LinkKind::Iframe
+                };
+                let path = path_id(stack, &mut facts.paths);
+                if let Some(i) = add_link(facts, src, kind, path, context_attrs(stack)) {
+                    facts.links[i].title = squash(attr(el, "title").unwrap_or_default());
+                }
+            }
+        }
+        "img" if facts.images.len() < MAX_ITEMS => {
+            let src = attr(el, "src")
+                .or_else(|| attr(el, "data-src"))
+                .or_else(|| attr(el, "original"))
+                .unwrap_or_default();
+            let in_link = stack[top].link;
+            let alt = squash(attr(el, "alt").unwrap_or_default());
+            let title = squash(
+                attr(el, "title")
+                    .or_else(|| attr(el, "aria-label"))
+                    .unwrap_or_default(),
+            );
+            if let Some(i) = in_link {
+                let l = &mut facts.links[i];
+                if l.img_src.is_empty() {
+                    l.img_src = src.to_string();
+                }
+                for t in [&alt, &title] {
+                    if !t.is_empty() {
+                        if !l.img_alt.is_empty() {
+                            l.img_alt.push(' ');
+                        }
+                        l.img_alt.push_str(t);
+                    }
+                }
+            }
+            image_nodes.push((facts.images.len(), node.id()));
+            let path = path_id(stack, &mut facts.paths);
+            facts.images.push(Image {
+                src: src.to_string(),
+                url: resolve(facts.base.as_ref(), src),
+                alt,
+                title,
+                caption: String::new(),
+                attrs: context_attrs(stack),
+                in_link,
+                path,
+            });
+        }
+        "script" => {
+            if let Some(src) = attr(el, "src") {
+                if let Some(u) = resolve(facts.base.as_ref(), src) {
+                    facts.scripts.push(u);
+                }
+            } else {
+                let code = gather_script(node);
+                if code.contains("location") {
+                    for caps in SCRIPT_REDIRECT.captures_iter(&code).take(5) {
+                        if let Some(m) = caps.get(1).or_else(|| caps.get(2)) {
+                            let path = path_id(stack, &mut facts.paths);
+                            add_link(
+                                facts,
+                                m.as_str(),
+                                LinkKind::ScriptRedirect,
+                                path,
+                                String::new(),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        "form" if facts.forms.len() < MAX_ITEMS => {
+            let path = path_id(stack, &mut facts.paths);
+            stack[top].form = Some(facts.forms.len());
+            let action = attr(el, "action").unwrap_or_default();
+            facts.forms.push(Form {
+                action: if action.trim().is_empty() {
+                    facts.base.clone()
+                } else {
+                    resolve(facts.base.as_ref(), action)
+                },
+                path,
+                ..Default::default()
+            });
+        }
+        "textarea" => {
+            if let Some(f) = stack[top].form {
+                facts.forms[f].has_textarea = true;
+            }
+        }
+        "input" | "button" => {
+            let ty = attr(el, "type").unwrap_or_default();
+            if (tag == "button" || ty.eq_ignore_ascii_case("submit"))
+                && let Some(f) = stack[top].form
+            {
+                let label = attr(el, "value").unwrap_or_default();
+                if facts.forms[f].submit_label.is_empty() {
+                    facts.forms[f].submit_label = squash(label);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
 /// The prefix of `html` before its element nesting first exceeds `max_depth`.
 ///
 /// A cheap scan that counts only elements whose end tag is required, so unclosed
@@ -644,7 +822,7 @@ pub fn extract(html: &str, page_url: Option<&Url>) -> PageFacts {
 pub fn limit_nesting(html: &str, max_depth: usize) -> &str {
     let bytes = html.as_bytes();
     // A document with fewer tags than the limit cannot nest deeper than it.
-    if bytes.iter().filter(|&&b| b == b'<').count() <= max_depth {
+    if memchr::memchr_iter(b'<', bytes).count() <= max_depth {
         return html;
     }
     let mut depth = 0usize;
@@ -761,16 +939,19 @@ fn end_tag_optional(tag: &[u8]) -> bool {
 }
 
 fn memchr_lt(b: &[u8]) -> Option<usize> {
-    b.iter().position(|&c| c == b'<')
+    memchr::memchr(b'<', b)
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
+    memchr::memmem::find(hay, needle)
 }
 
+/// `needle` (which starts with `<`) in `hay`, ASCII case-insensitively.
 fn find_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len())
-        .position(|w| w.eq_ignore_ascii_case(needle))
+    memchr::memchr_iter(needle[0], hay).find(|&i| {
+        hay.get(i..i + needle.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(needle))
+    })
 }
 
 fn gather_script(node: NodeRef<'_, Node>) -> String {
@@ -790,7 +971,7 @@ fn add_link(
     facts: &mut PageFacts,
     href: &str,
     kind: LinkKind,
-    path: String,
+    path: PathId,
     attrs: String,
 ) -> Option<usize> {
     if facts.links.len() >= MAX_LINKS {
@@ -843,7 +1024,7 @@ mod tests {
             "http://www.hangzhou.gov.cn/zmhd/"
         );
         assert_eq!(
-            zmhd.path,
+            f.path(zmhd.path),
             "html > body > div#top > ul:nth-child(1) > li:nth-child(1) > a:nth-child(1)"
         );
         let wb = f.links.iter().find(|l| l.href.contains("weibo")).unwrap();
@@ -917,8 +1098,38 @@ mod tests {
     }
 
     #[test]
+    fn squash_agrees_with_char_is_whitespace() {
+        let reference = |s: &str| {
+            s.split(char::is_whitespace)
+                .filter(|w| !w.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        for c in (0..0x3100u32)
+            .chain([0x205f, 0xfeff, 0x1680])
+            .filter_map(char::from_u32)
+        {
+            let s = format!(" a{c}{c}b\u{3000}{c}c政{c}");
+            assert_eq!(squash(&s), reference(&s), "U+{:04X}", c as u32);
+        }
+    }
+
+    #[test]
     fn squash_and_truncate() {
         assert_eq!(squash("  a \u{3000}\n b\u{a0}c "), "a b c");
+        assert_eq!(
+            squash("\u{2003}政务\u{85}微博\u{b}é\u{202f}"),
+            "政务 微博 é"
+        );
+        let mut link = String::new();
+        push_text(&mut link, " 政民 ", false);
+        push_text(&mut link, "互动", false);
+        assert_eq!(link, "政民 互动");
+        let mut block = String::new();
+        push_text(&mut block, "热线：", true);
+        push_text(&mut block, "12345", true);
+        trim_end_in_place(&mut block);
+        assert_eq!(block, "热线： 12345");
         assert_eq!(truncate_chars("政务微博", 2), "政务");
     }
 }

@@ -68,12 +68,20 @@ static PRIORITY: LazyLock<AhoCorasick> = LazyLock::new(|| {
 /// Normalises a URL for deduplication: fragment dropped, host lower-cased and default
 /// port removed (both by the `url` crate), empty query removed.
 pub fn normalize(url: &Url) -> Url {
+    normalized(url).into_owned()
+}
+
+/// [`normalize`], borrowing the URL when it is normal already (as resolved links are).
+fn normalized(url: &Url) -> std::borrow::Cow<'_, Url> {
+    if url.fragment().is_none() && url.query() != Some("") {
+        return std::borrow::Cow::Borrowed(url);
+    }
     let mut u = url.clone();
     u.set_fragment(None);
     if u.query() == Some("") {
         u.set_query(None);
     }
-    u
+    std::borrow::Cow::Owned(u)
 }
 
 /// Whether a URL names a document type that is recorded, not fetched.
@@ -207,7 +215,7 @@ impl Frontier {
         if is_non_html(url) {
             return Err(Skip::NotHtml);
         }
-        let url = normalize(url);
+        let url = normalized(url);
         let k = key(&url);
         if self.seen.contains(&k) {
             return Err(Skip::Seen);
@@ -227,7 +235,7 @@ impl Frontier {
         self.seen.insert(k);
         self.seq += 1;
         self.heap.push(Queued {
-            url: url.into(),
+            url: url.as_str().to_string(),
             depth,
             priority,
             seq: self.seq,

@@ -2,10 +2,11 @@
 
 use super::rules::{ElementKind, Mask, Matcher, RuleSet, VetoAction};
 use super::{Detector, Finding, PageContext};
-use crate::extract::{PageFacts, SNIPPET_CHARS, squash, truncate_chars};
+use crate::extract::{PageFacts, PathId, SNIPPET_CHARS, prefix_chars, squash, truncate_chars};
 use crate::model::{Sector, Strength};
 use crate::scope::registrable_domain;
 use regex::Regex;
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::sync::LazyLock;
 use url::Url;
@@ -26,19 +27,56 @@ static PHONE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid regex")
 });
 
-/// One thing on a page that rules look at.
+/// One thing on a page that rules look at. Everything is borrowed from the page's
+/// facts where it can be: a homepage has hundreds of elements and few findings.
 struct Element<'a> {
     kind: ElementKind,
     target: Option<&'a Url>,
     /// What the element says: link text/title/alt, image alt/title/caption/file name,
     /// form text, or the label before a number or address.
-    label: String,
+    label: Label<'a>,
+    /// The text around the element; see [`Element::context`].
     context: &'a str,
+    /// Characters of `context` that count (links: a snippet's worth of their block).
+    context_chars: usize,
     attrs: &'a str,
-    value: String,
+    value: Cow<'a, str>,
     textarea: bool,
-    path: &'a str,
+    /// `None` for an external script (whose path is just `script`).
+    path: Option<PathId>,
     prose: bool,
+}
+
+impl Element<'_> {
+    fn context(&self) -> &str {
+        prefix_chars(self.context, self.context_chars)
+    }
+}
+
+/// An element's label: pieces of the facts scanned as one text (joined by spaces), or
+/// text made for it.
+enum Label<'a> {
+    Parts([&'a str; 4]),
+    Made(String),
+}
+
+impl Label<'_> {
+    /// The label as one text, in `buf` when it has to be joined.
+    fn text<'s>(&'s self, buf: &'s mut String) -> &'s str {
+        match self {
+            Label::Made(s) => s,
+            Label::Parts(parts) => {
+                buf.clear();
+                for (i, p) in parts.iter().enumerate() {
+                    if i > 0 {
+                        buf.push(' ');
+                    }
+                    buf.push_str(p);
+                }
+                buf
+            }
+        }
+    }
 }
 
 /// Detection by declarative rules: the production [`Detector`].
@@ -80,6 +118,17 @@ fn file_name(src: &str) -> &str {
     src.rsplit('/').next().unwrap_or(src)
 }
 
+fn joined(parts: &[&str]) -> String {
+    let mut out = String::new();
+    for p in parts.iter().filter(|p| !p.is_empty()) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(p);
+    }
+    out
+}
+
 /// All elements of a page.
 fn elements(page: &PageFacts) -> Vec<Element<'_>> {
     let mut out = Vec::with_capacity(page.links.len() + page.images.len() + 8);
@@ -87,16 +136,17 @@ fn elements(page: &PageFacts) -> Vec<Element<'_>> {
         out.push(Element {
             kind: ElementKind::Link,
             target: l.url.as_ref(),
-            label: format!("{} {} {}", l.text, l.title, l.img_alt),
-            context: &l.context,
+            label: Label::Parts([&l.text, &l.title, &l.img_alt, ""]),
+            context: page.link_context_full(l),
+            context_chars: SNIPPET_CHARS,
             attrs: &l.attrs,
             value: if l.text.is_empty() {
-                format!("{} {}", l.title, l.img_alt).trim().to_string()
+                Cow::Owned(format!("{} {}", l.title, l.img_alt).trim().to_string())
             } else {
-                l.text.clone()
+                Cow::Borrowed(&l.text)
             },
             textarea: false,
-            path: &l.path,
+            path: Some(l.path),
             prose: false,
         });
     }
@@ -104,17 +154,13 @@ fn elements(page: &PageFacts) -> Vec<Element<'_>> {
         out.push(Element {
             kind: ElementKind::Image,
             target: i.url.as_ref(),
-            label: format!("{} {} {} {}", i.alt, i.title, i.caption, file_name(&i.src)),
+            label: Label::Parts([&i.alt, &i.title, &i.caption, file_name(&i.src)]),
             context: &i.caption,
+            context_chars: usize::MAX,
             attrs: &i.attrs,
-            value: [i.alt.as_str(), i.title.as_str(), i.caption.as_str()]
-                .iter()
-                .filter(|s| !s.is_empty())
-                .copied()
-                .collect::<Vec<_>>()
-                .join(" "),
+            value: Cow::Owned(joined(&[&i.alt, &i.title, &i.caption])),
             textarea: false,
-            path: &i.path,
+            path: Some(i.path),
             prose: false,
         });
     }
@@ -122,12 +168,13 @@ fn elements(page: &PageFacts) -> Vec<Element<'_>> {
         out.push(Element {
             kind: ElementKind::Script,
             target: Some(s),
-            label: String::new(),
+            label: Label::Made(String::new()),
             context: "",
+            context_chars: usize::MAX,
             attrs: "",
-            value: String::new(),
+            value: Cow::Borrowed(""),
             textarea: false,
-            path: "script",
+            path: None,
             prose: false,
         });
     }
@@ -135,16 +182,30 @@ fn elements(page: &PageFacts) -> Vec<Element<'_>> {
         out.push(Element {
             kind: ElementKind::Form,
             target: f.action.as_ref(),
-            label: format!("{} {}", f.text, f.submit_label),
+            label: Label::Parts([&f.text, &f.submit_label, "", ""]),
             context: &f.text,
+            context_chars: usize::MAX,
             attrs: "",
-            value: f.submit_label.clone(),
+            value: Cow::Borrowed(&f.submit_label),
             textarea: f.has_textarea,
-            path: &f.path,
+            path: Some(f.path),
             prose: false,
         });
     }
     for b in &page.blocks {
+        let t = b.text.as_bytes();
+        let maybe_email = t.contains(&b'@')
+            || t.contains(&b'#')
+            || b.text.contains('＠')
+            || (b.text.contains("at")
+                && (b.text.contains("at)")
+                    || b.text.contains("at]")
+                    || b.text.contains("at）")
+                    || b.text.contains("at}")));
+        let digits = t.iter().filter(|c| c.is_ascii_digit()).count();
+        if !maybe_email && digits < 5 {
+            continue;
+        }
         let prose = is_prose(&b.text);
         let label_before = |start: usize| {
             let before = &b.text[..start];
@@ -152,15 +213,6 @@ fn elements(page: &PageFacts) -> Vec<Element<'_>> {
             let from = chars.len().saturating_sub(LABEL_CHARS);
             chars[from..].iter().collect::<String>()
         };
-        let t = b.text.as_bytes();
-        let maybe_email = t.contains(&b'@')
-            || t.contains(&b'#')
-            || b.text.contains('＠')
-            || b.text.contains("at)")
-            || b.text.contains("at]")
-            || b.text.contains("at）")
-            || b.text.contains("at}");
-        let digits = t.iter().filter(|c| c.is_ascii_digit()).count();
         for m in EMAIL
             .find_iter(if maybe_email { &b.text } else { "" })
             .take(20)
@@ -168,12 +220,13 @@ fn elements(page: &PageFacts) -> Vec<Element<'_>> {
             out.push(Element {
                 kind: ElementKind::Email,
                 target: None,
-                label: label_before(m.start()),
+                label: Label::Made(label_before(m.start())),
                 context: &b.text,
+                context_chars: usize::MAX,
                 attrs: &b.attrs,
-                value: m.as_str().to_string(),
+                value: Cow::Borrowed(m.as_str()),
                 textarea: false,
-                path: &b.path,
+                path: Some(b.path),
                 prose,
             });
         }
@@ -190,12 +243,13 @@ fn elements(page: &PageFacts) -> Vec<Element<'_>> {
             out.push(Element {
                 kind: ElementKind::Phone,
                 target: None,
-                label: label_before(m.start()),
+                label: Label::Made(label_before(m.start())),
                 context: &b.text,
+                context_chars: usize::MAX,
                 attrs: &b.attrs,
-                value: m.as_str().trim().to_string(),
+                value: Cow::Borrowed(m.as_str().trim()),
                 textarea: false,
-                path: &b.path,
+                path: Some(b.path),
                 prose,
             });
         }
@@ -203,9 +257,11 @@ fn elements(page: &PageFacts) -> Vec<Element<'_>> {
     out
 }
 
+/// Keyword and host-pattern scans of one element, each done at most once.
 struct Scanned {
     label: Mask,
     context: Option<Mask>,
+    host: Option<Mask>,
 }
 
 fn host_matches(host: &str, patterns: &[String]) -> bool {
@@ -229,9 +285,33 @@ fn matches(
     {
         return false;
     }
+    // Keyword masks first: they are bit tests, and most elements fail them.
+    for (any, none) in [(&m.text_any, &m.text_none), (&m.label_any, &m.label_none)] {
+        if let Some(any) = any
+            && !any.meets(&scanned.label)
+        {
+            return false;
+        }
+        if let Some(none) = none
+            && none.meets(&scanned.label)
+        {
+            return false;
+        }
+    }
     if m.needs_target() {
         let Some(t) = el.target else { return false };
-        let host = t.host_str().unwrap_or_default().to_ascii_lowercase();
+        let host = t.host_str().unwrap_or_default();
+        // Hosts of http(s) URLs are lower-case already; other schemes may not be.
+        let host: Cow<'_, str> = if host.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(host.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(host)
+        };
+        if let Some(any) = &m.host_any
+            && !any.meets(scanned.host.get_or_insert_with(|| rules.scan_host(&host)))
+        {
+            return false;
+        }
         if !m.target_host.is_empty() && !host_matches(&host, &m.target_host) {
             return false;
         }
@@ -251,14 +331,10 @@ fn matches(
         {
             return false;
         }
-        if let Some(re) = &m.target_path {
-            let pq = match t.query() {
-                Some(q) => format!("{}?{}", t.path(), q),
-                None => t.path().to_string(),
-            };
-            if !re.is_match(&pq) {
-                return false;
-            }
+        if let Some(re) = &m.target_path
+            && !re.is_match(&t[url::Position::BeforePath..url::Position::AfterQuery])
+        {
+            return false;
         }
         if let Some(s) = &m.scheme
             && t.scheme() != s
@@ -266,22 +342,10 @@ fn matches(
             return false;
         }
     }
-    for (any, none) in [(&m.text_any, &m.text_none), (&m.label_any, &m.label_none)] {
-        if let Some(any) = any
-            && !any.meets(&scanned.label)
-        {
-            return false;
-        }
-        if let Some(none) = none
-            && none.meets(&scanned.label)
-        {
-            return false;
-        }
-    }
     if let Some(ctx) = &m.context_any {
         let c = scanned
             .context
-            .get_or_insert_with(|| rules.scan(el.context));
+            .get_or_insert_with(|| rules.scan(el.context()));
         if !ctx.meets(c) {
             return false;
         }
@@ -321,9 +385,10 @@ pub fn page_sectors(rules: &RuleSet, page: &PageFacts, url: &Url) -> Vec<Sector>
         .blocks
         .iter()
         .filter(|b| {
-            b.text.contains("当前位置")
-                || b.text.contains("您的位置")
-                || b.text.contains("所在位置")
+            (b.text.contains("位置")
+                && (b.text.contains("当前位置")
+                    || b.text.contains("您的位置")
+                    || b.text.contains("所在位置")))
                 || ["crumb", "position", "location", "dqwz", "weizhi"]
                     .iter()
                     .any(|k| b.attrs.contains(k))
@@ -358,10 +423,12 @@ pub fn detect(rules: &RuleSet, page: &PageFacts, ctx: &PageContext<'_>) -> Vec<F
     };
     let mut found: Vec<Finding> = Vec::new();
     let mut seen: HashSet<(crate::model::Channel, String, String)> = HashSet::new();
+    let mut label_buf = String::new();
     for el in elements(page) {
         let mut scanned = Scanned {
-            label: rules.scan(&el.label),
+            label: rules.scan(el.label.text(&mut label_buf)),
             context: None,
+            host: None,
         };
         let mut hits = Vec::new();
         for rule in &rules.rules {
@@ -415,9 +482,9 @@ pub fn detect(rules: &RuleSet, page: &PageFacts, ctx: &PageContext<'_>) -> Vec<F
             }
             let text = match el.kind {
                 ElementKind::Phone | ElementKind::Email => {
-                    format!("{} {}", el.label.trim(), el.value)
+                    format!("{} {}", el.label.text(&mut label_buf).trim(), el.value)
                 }
-                _ => el.value.clone(),
+                _ => el.value.to_string(),
             };
             found.push(Finding {
                 channel: rule.channel,
@@ -426,8 +493,10 @@ pub fn detect(rules: &RuleSet, page: &PageFacts, ctx: &PageContext<'_>) -> Vec<F
                 rule: rule_id,
                 target,
                 text: truncate_chars(&squash(&text), SNIPPET_CHARS),
-                snippet: truncate_chars(&squash(el.context), SNIPPET_CHARS),
-                path: el.path.to_string(),
+                snippet: truncate_chars(&squash(el.context()), SNIPPET_CHARS),
+                path: el
+                    .path
+                    .map_or_else(|| "script".to_string(), |p| page.path(p)),
             });
         }
     }

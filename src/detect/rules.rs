@@ -183,6 +183,9 @@ pub struct Matcher {
     pub own_target: Option<bool>,
     pub textarea: Option<bool>,
     pub max_label_chars: Option<usize>,
+    /// Every host pattern above (exact, contained, prefix), as a mask over
+    /// [`RuleSet::hosts`]: a target host that contains none of them cannot match.
+    pub host_any: Option<Mask>,
 }
 
 impl Matcher {
@@ -233,6 +236,9 @@ pub struct RuleSet {
     /// Every keyword, once; masks index into it.
     pub keywords: AhoCorasick,
     pub mask_words: usize,
+    /// Every host pattern, once; `Matcher::host_any` indexes into it.
+    pub hosts: AhoCorasick,
+    pub host_words: usize,
 }
 
 impl RuleSet {
@@ -290,6 +296,55 @@ impl RuleSet {
                 }
             }
         }
+        let mut host_patterns: Vec<String> = Vec::new();
+        for c in file
+            .rules
+            .iter()
+            .map(|r| &r.when)
+            .chain(file.vetoes.iter().map(|v| &v.when))
+        {
+            for h in [
+                &c.target_host,
+                &c.target_host_contains,
+                &c.target_host_prefix,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let h = h.to_ascii_lowercase();
+                if !host_patterns.contains(&h) {
+                    host_patterns.push(h);
+                }
+            }
+        }
+        let host_words = host_patterns.len().div_ceil(64).max(1);
+        let hosts = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .build(&host_patterns)
+            .map_err(|e| RulesError::Rule {
+                path: name.into(),
+                rule: "*".into(),
+                message: e.to_string(),
+            })?;
+        let host_mask = |c: &Conditions| -> Option<Mask> {
+            let mut m = Mask::with(host_words);
+            let mut any = false;
+            for h in [
+                &c.target_host,
+                &c.target_host_contains,
+                &c.target_host_prefix,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let h = h.to_ascii_lowercase();
+                if let Some(i) = host_patterns.iter().position(|p| *p == h) {
+                    m.set(i);
+                    any = true;
+                }
+            }
+            any.then_some(m)
+        };
         let mask_words = words.len().div_ceil(64).max(1);
         let keywords = AhoCorasick::builder()
             .ascii_case_insensitive(true)
@@ -337,6 +392,7 @@ impl RuleSet {
                 own_target: c.own_target,
                 textarea: c.textarea,
                 max_label_chars: c.max_label_chars,
+                host_any: host_mask(c),
             })
         };
         let mut rules = Vec::new();
@@ -383,6 +439,8 @@ impl RuleSet {
                 .collect(),
             keywords,
             mask_words,
+            hosts,
+            host_words,
         })
     }
 
@@ -390,6 +448,15 @@ impl RuleSet {
     pub fn scan(&self, text: &str) -> Mask {
         let mut m = Mask::with(self.mask_words);
         for hit in self.keywords.find_overlapping_iter(text) {
+            m.set(hit.pattern().as_usize());
+        }
+        m
+    }
+
+    /// The host patterns found in a (lower-case) host, as a mask.
+    pub fn scan_host(&self, host: &str) -> Mask {
+        let mut m = Mask::with(self.host_words);
+        for hit in self.hosts.find_overlapping_iter(host) {
             m.set(hit.pattern().as_usize());
         }
         m
