@@ -265,21 +265,31 @@ pub async fn crawl_site(spec: &SiteSpec, env: &CrawlEnv) -> Result<SiteResult, W
     })
 }
 
-/// zstd with one compression context per worker thread, reused page after page.
+/// zstd with one compression context and output buffer per worker thread, reused page
+/// after page; the result is copied out at its compressed size.
 fn compress(body: &[u8]) -> Vec<u8> {
+    type Slot = Option<(zstd::bulk::Compressor<'static>, Vec<u8>)>;
     thread_local! {
-        static ZSTD: std::cell::RefCell<Option<zstd::bulk::Compressor<'static>>> =
-            const { std::cell::RefCell::new(None) };
+        static ZSTD: std::cell::RefCell<Slot> = const { std::cell::RefCell::new(None) };
     }
     ZSTD.with(|cell| {
         let mut slot = cell.borrow_mut();
         if slot.is_none() {
-            *slot = zstd::bulk::Compressor::new(ZSTD_LEVEL).ok();
+            *slot = zstd::bulk::Compressor::new(ZSTD_LEVEL)
+                .ok()
+                .map(|c| (c, Vec::new()));
         }
-        match slot.as_mut() {
-            Some(c) => c.compress(body).ok(),
-            None => zstd::bulk::compress(body, ZSTD_LEVEL).ok(),
+        let Some((c, out)) = slot.as_mut() else {
+            return zstd::bulk::compress(body, ZSTD_LEVEL).ok();
+        };
+        out.clear();
+        out.reserve(zstd::zstd_safe::compress_bound(body.len()));
+        c.compress_to_buffer(body, out).ok()?;
+        let packed = out.to_vec();
+        if out.capacity() > 1 << 20 {
+            *out = Vec::new(); // do not keep a huge page's buffer
         }
+        Some(packed)
     })
     .unwrap_or_default()
 }

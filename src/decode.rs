@@ -8,12 +8,14 @@
 
 use encoding_rs::{Encoding, UTF_8, WINDOWS_1252};
 use regex::bytes::Regex;
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 /// Text decoded from a body, with the encoding used and where it was learnt.
 #[derive(Debug, Clone)]
-pub struct Decoded {
-    pub text: String,
+pub struct Decoded<'a> {
+    /// The text; borrowed from the body when it was UTF-8 already (most pages).
+    pub text: Cow<'a, str>,
     pub encoding: &'static Encoding,
     /// `bom`, `http`, `meta` or `detected`.
     pub source: &'static str,
@@ -57,17 +59,17 @@ fn is_latin1_family(enc: &'static Encoding) -> bool {
     enc == WINDOWS_1252 || enc.name() == "ISO-8859-2" || enc.name() == "ISO-8859-15"
 }
 
-fn try_decode(body: &[u8], enc: &'static Encoding) -> Option<String> {
+fn try_decode<'a>(body: &'a [u8], enc: &'static Encoding) -> Option<Cow<'a, str>> {
     let (text, had_errors) = enc.decode_without_bom_handling(body);
-    (!had_errors).then(|| text.into_owned())
+    (!had_errors).then_some(text)
 }
 
 /// Decodes `body`, given the Content-Type header value if there was one.
-pub fn decode(body: &[u8], content_type: Option<&str>) -> Decoded {
+pub fn decode<'a>(body: &'a [u8], content_type: Option<&str>) -> Decoded<'a> {
     if let Some((enc, bom_len)) = Encoding::for_bom(body) {
         let (text, had_errors) = enc.decode_without_bom_handling(&body[bom_len..]);
         return Decoded {
-            text: text.into_owned(),
+            text,
             encoding: enc,
             source: "bom",
             had_errors,
@@ -99,7 +101,7 @@ pub fn decode(body: &[u8], content_type: Option<&str>) -> Decoded {
     }
     if !ascii_only && let Ok(text) = std::str::from_utf8(body) {
         return Decoded {
-            text: text.to_string(),
+            text: Cow::Borrowed(text),
             encoding: UTF_8,
             source: "detected",
             had_errors: false,
@@ -122,7 +124,7 @@ pub fn decode(body: &[u8], content_type: Option<&str>) -> Decoded {
     let enc = detector.guess(Some(b"cn"), chardetng::Utf8Detection::Allow);
     let (text, had_errors) = enc.decode_without_bom_handling(body);
     Decoded {
-        text: text.into_owned(),
+        text,
         encoding: enc,
         source: "detected",
         had_errors,
@@ -152,7 +154,8 @@ mod tests {
 
     #[test]
     fn gbk_with_no_charset_anywhere() {
-        let d = decode(&gbk(PAGE), None);
+        let body = gbk(PAGE);
+        let d = decode(&body, None);
         assert!(d.text.contains("政务服务热线"), "{}", d.text);
         assert_eq!(d.source, "detected");
     }
@@ -160,7 +163,8 @@ mod tests {
     #[test]
     fn gbk_under_a_lying_header() {
         for header in ["text/html; charset=UTF-8", "text/html; charset=ISO-8859-1"] {
-            let d = decode(&gbk(PAGE), Some(header));
+            let body = gbk(PAGE);
+            let d = decode(&body, Some(header));
             assert!(d.text.contains("官方微信"), "{header}: {}", d.text);
         }
     }

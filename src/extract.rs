@@ -301,10 +301,29 @@ pub fn squash(s: &str) -> String {
     out
 }
 
+/// Bytes that can start a white-space character: ASCII white space and the lead bytes
+/// of U+0085/U+00A0, U+1680, U+2000–U+205F and U+3000.
+static SPACE_LEAD: [bool; 256] = {
+    let mut t = [false; 256];
+    let leads = [
+        b' ', b'\t', b'\n', b'\r', 0x0b, 0x0c, 0xc2, 0xe1, 0xe2, 0xe3,
+    ];
+    let mut i = 0;
+    while i < leads.len() {
+        t[leads[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
+
 /// The length of the white-space character (Unicode `White_Space`, which includes
 /// U+00A0 and U+3000) starting at `b[i]`, or 0. Decided from the bytes: only a few lead
 /// bytes can start one, so CJK text is never decoded.
+#[inline(always)]
 fn space_len(b: &[u8], i: usize) -> usize {
+    if !SPACE_LEAD[b[i] as usize] {
+        return 0;
+    }
     let at = |k: usize| b.get(i + k).copied().unwrap_or(0);
     match b[i] {
         b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c => 1,
@@ -369,15 +388,23 @@ pub fn prefix_chars(s: &str, n: usize) -> &str {
 }
 
 /// Appends text to a link, form or block text, white space collapsed; `separate` puts
-/// a space between this text node and the previous one (blocks), links run on.
+/// a space between this text node and the previous one (blocks), links run on. A text
+/// keeps about [`MAX_TEXT`] characters: the rest of a long paragraph is not copied
+/// (or scanned by detection).
 fn push_text(buf: &mut String, t: &str, separate: bool) {
     // Bytes, not characters: counting characters on every append would be quadratic.
-    if buf.len() < MAX_TEXT * 3 {
-        if separate && !buf.is_empty() && !buf.ends_with(' ') {
-            buf.push(' ');
-        }
-        push_squashed(buf, t);
+    let cap = MAX_TEXT * 3;
+    if buf.len() >= cap {
+        return;
     }
+    if separate && !buf.is_empty() && !buf.ends_with(' ') {
+        buf.push(' ');
+    }
+    let mut room = (cap - buf.len()).min(t.len());
+    while !t.is_char_boundary(room) {
+        room -= 1;
+    }
+    push_squashed(buf, &t[..room]);
 }
 
 /// Resolves a reference against `base`, dropping the fragment; `None` for the
@@ -518,9 +545,19 @@ fn context_attrs(stack: &[Frame<'_>]) -> String {
     a
 }
 
+/// `Html::parse_document` with the node arena sized for the page up front (about one
+/// node per `<`), so it is not regrown and copied a dozen times while parsing.
+fn parse(html: &str) -> Html {
+    use html5ever::tendril::TendrilSink;
+    let nodes = memchr::memchr_iter(b'<', html.as_bytes()).count() + 16;
+    let mut doc = Html::new_document();
+    doc.tree = ego_tree::Tree::with_capacity(Node::Document, nodes);
+    html5ever::driver::parse_document(scraper::HtmlTreeSink::new(doc), Default::default()).one(html)
+}
+
 /// Parses `html` once and extracts the page's facts; links resolve against `page_url`.
 pub fn extract(html: &str, page_url: Option<&Url>) -> PageFacts {
-    let doc = Html::parse_document(limit_nesting(html, MAX_NESTING));
+    let doc = parse(limit_nesting(html, MAX_NESTING));
     let mut facts = PageFacts {
         base: page_url.cloned(),
         ..Default::default()

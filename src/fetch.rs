@@ -449,7 +449,9 @@ async fn read_capped(
     mut resp: reqwest::Response,
     cap: usize,
 ) -> Result<(Vec<u8>, bool), FetchError> {
-    let mut body = Vec::new();
+    // One allocation of the announced size (within the cap) instead of doubling.
+    let announced = resp.content_length().unwrap_or(0).min(cap as u64) as usize;
+    let mut body = Vec::with_capacity(announced);
     loop {
         match resp.chunk().await {
             Ok(Some(chunk)) => {

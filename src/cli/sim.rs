@@ -7,10 +7,11 @@ use portal_audit::config::CrawlConfig;
 use portal_audit::detect::RulesDetector;
 use portal_audit::export::{evidence, formats, matrix, summary, xlsx};
 use portal_audit::progress::ProgressMode;
-use portal_audit::sim::bench::usage;
+use portal_audit::sim::bench::children_usage;
 use portal_audit::sim::server::Server;
 use portal_audit::sim::truth::compare;
 use portal_audit::sim::world::{World, WorldSpec};
+use portal_audit::store::runs::list_runs;
 use std::io::BufRead;
 use std::net::SocketAddr;
 use std::process::{ExitCode, Stdio};
@@ -206,11 +207,11 @@ pub fn bench(a: BenchArgs) -> Result<ExitCode> {
         other => bail!("unknown scenario `{other}` (polite, unlimited, scale, all)"),
     };
     let cities = a.cities.unwrap_or(sc.cities);
-    let pages = 30;
+    let budget = 30;
     let wspec = WorldSpec {
         cities,
         seed: 2014,
-        pages_per_site: pages,
+        pages_per_site: budget,
         departments: sc.departments,
         hostile: false,
     };
@@ -223,7 +224,7 @@ pub fn bench(a: BenchArgs) -> Result<ExitCode> {
             "--cities",
             &cities.to_string(),
             "--pages",
-            &pages.to_string(),
+            &budget.to_string(),
             "--departments",
             &sc.departments.to_string(),
             "--seed",
@@ -244,53 +245,59 @@ pub fn bench(a: BenchArgs) -> Result<ExitCode> {
     let seeds = dir.join("seeds.csv");
     std::fs::write(&seeds, world.seeds_csv())?;
     let db = dir.join("audit.db");
-    let config = CrawlConfig {
-        rate: sc.rate,
-        max_pages: pages,
-        resolve: world.resolve_rules(addr, closed_port()?),
-        ..Default::default()
-    };
-    let before = usage();
+    let log = dir.join("run.log");
+    // The crawler is `portal-audit run` in a process of its own, as a user runs it: its
+    // CPU time and peak memory are read when it ends (getrusage of waited-for children;
+    // the server child is waited for only afterwards), so neither the server nor this
+    // harness counts.
+    let mut run = std::process::Command::new(std::env::current_exe()?);
+    run.args(["run", "--seeds"])
+        .arg(&seeds)
+        .arg("--db")
+        .arg(&db)
+        .args(["--rate", &sc.rate.to_string()])
+        .args(["--max-pages", &budget.to_string()]);
+    for rule in world.resolve_rules(addr, closed_port()?) {
+        run.args(["--resolve", &rule]);
+    }
+    run.stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log)?);
+    let before = children_usage();
     let t0 = Instant::now();
-    let rt = super::commands::runtime()?;
-    let report = rt.block_on(async {
-        let opts = AuditOptions {
-            db: db.clone(),
-            seeds,
-            mode: RunMode::Run { cities: vec![] },
-            config,
-            progress: ProgressMode::Quiet,
-        };
-        audit::run(
-            &opts,
-            Arc::new(RulesDetector::builtin()),
-            CancellationToken::new(),
-        )
-        .await
-    })?;
+    let status = run.status()?;
     let wall = t0.elapsed().as_secs_f64();
-    let after = usage();
+    let after = children_usage();
     drop(child.stdin.take());
     let _ = child.kill();
     let _ = child.wait();
+    if !status.success() {
+        bail!(
+            "the audit failed ({status}):\n{}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+    }
     let conn = portal_audit::store::open_ro(&db)?;
     let cmp = compare(&world, &matrix::load(&conn, None)?);
     let fetched: i64 = conn.query_row("SELECT COUNT(*) FROM fetches", [], |r| r.get(0))?;
+    let pages = list_runs(&conn, false)?
+        .first()
+        .map_or(0, |r| r.pages as usize);
     let cpu = after.cpu_secs - before.cpu_secs;
-    let bound = pages as f64 / sc.rate;
+    let bound = budget as f64 / sc.rate;
     println!(
         "scenario {}: {} sites × {} pages, rate {}/s per host, robots.txt on",
         sc.name,
         world.sites.len(),
-        pages,
+        budget,
         sc.rate
     );
     println!(
         "  pages {} (fetches incl. errors {}), wall {:.2} s, {:.0} pages/s",
-        report.pages,
+        pages,
         fetched,
         wall,
-        report.pages as f64 / wall
+        pages as f64 / wall
     );
     if sc.rate < 1000.0 {
         println!(
@@ -304,7 +311,7 @@ pub fn bench(a: BenchArgs) -> Result<ExitCode> {
         "  CPU {:.2} s ({:.2} s in the kernel), {:.3} ms per page (Scrapy 2.19: 4.1 ms), peak memory {:.1} MB",
         cpu,
         after.sys_secs - before.sys_secs,
-        cpu * 1000.0 / report.pages.max(1) as f64,
+        cpu * 1000.0 / pages.max(1) as f64,
         after.peak_rss as f64 / 1e6
     );
     println!(

@@ -22,8 +22,10 @@ static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid regex")
 });
 
+/// Numbers in ASCII digits (as portals write them); every alternative has a run of at
+/// least five digits, which [`email_and_number_marks`] checks first.
 static PHONE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"[（(]?0\d{2,3}[)）]?\s?[-－—]?\s?\d{7,8}|[2-9]\d{6,7}|1[3-9]\d{9}|12345|96\d{3,4}")
+    Regex::new(r"[（(]?0[0-9]{2,3}[)）]?\s?[-－—]?\s?[0-9]{7,8}|[2-9][0-9]{6,7}|1[3-9][0-9]{9}|12345|96[0-9]{3,4}")
         .expect("valid regex")
 });
 
@@ -129,6 +131,28 @@ fn joined(parts: &[&str]) -> String {
     out
 }
 
+/// One pass over a block's text: whether it may hold an e-mail address (`@`, `#`, `＠`
+/// or an `at)`-style spelling) and its longest run of ASCII digits.
+fn email_and_number_marks(text: &str) -> (bool, usize) {
+    let b = text.as_bytes();
+    let email = memchr::memchr2(b'@', b'#', b).is_some()
+        || memchr::memmem::find(b, "＠".as_bytes()).is_some()
+        || memchr::memmem::find_iter(b, b"at").any(|i| {
+            matches!(b.get(i + 2), Some(b')' | b']' | b'}'))
+                || b[i + 2..].starts_with("）".as_bytes())
+        });
+    let (mut run, mut longest) = (0usize, 0usize);
+    for &c in b {
+        if c.is_ascii_digit() {
+            run += 1;
+            longest = longest.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    (email, longest)
+}
+
 /// All elements of a page.
 fn elements(page: &PageFacts) -> Vec<Element<'_>> {
     let mut out = Vec::with_capacity(page.links.len() + page.images.len() + 8);
@@ -193,17 +217,10 @@ fn elements(page: &PageFacts) -> Vec<Element<'_>> {
         });
     }
     for b in &page.blocks {
-        let t = b.text.as_bytes();
-        let maybe_email = t.contains(&b'@')
-            || t.contains(&b'#')
-            || b.text.contains('＠')
-            || (b.text.contains("at")
-                && (b.text.contains("at)")
-                    || b.text.contains("at]")
-                    || b.text.contains("at）")
-                    || b.text.contains("at}")));
-        let digits = t.iter().filter(|c| c.is_ascii_digit()).count();
-        if !maybe_email && digits < 5 {
+        let (maybe_email, digit_run) = email_and_number_marks(&b.text);
+        // Every phone pattern has a run of at least five digits.
+        let maybe_phone = digit_run >= 5;
+        if !maybe_email && !maybe_phone {
             continue;
         }
         let prose = is_prose(&b.text);
@@ -231,7 +248,7 @@ fn elements(page: &PageFacts) -> Vec<Element<'_>> {
             });
         }
         for m in PHONE
-            .find_iter(if digits >= 5 { &b.text } else { "" })
+            .find_iter(if maybe_phone { &b.text } else { "" })
             .take(20)
         {
             let bytes = b.text.as_bytes();
@@ -535,6 +552,18 @@ pub fn normalize_email(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn block_marks() {
+        assert_eq!(email_and_number_marks("热线：0571-12345"), (false, 5));
+        assert_eq!(email_and_number_marks("2023-05-01 发布"), (false, 4));
+        assert!(email_and_number_marks("zx#x.gov.cn").0);
+        assert!(email_and_number_marks("zx＠x.gov.cn").0);
+        assert!(email_and_number_marks("zx(at)x.gov.cn").0);
+        assert!(email_and_number_marks("zx（at）x.gov.cn").0);
+        assert!(!email_and_number_marks("data（a）").0);
+        assert!(!email_and_number_marks("ends with at").0);
+    }
 
     #[test]
     fn service_numbers() {

@@ -6,7 +6,7 @@
 //! scan of its text plus a few bit operations per rule.
 
 use crate::model::{Channel, Sector, Strength};
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex::Regex;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -319,6 +319,7 @@ impl RuleSet {
         }
         let host_words = host_patterns.len().div_ceil(64).max(1);
         let hosts = AhoCorasick::builder()
+            .kind(Some(AhoCorasickKind::DFA))
             .match_kind(MatchKind::Standard)
             .build(&host_patterns)
             .map_err(|e| RulesError::Rule {
@@ -346,7 +347,10 @@ impl RuleSet {
             any.then_some(m)
         };
         let mask_words = words.len().div_ceil(64).max(1);
+        // A DFA: a few hundred keywords make a small one, and every element's label is
+        // scanned with it.
         let keywords = AhoCorasick::builder()
+            .kind(Some(AhoCorasickKind::DFA))
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
             .build(&words)

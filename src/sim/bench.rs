@@ -12,12 +12,18 @@ pub struct Usage {
     pub peak_rss: u64,
 }
 
-/// Reads this process's CPU time and peak memory.
-pub fn usage() -> Usage {
-    // SAFETY: getrusage writes into the zeroed struct we own; RUSAGE_SELF is always valid.
+/// CPU time of the child processes waited for so far, and the largest peak memory
+/// among them.
+pub fn children_usage() -> Usage {
+    rusage(libc::RUSAGE_CHILDREN)
+}
+
+fn rusage(who: libc::c_int) -> Usage {
+    // SAFETY: getrusage writes into the zeroed struct we own; `who` is RUSAGE_SELF or
+    // RUSAGE_CHILDREN, both always valid.
     let ru = unsafe {
         let mut ru: libc::rusage = std::mem::zeroed();
-        libc::getrusage(libc::RUSAGE_SELF, &mut ru);
+        libc::getrusage(who, &mut ru);
         ru
     };
     let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;

@@ -36,5 +36,5 @@ pub fn page_text(
     let declared = content_type
         .map(str::to_string)
         .or_else(|| charset.map(|c| format!("text/html; charset={c}")));
-    Ok(Some(decode(&raw, declared.as_deref()).text))
+    Ok(Some(decode(&raw, declared.as_deref()).text.into_owned()))
 }
