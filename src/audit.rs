@@ -144,6 +144,7 @@ pub async fn run(
     };
     let shown = CancellationToken::new();
     let progress = tokio::spawn(report(stats.clone(), opts.progress, shown.clone()));
+    let trimmer = tokio::spawn(crate::memory::release_freed_periodically());
     tracing::info!(run_id, cities = cities.len(), "audit started");
 
     let mut tasks = tokio::task::JoinSet::new();
@@ -162,6 +163,7 @@ pub async fn run(
     let _ = env.writer.flush().await;
     drop(env);
     shown.cancel();
+    trimmer.abort();
     let _ = progress.await;
     let (conn, written) = writer.finish();
     written?;

@@ -15,6 +15,7 @@ pub mod export;
 pub mod extract;
 pub mod fetch;
 pub mod frontier;
+pub mod memory;
 pub mod model;
 pub mod net;
 pub mod politeness;
