@@ -134,10 +134,15 @@ fn joined(parts: &[&str]) -> String {
 /// One pass over a block's text: whether it may hold an e-mail address (`@`, `#`, `＠`
 /// or an `at)`-style spelling) and its longest run of ASCII digits.
 fn email_and_number_marks(text: &str) -> (bool, usize) {
+    // Searchers built once: building one per call costs more than most searches.
+    static FULLWIDTH_AT: LazyLock<memchr::memmem::Finder<'static>> =
+        LazyLock::new(|| memchr::memmem::Finder::new("＠".as_bytes()));
+    static AT: LazyLock<memchr::memmem::Finder<'static>> =
+        LazyLock::new(|| memchr::memmem::Finder::new(b"at"));
     let b = text.as_bytes();
     let email = memchr::memchr2(b'@', b'#', b).is_some()
-        || memchr::memmem::find(b, "＠".as_bytes()).is_some()
-        || memchr::memmem::find_iter(b, b"at").any(|i| {
+        || FULLWIDTH_AT.find(b).is_some()
+        || AT.find_iter(b).any(|i| {
             matches!(b.get(i + 2), Some(b')' | b']' | b'}'))
                 || b[i + 2..].starts_with("）".as_bytes())
         });
@@ -288,6 +293,14 @@ fn host_matches(host: &str, patterns: &[String]) -> bool {
                 .strip_suffix(p.as_str())
                 .is_some_and(|h| h.ends_with('.'))
     })
+}
+
+/// The keyword part of [`matches`] alone, inlined into the rule loop: most rules fail
+/// it, and then the full check is not called.
+#[inline(always)]
+fn label_may_match(m: &Matcher, label: &Mask) -> bool {
+    m.text_any.as_ref().is_none_or(|any| any.meets(label))
+        && m.label_any.as_ref().is_none_or(|any| any.meets(label))
 }
 
 fn matches(
@@ -450,6 +463,7 @@ pub fn detect(rules: &RuleSet, page: &PageFacts, ctx: &PageContext<'_>) -> Vec<F
         let mut hits = Vec::new();
         for rule in &rules.rules {
             if rule.when.element == Some(el.kind)
+                && label_may_match(&rule.when, &scanned.label)
                 && matches(&rule.when, &el, &mut scanned, rules, &own)
             {
                 hits.push(rule);

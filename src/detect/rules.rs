@@ -159,6 +159,7 @@ impl Mask {
         self.0.iter().all(|w| *w == 0)
     }
     /// Whether the two sets share a keyword.
+    #[inline]
     pub fn meets(&self, other: &Mask) -> bool {
         self.0.iter().zip(&other.0).any(|(a, b)| a & b != 0)
     }
