@@ -377,13 +377,13 @@ async fn send_page(
                 ];
                 let _ = state.frontier.push_hints(url, depth + 1, &hints);
             }
-            let text = crate::extract::truncate_chars(&link.text, 200);
-            if !state.links_seen.insert((url.as_str(), &text)) {
+            let text = crate::extract::prefix_chars(&link.text, 200);
+            if !state.links_seen.insert((url.as_str(), text)) {
                 continue; // navigation repeated on every page: stored once per site
             }
             record.links.push(LinkRecord {
                 target: url.to_string(),
-                text,
+                text: text.to_string(),
                 kind: link.kind.unwrap_or(LinkKind::Anchor).as_str(),
                 in_scope,
             });
