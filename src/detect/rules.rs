@@ -91,6 +91,19 @@ pub struct Conditions {
     pub max_label_chars: Option<usize>,
 }
 
+impl Conditions {
+    /// Every host pattern of the conditions: exact, contained and prefix.
+    fn host_patterns(&self) -> impl Iterator<Item = &String> {
+        [
+            &self.target_host,
+            &self.target_host_contains,
+            &self.target_host_prefix,
+        ]
+        .into_iter()
+        .flatten()
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RuleDef {
@@ -269,6 +282,7 @@ impl RuleSet {
             }
         })?;
         let mut words: Vec<String> = Vec::new();
+        let mut host_patterns: Vec<String> = Vec::new();
         let mut index: HashMap<String, usize> = HashMap::new();
         let all_lists = |c: &Conditions| -> Vec<String> {
             [
@@ -296,22 +310,7 @@ impl RuleSet {
                     words.push(w);
                 }
             }
-        }
-        let mut host_patterns: Vec<String> = Vec::new();
-        for c in file
-            .rules
-            .iter()
-            .map(|r| &r.when)
-            .chain(file.vetoes.iter().map(|v| &v.when))
-        {
-            for h in [
-                &c.target_host,
-                &c.target_host_contains,
-                &c.target_host_prefix,
-            ]
-            .into_iter()
-            .flatten()
-            {
+            for h in c.host_patterns() {
                 let h = h.to_ascii_lowercase();
                 if !host_patterns.contains(&h) {
                     host_patterns.push(h);
@@ -331,14 +330,7 @@ impl RuleSet {
         let host_mask = |c: &Conditions| -> Option<Mask> {
             let mut m = Mask::with(host_words);
             let mut any = false;
-            for h in [
-                &c.target_host,
-                &c.target_host_contains,
-                &c.target_host_prefix,
-            ]
-            .into_iter()
-            .flatten()
-            {
+            for h in c.host_patterns() {
                 let h = h.to_ascii_lowercase();
                 if let Some(i) = host_patterns.iter().position(|p| *p == h) {
                     m.set(i);
