@@ -268,9 +268,9 @@ pub async fn crawl_site(spec: &SiteSpec, env: &CrawlEnv) -> Result<SiteResult, W
 /// zstd with one compression context and output buffer per worker thread, reused page
 /// after page; the result is copied out at its compressed size.
 fn compress(body: &[u8]) -> Vec<u8> {
-    type Slot = Option<(zstd::bulk::Compressor<'static>, Vec<u8>)>;
     thread_local! {
-        static ZSTD: std::cell::RefCell<Slot> = const { std::cell::RefCell::new(None) };
+        static ZSTD: std::cell::RefCell<Option<(zstd::bulk::Compressor<'static>, Vec<u8>)>> =
+            const { std::cell::RefCell::new(None) };
     }
     ZSTD.with(|cell| {
         let mut slot = cell.borrow_mut();
@@ -279,9 +279,7 @@ fn compress(body: &[u8]) -> Vec<u8> {
                 .ok()
                 .map(|c| (c, Vec::new()));
         }
-        let Some((c, out)) = slot.as_mut() else {
-            return zstd::bulk::compress(body, ZSTD_LEVEL).ok();
-        };
+        let (c, out) = slot.as_mut()?;
         out.clear();
         out.reserve(zstd::zstd_safe::compress_bound(body.len()));
         c.compress_to_buffer(body, out).ok()?;

@@ -546,18 +546,18 @@ fn context_attrs(stack: &[Frame<'_>]) -> String {
 }
 
 /// `Html::parse_document` with the node arena sized for the page up front (about one
-/// node per `<`), so it is not regrown and copied a dozen times while parsing.
-fn parse(html: &str) -> Html {
+/// node per `<`, given as `lt`), so it is not regrown and copied a dozen times.
+fn parse(html: &str, lt: usize) -> Html {
     use html5ever::tendril::TendrilSink;
-    let nodes = memchr::memchr_iter(b'<', html.as_bytes()).count() + 16;
     let mut doc = Html::new_document();
-    doc.tree = ego_tree::Tree::with_capacity(Node::Document, nodes);
+    doc.tree = ego_tree::Tree::with_capacity(Node::Document, lt + 16);
     html5ever::driver::parse_document(scraper::HtmlTreeSink::new(doc), Default::default()).one(html)
 }
 
 /// Parses `html` once and extracts the page's facts; links resolve against `page_url`.
 pub fn extract(html: &str, page_url: Option<&Url>) -> PageFacts {
-    let doc = parse(limit_nesting(html, MAX_NESTING));
+    let lt = count_lt(html);
+    let doc = parse(limit_nesting_counted(html, MAX_NESTING, lt), lt);
     let mut facts = PageFacts {
         base: page_url.cloned(),
         ..Default::default()
@@ -701,8 +701,7 @@ fn open_element<'a>(
                 let lower = c.to_ascii_lowercase();
                 if let Some(i) = lower.find("url=") {
                     let target = c[i + 4..].trim().trim_matches(|ch| ch == '\'' || ch == '"');
-                    let path = path_id(stack, &mut facts.paths);
-                    add_link(facts, target, LinkKind::MetaRefresh, path, String::new());
+                    add_link(facts, stack, target, LinkKind::MetaRefresh, false);
                 }
             }
             if let (Some(name), Some(content)) = (attr(el, "name"), attr(el, "content")) {
@@ -718,8 +717,7 @@ fn open_element<'a>(
                 } else {
                     LinkKind::Area
                 };
-                let path = path_id(stack, &mut facts.paths);
-                if let Some(i) = add_link(facts, href, kind, path, context_attrs(stack)) {
+                if let Some(i) = add_link(facts, stack, href, kind, true) {
                     let l = &mut facts.links[i];
                     l.title = squash(attr(el, "title").unwrap_or_default());
                     if tag == "area" {
@@ -749,8 +747,7 @@ fn open_element<'a>(
                 } else {
                     LinkKind::Iframe
                 };
-                let path = path_id(stack, &mut facts.paths);
-                if let Some(i) = add_link(facts, src, kind, path, context_attrs(stack)) {
+                if let Some(i) = add_link(facts, stack, src, kind, true) {
                     facts.links[i].title = squash(attr(el, "title").unwrap_or_default());
                 }
             }
@@ -804,14 +801,7 @@ fn open_element<'a>(
                 if code.contains("location") {
                     for caps in SCRIPT_REDIRECT.captures_iter(&code).take(5) {
                         if let Some(m) = caps.get(1).or_else(|| caps.get(2)) {
-                            let path = path_id(stack, &mut facts.paths);
-                            add_link(
-                                facts,
-                                m.as_str(),
-                                LinkKind::ScriptRedirect,
-                                path,
-                                String::new(),
-                            );
+                            add_link(facts, stack, m.as_str(), LinkKind::ScriptRedirect, false);
                         }
                     }
                 }
@@ -857,9 +847,19 @@ fn open_element<'a>(
 /// `<p>`/`<li>`/`<td>` in real pages do not count; raw-text elements and comments are
 /// skipped. Real pages stay far below the limit; hostile ones are cut, not rejected.
 pub fn limit_nesting(html: &str, max_depth: usize) -> &str {
+    limit_nesting_counted(html, max_depth, count_lt(html))
+}
+
+/// How many `<` a document has: an upper bound on its tags, and so on its nodes.
+fn count_lt(html: &str) -> usize {
+    memchr::memchr_iter(b'<', html.as_bytes()).count()
+}
+
+/// [`limit_nesting`] given the document's `<` count.
+fn limit_nesting_counted(html: &str, max_depth: usize, lt: usize) -> &str {
     let bytes = html.as_bytes();
     // A document with fewer tags than the limit cannot nest deeper than it.
-    if memchr::memchr_iter(b'<', bytes).count() <= max_depth {
+    if lt <= max_depth {
         return html;
     }
     let mut depth = 0usize;
@@ -1004,17 +1004,25 @@ fn gather_script(node: NodeRef<'_, Node>) -> String {
     code
 }
 
+/// Adds a link for the element on top of `stack`; its path (and, with `with_attrs`, the
+/// attributes around it) are worked out only when the link is kept.
 fn add_link(
     facts: &mut PageFacts,
+    stack: &mut [Frame<'_>],
     href: &str,
     kind: LinkKind,
-    path: PathId,
-    attrs: String,
+    with_attrs: bool,
 ) -> Option<usize> {
     if facts.links.len() >= MAX_LINKS {
         facts.links_dropped += 1;
         return None;
     }
+    let path = path_id(stack, &mut facts.paths);
+    let attrs = if with_attrs {
+        context_attrs(stack)
+    } else {
+        String::new()
+    };
     let url = resolve(facts.base.as_ref(), href);
     facts.links.push(Link {
         href: truncate_chars(href.trim(), 2000),

@@ -170,7 +170,7 @@ fn elements(page: &PageFacts) -> Vec<Element<'_>> {
             context_chars: SNIPPET_CHARS,
             attrs: &l.attrs,
             value: if l.text.is_empty() {
-                Cow::Owned(format!("{} {}", l.title, l.img_alt).trim().to_string())
+                Cow::Owned(joined(&[&l.title, &l.img_alt]))
             } else {
                 Cow::Borrowed(&l.text)
             },
