@@ -6,7 +6,7 @@ use crate::decode::decode;
 use crate::detect::{Detector, PageContext};
 use crate::extract::{LinkKind, extract};
 use crate::fetch::{FetchError, Fetched, Fetcher};
-use crate::frontier::Frontier;
+use crate::frontier::{Frontier, SeenHashes};
 use crate::model::Sector;
 use crate::progress::Stats;
 use crate::scope::{Scope, registrable_domain};
@@ -74,25 +74,11 @@ pub fn sites_of(city: &Arc<City>) -> Vec<SiteSpec> {
 /// What a site's crawl accumulates as it goes.
 struct SiteState {
     frontier: Frontier,
-    links_seen: LinksSeen,
+    /// Links already recorded for the site (target and text).
+    links_seen: SeenHashes,
     /// Findings already recorded for the site: the same evidence repeated in the site
     /// chrome of every page is stored once (with the first page it was seen on).
-    findings_seen: LinksSeen,
-}
-
-/// Pairs of strings a site already recorded (links: target and text; findings: kind and
-/// target), as 64-bit hashes.
-#[derive(Default)]
-struct LinksSeen(std::collections::HashSet<u64>);
-
-impl LinksSeen {
-    /// Records `key`; false when it was recorded before.
-    fn insert(&mut self, key: impl std::hash::Hash) -> bool {
-        use std::hash::Hasher;
-        let mut h = std::hash::DefaultHasher::new();
-        key.hash(&mut h);
-        self.0.insert(h.finish())
-    }
+    findings_seen: SeenHashes,
 }
 
 /// What a run shares with all of its site crawls.
@@ -151,8 +137,8 @@ pub async fn crawl_site(spec: &SiteSpec, env: &CrawlEnv) -> Result<SiteResult, W
         .await?;
     let mut state = SiteState {
         frontier: Frontier::with_budget(cfg.max_depth, cfg.max_query_variants, cfg.max_pages),
-        links_seen: LinksSeen::default(),
-        findings_seen: LinksSeen::default(),
+        links_seen: SeenHashes::default(),
+        findings_seen: SeenHashes::default(),
     };
     state.frontier.mark_seen(&spec.start);
 

@@ -316,6 +316,32 @@ static SPACE_LEAD: [bool; 256] = {
     t
 };
 
+/// How far to step over a character starting with this byte: its UTF-8 length, or 0 for
+/// a byte that may start white space (see [`SPACE_LEAD`]) and must be looked at closer.
+static CHAR_STEP: [u8; 256] = {
+    let mut t = [1u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = if SPACE_LEAD[b] {
+            0
+        } else {
+            utf8_len(b as u8) as u8
+        };
+        b += 1;
+    }
+    t
+};
+
+/// The length of the UTF-8 sequence this lead byte starts (1 for other bytes).
+const fn utf8_len(lead: u8) -> usize {
+    match lead {
+        0xc0..=0xdf => 2,
+        0xe0..=0xef => 3,
+        0xf0..=0xf7 => 4,
+        _ => 1,
+    }
+}
+
 /// The length of the white-space character (Unicode `White_Space`, which includes
 /// U+00A0 and U+3000) starting at `b[i]`, or 0. Decided from the bytes: only a few lead
 /// bytes can start one, so CJK text is never decoded.
@@ -344,8 +370,14 @@ fn push_squashed(buf: &mut String, t: &str) {
     let mut i = 0;
     while i < b.len() {
         let start = i;
-        while i < b.len() && space_len(b, i) == 0 {
-            i += 1;
+        // Whole characters at a time (a CJK character is one step, not three); `i`
+        // stays on character boundaries because `t` is valid UTF-8.
+        while i < b.len() {
+            match CHAR_STEP[b[i] as usize] {
+                0 if space_len(b, i) > 0 => break,
+                0 => i += utf8_len(b[i]),
+                n => i += n as usize,
+            }
         }
         // `i` is at a white-space character or the end: both are char boundaries.
         buf.push_str(&t[start..i]);
@@ -1151,7 +1183,9 @@ mod tests {
                 .join(" ")
         };
         for c in (0..0x3100u32)
-            .chain([0x205f, 0xfeff, 0x1680])
+            .chain([
+                0x205f, 0xfeff, 0x1680, 0x4e2d, 0xff0c, 0x1f600, 0x20000, 0x10ffff,
+            ])
             .filter_map(char::from_u32)
         {
             let s = format!(" a{c}{c}b\u{3000}{c}c政{c}");

@@ -8,6 +8,7 @@
 use aho_corasick::AhoCorasick;
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
 use std::sync::LazyLock;
 use url::Url;
 
@@ -88,10 +89,9 @@ fn normalized(url: &Url) -> std::borrow::Cow<'_, Url> {
 pub fn is_non_html(url: &Url) -> bool {
     let last = url.path().rsplit('/').next().unwrap_or_default();
     match last.rsplit_once('.') {
-        Some((_, ext)) => {
-            let ext = ext.to_ascii_lowercase();
-            NON_HTML_EXTENSIONS.contains(&ext.as_str())
-        }
+        Some((_, ext)) => NON_HTML_EXTENSIONS
+            .iter()
+            .any(|known| known.eq_ignore_ascii_case(ext)),
         None => false,
     }
 }
@@ -156,11 +156,45 @@ pub enum Skip {
     Full,
 }
 
-fn key(url: &Url) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::hash::DefaultHasher::new();
-    url.as_str().hash(&mut h);
-    h.finish()
+/// Keys a crawl has already handled (URLs, link and finding identities), remembered as
+/// 64-bit hashes: a site's crawl sees thousands of links, and the strings themselves
+/// need not be kept. The hash is seeded per set, so a page cannot craft two links that
+/// collide; two distinct keys collide by chance with odds of about 2^-64 per pair.
+#[derive(Default)]
+pub struct SeenHashes {
+    seed: foldhash::fast::RandomState,
+    hashes: HashSet<u64, BuildHasherDefault<Prehashed>>,
+}
+
+impl SeenHashes {
+    /// Records `key`; false when it was recorded before.
+    pub fn insert(&mut self, key: impl Hash) -> bool {
+        self.hashes.insert(self.seed.hash_one(key))
+    }
+
+    /// Whether `key` was recorded.
+    pub fn contains(&self, key: impl Hash) -> bool {
+        self.hashes.contains(&self.seed.hash_one(key))
+    }
+}
+
+/// The hasher of a set whose keys are hashes already: it passes them through.
+#[derive(Default)]
+struct Prehashed(u64);
+
+impl Hasher for Prehashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `u64` keys are hashed with this; fold anything else in anyway.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
 }
 
 /// Ordinary (not priority) links queued per page of budget; beyond this a site's queue
@@ -170,8 +204,8 @@ const QUEUE_PER_PAGE: usize = 8;
 /// The frontier of one site.
 pub struct Frontier {
     heap: BinaryHeap<Queued>,
-    /// Hashes of normalised URLs already queued or fetched.
-    seen: HashSet<u64>,
+    /// Normalised URLs already queued or fetched.
+    seen: SeenHashes,
     ordinary_cap: usize,
     variants: HashMap<String, usize>,
     max_depth: u32,
@@ -188,7 +222,7 @@ impl Frontier {
     pub fn with_budget(max_depth: u32, max_query_variants: usize, max_pages: usize) -> Self {
         Frontier {
             heap: BinaryHeap::new(),
-            seen: HashSet::new(),
+            seen: SeenHashes::default(),
             ordinary_cap: max_pages.saturating_mul(QUEUE_PER_PAGE),
             variants: HashMap::new(),
             max_depth,
@@ -199,7 +233,7 @@ impl Frontier {
 
     /// Marks a URL as already handled (a start URL, a redirect target).
     pub fn mark_seen(&mut self, url: &Url) -> bool {
-        self.seen.insert(key(&normalize(url)))
+        self.seen.insert(normalize(url).as_str())
     }
 
     /// Queues a link found at `depth`; the caller has checked the scope.
@@ -216,8 +250,7 @@ impl Frontier {
             return Err(Skip::NotHtml);
         }
         let url = normalized(url);
-        let k = key(&url);
-        if self.seen.contains(&k) {
+        if self.seen.contains(url.as_str()) {
             return Err(Skip::Seen);
         }
         let priority = is_priority_hints(hints, &url);
@@ -232,7 +265,7 @@ impl Frontier {
             }
             *n += 1;
         }
-        self.seen.insert(k);
+        self.seen.insert(url.as_str());
         self.seq += 1;
         self.heap.push(Queued {
             url: url.as_str().to_string(),
@@ -298,6 +331,23 @@ mod tests {
                 "/news/0.html"
             ]
         );
+    }
+
+    #[test]
+    fn seen_hashes_remember_keys_per_set() {
+        let mut a = SeenHashes::default();
+        assert!(a.insert(("https://x.gov.cn/a", "首页")));
+        assert!(!a.insert(("https://x.gov.cn/a", "首页")));
+        assert!(a.insert(("https://x.gov.cn/a", "首 页")));
+        assert!(a.contains(("https://x.gov.cn/a", "首页")));
+        assert!(!a.contains("https://x.gov.cn/a"));
+        // Each set has its own seed; membership does not leak between sets.
+        let b = SeenHashes::default();
+        assert!(!b.contains(("https://x.gov.cn/a", "首页")));
+        assert!(is_non_html(&u("https://x.gov.cn/f/REPORT.PDF")));
+        assert!(is_non_html(&u("https://x.gov.cn/f/a.Docx")));
+        assert!(!is_non_html(&u("https://x.gov.cn/f/a.html")));
+        assert!(!is_non_html(&u("https://x.gov.cn/f/readme")));
     }
 
     #[test]

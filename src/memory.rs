@@ -2,9 +2,12 @@
 //!
 //! glibc's allocator keeps memory freed by its threads' arenas for reuse, so a crawl's
 //! resident memory only ever grows: the burst of start pages that arrive together, then
-//! the steady churn of parse trees, leave free holes that stay resident. Trimming once a
-//! second costs a fraction of a millisecond and keeps a whole-country audit well under
-//! its memory budget (see `results/bench/README.md`).
+//! the steady churn of parse trees, leave free holes that stay resident. The binary puts
+//! Rust's heap on jemalloc, which returns pages by itself after a second (`src/main.rs`);
+//! glibc's heap still holds what the bundled C libraries (SQLite, zstd) allocate, and all
+//! of the heap for library users on the system allocator. Trimming it once a second costs
+//! a fraction of a millisecond and keeps a whole-country audit well under its memory
+//! budget (see `results/bench/README.md`).
 
 use std::time::Duration;
 
