@@ -6,6 +6,7 @@
 //! one-permit semaphore held for the whole request, and a slow-down interval that only
 //! grows. [`HostPool`] maps lower-cased host names to gates.
 
+use governor::clock::Clock;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use std::collections::HashMap;
 use std::num::NonZeroU32;
@@ -58,7 +59,12 @@ impl HostGate {
         if let Some(t) = wait_until {
             tokio::time::sleep_until(t).await;
         }
-        self.limiter.until_ready().await;
+        // Waiting on the runtime's own timer: governor's `until_ready` sleeps on
+        // futures-timer, whose helper thread is woken (a futex call and a context
+        // switch) each time a delay is created and again when it is dropped.
+        while let Err(later) = self.limiter.check() {
+            tokio::time::sleep(later.wait_time_from(self.limiter.clock().now())).await;
+        }
         {
             let mut slow = self.slow.lock().expect("not poisoned");
             if !slow.interval.is_zero() {

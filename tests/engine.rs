@@ -604,6 +604,14 @@ async fn resume_after_interruption_does_not_refetch_finished_cities() {
         "SELECT COUNT(*) FROM fetches WHERE body_sha256 IS NOT NULL",
     );
     assert_eq!(pages, 3 + 7);
+    // Links of the interrupted attempt went with its pages: each is recorded once.
+    let dup_links: i64 = scalar(
+        &db,
+        "SELECT COUNT(*) FROM (SELECT 1 FROM links GROUP BY site_id, target, text HAVING COUNT(*) > 1)",
+    );
+    assert_eq!(dup_links, 0);
+    let linked: i64 = scalar(&db, "SELECT COUNT(*) FROM links");
+    assert!(linked > 0);
     let ok: i64 = scalar(&db, "SELECT COUNT(*) FROM run_cities WHERE status = 'ok'");
     assert_eq!(ok, 2);
 }

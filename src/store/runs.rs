@@ -140,7 +140,9 @@ pub fn clear_unfinished(conn: &Connection, run_id: i64) -> rusqlite::Result<usiz
         params![run_id],
     )?;
     tx.execute(
-        &format!("DELETE FROM links WHERE site_id IN ({sites})"),
+        &format!(
+            "DELETE FROM links WHERE fetch_id IN (SELECT id FROM fetches WHERE site_id IN ({sites}))"
+        ),
         params![run_id],
     )?;
     tx.execute(

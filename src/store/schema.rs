@@ -3,7 +3,7 @@
 use rusqlite::Connection;
 
 /// The schema version this binary writes.
-pub const VERSION: i64 = 1;
+pub const VERSION: i64 = 2;
 
 const V1: &str = r#"
 CREATE TABLE runs (
@@ -108,6 +108,15 @@ CREATE TABLE findings (
 CREATE INDEX findings_run_city ON findings(run_id, city_id);
 "#;
 
+/// Version 2: links are indexed by the page they were first seen on, not by site. Pages
+/// arrive in id order, so the index only grows at its end; the per-site index took
+/// inserts from hundreds of interleaved sites all over the tree, and every commit
+/// rewrote most of its pages (about half of all database writes in an audit).
+const V2: &str = r#"
+DROP INDEX IF EXISTS links_site;
+CREATE INDEX IF NOT EXISTS links_fetch ON links(fetch_id);
+"#;
+
 /// Brings a database to [`VERSION`], one migration per transaction.
 pub fn migrate(conn: &Connection) -> rusqlite::Result<()> {
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
@@ -117,5 +126,56 @@ pub fn migrate(conn: &Connection) -> rusqlite::Result<()> {
         tx.pragma_update(None, "user_version", 1)?;
         tx.commit()?;
     }
+    if version < 2 {
+        let tx = conn.unchecked_transaction()?;
+        tx.execute_batch(V2)?;
+        tx.pragma_update(None, "user_version", 2)?;
+        tx.commit()?;
+    }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn indexes(conn: &Connection) -> Vec<String> {
+        let mut st = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'links'")
+            .unwrap();
+        st.query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn version_1_databases_move_the_links_index_and_keep_their_rows() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(V1).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.execute(
+            "INSERT INTO links (site_id, fetch_id, target, text, kind, in_scope) VALUES (1, 7, 'https://x.gov.cn/', '首页', 'a', 1)",
+            [],
+        )
+        .unwrap();
+        assert_eq!(indexes(&conn), ["links_site"]);
+        migrate(&conn).unwrap();
+        assert_eq!(indexes(&conn), ["links_fetch"]);
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, VERSION);
+        let rows: i64 = conn
+            .query_row("SELECT count(*) FROM links WHERE fetch_id = 7", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(rows, 1);
+        // A fresh database ends the same way, and migrating again changes nothing.
+        let fresh = Connection::open_in_memory().unwrap();
+        migrate(&fresh).unwrap();
+        migrate(&fresh).unwrap();
+        assert_eq!(indexes(&fresh), ["links_fetch"]);
+    }
 }
