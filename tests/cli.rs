@@ -403,3 +403,68 @@ async fn eval_exits_non_zero_below_thresholds() {
     .await;
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
 }
+
+/// A stand-in for a Python with Scrapy: it checks the arguments the bench passes, fetches
+/// the first portal through the simulated server acting as a proxy, and reports like
+/// the real spider does.
+#[cfg(unix)]
+const FAKE_SCRAPY: &str = r#"#!/bin/bash
+set -e
+grep -q "class Portals" "$1"
+test "$4" = 10000 && test "$5" = 30
+host=$(sed -n 2p "$2" | cut -d, -f6 | sed -E 's#^https?://([^/]+)/.*#\1#')
+addr=${3#http://}
+exec 3<>/dev/tcp/${addr%:*}/${addr##*:}
+printf 'GET http://%s/ HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n' "$host" "$host" >&3
+reply=$(cat <&3)
+case "$reply" in *"HTTP/1.1 200"*"<html"*) ;; *) echo "no page through the proxy" >&2; exit 1;; esac
+echo '{"version":"stand-in","pages":4,"wall":0.5,"cpu":0.04,"sys":0.0,"peak_mb":10}'
+"#;
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn bench_compares_with_a_scrapy_crawl_of_the_same_server() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let write_script = |name: &str, body: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, body).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        p.to_string_lossy().into_owned()
+    };
+    let good = write_script("python", FAKE_SCRAPY);
+    let bench = |py: &str| {
+        s(&[
+            "bench",
+            "--scenario",
+            "unlimited",
+            "--cities",
+            "3",
+            "--scrapy",
+            py,
+        ])
+    };
+    let o = run_bin(bench(&good), dir.path()).await;
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(
+        out.contains("Scrapy stand-in on the same server just after: pages 4"),
+        "{out}"
+    );
+    assert!(out.contains("10.000 ms per page"), "{out}");
+    assert!(
+        out.contains("CPU per page, portal-audit ÷ Scrapy: "),
+        "{out}"
+    );
+    assert!(out.contains("accuracy against the truth: 21/21"), "{out}");
+
+    let broken = write_script(
+        "broken-python",
+        "#!/bin/sh\necho 'No module named scrapy' >&2\nexit 1\n",
+    );
+    let o = run_bin(bench(&broken), dir.path()).await;
+    let out = text(&o);
+    assert!(!o.status.success());
+    assert!(out.contains("the Scrapy baseline failed"), "{out}");
+    assert!(out.contains("No module named scrapy"), "{out}");
+}

@@ -94,6 +94,11 @@ pub struct BenchArgs {
     /// Override the scenario's number of cities.
     #[arg(long)]
     pub cities: Option<usize>,
+    /// Also crawl the same world with Scrapy, right after the audit, using this Python
+    /// (one with `scrapy` installed), and compare CPU per page measured minutes apart
+    /// rather than against a figure from another day.
+    #[arg(long, value_name = "PYTHON")]
+    pub scrapy: Option<std::path::PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]

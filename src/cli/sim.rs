@@ -178,6 +178,9 @@ pub fn bench(a: BenchArgs) -> Result<ExitCode> {
             if let Some(c) = a.cities {
                 cmd.args(["--cities", &c.to_string()]);
             }
+            if let Some(py) = &a.scrapy {
+                cmd.arg("--scrapy").arg(py);
+            }
             let st = cmd.status()?;
             if !st.success() {
                 bail!("scenario {s} failed");
@@ -268,6 +271,12 @@ pub fn bench(a: BenchArgs) -> Result<ExitCode> {
     let status = run.status()?;
     let wall = t0.elapsed().as_secs_f64();
     let after = children_usage();
+    // The baseline crawls the same server while it is still up, after the audit has
+    // been measured (its own usage comes from the script, not from getrusage here).
+    let baseline = match (&a.scrapy, status.success()) {
+        (Some(python), true) => Some(scrapy_baseline(python, &dir, &seeds, addr, sc.rate, budget)),
+        _ => None,
+    };
     drop(child.stdin.take());
     let _ = child.kill();
     let _ = child.wait();
@@ -314,6 +323,19 @@ pub fn bench(a: BenchArgs) -> Result<ExitCode> {
         cpu * 1000.0 / pages.max(1) as f64,
         after.peak_rss as f64 / 1e6
     );
+    if let Some(b) = baseline {
+        let b = b?;
+        let ours = cpu * 1000.0 / pages.max(1) as f64;
+        let theirs = b.cpu * 1000.0 / b.pages.max(1) as f64;
+        println!(
+            "  Scrapy {} on the same server just after: pages {}, wall {:.1} s, CPU {:.2} s ({:.2} s in the kernel), {:.3} ms per page, peak memory {:.0} MB",
+            b.version, b.pages, b.wall, b.cpu, b.sys, theirs, b.peak_mb
+        );
+        println!(
+            "  CPU per page, portal-audit ÷ Scrapy: {:.3} (target ≤ 0.2)",
+            ours / theirs
+        );
+    }
     println!(
         "  accuracy against the truth: {}/{} cells ({:.2}%)",
         cmp.matching,
@@ -325,6 +347,54 @@ pub fn bench(a: BenchArgs) -> Result<ExitCode> {
     }
     let _ = std::fs::remove_dir_all(&dir);
     Ok(ExitCode::SUCCESS)
+}
+
+/// What the Scrapy baseline script reports about its own crawl.
+#[derive(serde::Deserialize)]
+struct Baseline {
+    version: String,
+    pages: u64,
+    wall: f64,
+    cpu: f64,
+    sys: f64,
+    peak_mb: f64,
+}
+
+/// The spider of `bench --scrapy`, written next to the seeds when it runs.
+const SCRAPY_SPIDER: &str = include_str!("../sim/scrapy_baseline.py");
+
+/// Crawls the benchmark's world with Scrapy through the server as an HTTP proxy.
+fn scrapy_baseline(
+    python: &std::path::Path,
+    dir: &std::path::Path,
+    seeds: &std::path::Path,
+    addr: SocketAddr,
+    rate: f64,
+    budget: usize,
+) -> Result<Baseline> {
+    let script = dir.join("scrapy_baseline.py");
+    std::fs::write(&script, SCRAPY_SPIDER)?;
+    let out = std::process::Command::new(python)
+        .arg(&script)
+        .arg(seeds)
+        .arg(format!("http://{addr}"))
+        .arg(rate.to_string())
+        .arg(budget.to_string())
+        .stdin(Stdio::null())
+        .output()
+        .with_context(|| format!("cannot run {}", python.display()))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout.lines().rev().find(|l| l.starts_with('{'));
+    match (out.status.success(), line) {
+        (true, Some(line)) => serde_json::from_str(line)
+            .with_context(|| format!("unexpected output from the Scrapy baseline: {line}")),
+        _ => bail!(
+            "the Scrapy baseline failed ({}); is scrapy installed for {}?\n{}",
+            out.status,
+            python.display(),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    }
 }
 
 fn tempfile_dir() -> Result<std::path::PathBuf> {

@@ -195,7 +195,16 @@ fn parse_head(head: &[u8]) -> Option<Request> {
     let mut lines = text.split("\r\n");
     let mut first = lines.next()?.split_whitespace();
     let method = first.next()?.to_string();
-    let target = first.next()?.to_string();
+    let mut target = first.next()?.to_string();
+    // Absolute form (`GET http://host/path`, as sent to a proxy), which servers must
+    // accept (RFC 9112 §3.2.2): served like the origin form it names.
+    if let Some(rest) = ["http://", "https://"]
+        .iter()
+        .find_map(|s| target.strip_prefix(s))
+    {
+        let path = rest.find('/').map_or("/", |i| &rest[i..]);
+        target = path.to_string();
+    }
     let mut headers = Vec::new();
     for line in lines.filter(|l| !l.is_empty()) {
         let (k, v) = line.split_once(':')?;
@@ -314,5 +323,25 @@ async fn serve_conn(mut stream: TcpStream, handler: Handler, log: Arc<Mutex<Vec<
         if !ok || close {
             return;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_in_origin_and_absolute_form() {
+        let r = parse_head(b"GET /a?b=1 HTTP/1.1\r\nHost: WWW.X.gov.cn:8080\r\n").unwrap();
+        assert_eq!(
+            (r.target.as_str(), r.host.as_str()),
+            ("/a?b=1", "www.x.gov.cn")
+        );
+        let r =
+            parse_head(b"GET http://www.x.gov.cn/hd/index.html HTTP/1.1\r\nHost: www.x.gov.cn\r\n")
+                .unwrap();
+        assert_eq!(r.target, "/hd/index.html");
+        let r = parse_head(b"GET http://www.x.gov.cn HTTP/1.1\r\nHost: www.x.gov.cn\r\n").unwrap();
+        assert_eq!(r.target, "/");
     }
 }
