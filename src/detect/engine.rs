@@ -131,9 +131,36 @@ fn joined(parts: &[&str]) -> String {
     out
 }
 
-/// One pass over a block's text: whether it may hold an e-mail address (`@`, `#`, `＠`
-/// or an `at)`-style spelling) and its longest run of ASCII digits.
-fn email_and_number_marks(text: &str) -> (bool, usize) {
+/// The digits every phone pattern starts with at least.
+const PHONE_DIGITS: usize = 5;
+
+/// Whether `b` holds a run of at least [`PHONE_DIGITS`] ASCII digits. Such a run covers
+/// one of every fifth byte, so only those are probed (CJK text has few digits) and a
+/// run is measured only around a probe that hits one.
+fn has_phone_run(b: &[u8]) -> bool {
+    let mut probe = PHONE_DIGITS - 1;
+    while probe < b.len() {
+        if b[probe].is_ascii_digit() {
+            let before = b[..probe]
+                .iter()
+                .rev()
+                .take_while(|c| c.is_ascii_digit())
+                .count();
+            let after = b[probe..].iter().take_while(|c| c.is_ascii_digit()).count();
+            if before + after >= PHONE_DIGITS {
+                return true;
+            }
+            // This run ends before the next probe could reach its end.
+            probe += after;
+        }
+        probe += PHONE_DIGITS;
+    }
+    false
+}
+
+/// A block's text: whether it may hold an e-mail address (`@`, `#`, `＠` or an
+/// `at)`-style spelling) and whether it has a run of digits a phone number needs.
+fn email_and_number_marks(text: &str) -> (bool, bool) {
     // Searchers built once: building one per call costs more than most searches.
     static FULLWIDTH_AT: LazyLock<memchr::memmem::Finder<'static>> =
         LazyLock::new(|| memchr::memmem::Finder::new("＠".as_bytes()));
@@ -146,16 +173,7 @@ fn email_and_number_marks(text: &str) -> (bool, usize) {
             matches!(b.get(i + 2), Some(b')' | b']' | b'}'))
                 || b[i + 2..].starts_with("）".as_bytes())
         });
-    let (mut run, mut longest) = (0usize, 0usize);
-    for &c in b {
-        if c.is_ascii_digit() {
-            run += 1;
-            longest = longest.max(run);
-        } else {
-            run = 0;
-        }
-    }
-    (email, longest)
+    (email, has_phone_run(b))
 }
 
 /// All elements of a page.
@@ -222,9 +240,7 @@ fn elements(page: &PageFacts) -> Vec<Element<'_>> {
         });
     }
     for b in &page.blocks {
-        let (maybe_email, digit_run) = email_and_number_marks(&b.text);
-        // Every phone pattern has a run of at least five digits.
-        let maybe_phone = digit_run >= 5;
+        let (maybe_email, maybe_phone) = email_and_number_marks(&b.text);
         if !maybe_email && !maybe_phone {
             continue;
         }
@@ -569,14 +585,47 @@ mod tests {
 
     #[test]
     fn block_marks() {
-        assert_eq!(email_and_number_marks("热线：0571-12345"), (false, 5));
-        assert_eq!(email_and_number_marks("2023-05-01 发布"), (false, 4));
+        assert_eq!(email_and_number_marks("热线：0571-12345"), (false, true));
+        assert_eq!(email_and_number_marks("2023-05-01 发布"), (false, false));
         assert!(email_and_number_marks("zx#x.gov.cn").0);
         assert!(email_and_number_marks("zx＠x.gov.cn").0);
         assert!(email_and_number_marks("zx(at)x.gov.cn").0);
         assert!(email_and_number_marks("zx（at）x.gov.cn").0);
         assert!(!email_and_number_marks("data（a）").0);
         assert!(!email_and_number_marks("ends with at").0);
+    }
+
+    #[test]
+    fn phone_runs_are_found_wherever_they_sit() {
+        let longest_run = |b: &[u8]| {
+            b.split(|c| !c.is_ascii_digit())
+                .map(<[u8]>::len)
+                .max()
+                .unwrap_or(0)
+        };
+        // Every placement of runs of 1 to 7 digits in texts of up to 14 bytes.
+        for len in 0..=14usize {
+            for start in 0..=len {
+                for run in 1..=7usize.min(len - start) {
+                    for second in [0usize, 3, 4, 6] {
+                        let mut b = vec![b'x'; len];
+                        b[start..start + run].fill(b'7');
+                        if second > 0 && start + run + 1 + second <= len {
+                            let s2 = start + run + 1;
+                            b[s2..s2 + second].fill(b'1');
+                        }
+                        assert_eq!(
+                            has_phone_run(&b),
+                            longest_run(&b) >= PHONE_DIGITS,
+                            "{}",
+                            String::from_utf8_lossy(&b)
+                        );
+                    }
+                }
+            }
+        }
+        assert!(has_phone_run("电话：１２３ 0571-87654321".as_bytes()));
+        assert!(!has_phone_run("２０２３年１２月 第1234期".as_bytes()));
     }
 
     #[test]
