@@ -316,30 +316,31 @@ static SPACE_LEAD: [bool; 256] = {
     t
 };
 
-/// How far to step over a character starting with this byte: its UTF-8 length, or 0 for
-/// a byte that may start white space (see [`SPACE_LEAD`]) and must be looked at closer.
-static CHAR_STEP: [u8; 256] = {
-    let mut t = [1u8; 256];
-    let mut b = 0;
-    while b < 256 {
-        t[b] = if SPACE_LEAD[b] {
-            0
-        } else {
-            utf8_len(b as u8) as u8
-        };
-        b += 1;
+/// The index of the first byte at or after `i` that may start white space (a byte below
+/// 0x21 or a [`SPACE_LEAD`] lead byte), or `b.len()`. Eight bytes at a time: the usual
+/// zero-byte test finds the lowest matching byte exactly (its false positives only ever
+/// sit above a true match), and runs of CJK text go by without a per-byte lookup.
+fn next_space_lead(b: &[u8], mut i: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let zero_bytes = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let x = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        let below_0x21 = x.wrapping_sub(ONES * 0x21) & !x & HIGHS;
+        let leads = zero_bytes(x ^ (ONES * 0xc2))
+            | zero_bytes(x ^ (ONES * 0xe1))
+            | zero_bytes(x ^ (ONES * 0xe2))
+            | zero_bytes(x ^ (ONES * 0xe3));
+        let hits = below_0x21 | leads;
+        if hits != 0 {
+            return i + (hits.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
     }
-    t
-};
-
-/// The length of the UTF-8 sequence this lead byte starts (1 for other bytes).
-const fn utf8_len(lead: u8) -> usize {
-    match lead {
-        0xc0..=0xdf => 2,
-        0xe0..=0xef => 3,
-        0xf0..=0xf7 => 4,
-        _ => 1,
+    while i < b.len() && !SPACE_LEAD[b[i] as usize] && b[i] >= 0x21 {
+        i += 1;
     }
+    i
 }
 
 /// The length of the white-space character (Unicode `White_Space`, which includes
@@ -370,14 +371,14 @@ fn push_squashed(buf: &mut String, t: &str) {
     let mut i = 0;
     while i < b.len() {
         let start = i;
-        // Whole characters at a time (a CJK character is one step, not three); `i`
-        // stays on character boundaries because `t` is valid UTF-8.
-        while i < b.len() {
-            match CHAR_STEP[b[i] as usize] {
-                0 if space_len(b, i) > 0 => break,
-                0 => i += utf8_len(b[i]),
-                n => i += n as usize,
+        // Stop only at a white-space character (a character boundary); a candidate byte
+        // that starts none (a CJK punctuation mark's lead byte) is stepped over.
+        loop {
+            i = next_space_lead(b, i);
+            if i >= b.len() || space_len(b, i) > 0 {
+                break;
             }
+            i += 1;
         }
         // `i` is at a white-space character or the end: both are char boundaries.
         buf.push_str(&t[start..i]);
@@ -1190,6 +1191,37 @@ mod tests {
         {
             let s = format!(" a{c}{c}b\u{3000}{c}c政{c}");
             assert_eq!(squash(&s), reference(&s), "U+{:04X}", c as u32);
+        }
+    }
+
+    #[test]
+    fn space_lead_scan_agrees_with_the_table() {
+        let scalar = |b: &[u8], i: usize| {
+            (i..b.len())
+                .find(|&k| SPACE_LEAD[b[k] as usize] || b[k] < 0x21)
+                .unwrap_or(b.len())
+        };
+        let fillers: [&[u8]; 3] = [b"x", "政".as_bytes(), "。".as_bytes()];
+        for filler in fillers {
+            for len in 0..40 {
+                let base: Vec<u8> = filler.iter().copied().cycle().take(len).collect();
+                assert_eq!(next_space_lead(&base, 0), scalar(&base, 0));
+                for at in 0..len {
+                    for byte in [
+                        0x00, 0x09, 0x0c, 0x20, 0x21, 0x7f, 0x80, 0xc2, 0xe1, 0xe3, 0xe4, 0xff,
+                    ] {
+                        let mut b = base.clone();
+                        b[at] = byte;
+                        for from in [0, at.saturating_sub(3), at] {
+                            assert_eq!(
+                                next_space_lead(&b, from),
+                                scalar(&b, from),
+                                "{b:x?} from {from}"
+                            );
+                        }
+                    }
+                }
+            }
         }
     }
 
