@@ -176,6 +176,11 @@ impl SeenHashes {
     pub fn contains(&self, key: impl Hash) -> bool {
         self.hashes.contains(&self.seed.hash_one(key))
     }
+
+    /// `key`'s hash, for a caller that checks and later records the same key.
+    fn hash(&self, key: impl Hash) -> u64 {
+        self.seed.hash_one(key)
+    }
 }
 
 /// The hasher of a set whose keys are hashes already: it passes them through.
@@ -250,7 +255,8 @@ impl Frontier {
             return Err(Skip::NotHtml);
         }
         let url = normalized(url);
-        if self.seen.contains(url.as_str()) {
+        let hash = self.seen.hash(url.as_str());
+        if self.seen.hashes.contains(&hash) {
             return Err(Skip::Seen);
         }
         let priority = is_priority_hints(hints, &url);
@@ -265,7 +271,7 @@ impl Frontier {
             }
             *n += 1;
         }
-        self.seen.insert(url.as_str());
+        self.seen.hashes.insert(hash);
         self.seq += 1;
         self.heap.push(Queued {
             url: url.as_str().to_string(),

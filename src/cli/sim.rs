@@ -293,6 +293,7 @@ pub fn bench(a: BenchArgs) -> Result<ExitCode> {
         .first()
         .map_or(0, |r| r.pages as usize);
     let cpu = after.cpu_secs - before.cpu_secs;
+    let cpu_per_page_ms = cpu * 1000.0 / pages.max(1) as f64;
     let bound = budget as f64 / sc.rate;
     println!(
         "scenario {}: {} sites × {} pages, rate {}/s per host, robots.txt on",
@@ -320,12 +321,11 @@ pub fn bench(a: BenchArgs) -> Result<ExitCode> {
         "  CPU {:.2} s ({:.2} s in the kernel), {:.3} ms per page (Scrapy 2.19: 4.1 ms), peak memory {:.1} MB",
         cpu,
         after.sys_secs - before.sys_secs,
-        cpu * 1000.0 / pages.max(1) as f64,
+        cpu_per_page_ms,
         after.peak_rss as f64 / 1e6
     );
     if let Some(b) = baseline {
         let b = b?;
-        let ours = cpu * 1000.0 / pages.max(1) as f64;
         let theirs = b.cpu * 1000.0 / b.pages.max(1) as f64;
         println!(
             "  Scrapy {} on the same server just after: pages {}, wall {:.1} s, CPU {:.2} s ({:.2} s in the kernel), {:.3} ms per page, peak memory {:.0} MB",
@@ -333,7 +333,7 @@ pub fn bench(a: BenchArgs) -> Result<ExitCode> {
         );
         println!(
             "  CPU per page, portal-audit ÷ Scrapy: {:.3} (target ≤ 0.2)",
-            ours / theirs
+            cpu_per_page_ms / theirs
         );
     }
     println!(

@@ -117,19 +117,16 @@ DROP INDEX IF EXISTS links_site;
 CREATE INDEX IF NOT EXISTS links_fetch ON links(fetch_id);
 "#;
 
+/// The migrations in order: entry `i` brings a database from version `i` to `i + 1`.
+const MIGRATIONS: [&str; VERSION as usize] = [V1, V2];
+
 /// Brings a database to [`VERSION`], one migration per transaction.
 pub fn migrate(conn: &Connection) -> rusqlite::Result<()> {
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    if version < 1 {
+    for (to, sql) in (1..).zip(MIGRATIONS).skip(version.max(0) as usize) {
         let tx = conn.unchecked_transaction()?;
-        tx.execute_batch(V1)?;
-        tx.pragma_update(None, "user_version", 1)?;
-        tx.commit()?;
-    }
-    if version < 2 {
-        let tx = conn.unchecked_transaction()?;
-        tx.execute_batch(V2)?;
-        tx.pragma_update(None, "user_version", 2)?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", to)?;
         tx.commit()?;
     }
     Ok(())
