@@ -2,9 +2,12 @@
 //! prescan of the first 1024 bytes, then `chardetng` with the `.cn` hint.
 //!
 //! Chinese government servers often declare nothing or lie (a Tomcat default of
-//! UTF-8 over a GBK page, ISO-8859-1 over GB2312). A declared label is believed only if
-//! the body decodes under it without errors; Latin-1 style labels are believed only
-//! when nothing better is declared and the detector agrees.
+//! UTF-8 over a GBK page, ISO-8859-1 over GB2312). A declared label is believed if the
+//! body decodes under it without errors, and a declared (or undeclared) UTF-8 also when
+//! its errors are a handful among many valid characters (a CMS that cut a title in the
+//! middle of a character): GBK read as UTF-8 fails on nearly every character, so only
+//! bytes that really are another encoding fall back. Latin-1 style labels are believed
+//! only when nothing better is declared and the detector agrees.
 
 use encoding_rs::{Encoding, UTF_8, WINDOWS_1252};
 use regex::bytes::Regex;
@@ -22,6 +25,10 @@ pub struct Decoded<'a> {
     /// Whether malformed sequences were replaced.
     pub had_errors: bool,
 }
+
+/// Malformed sequences tolerated in UTF-8 text: at most one per this many valid
+/// multi-byte characters (GBK bytes read as UTF-8 are malformed almost everywhere).
+const UTF8_VALID_PER_ERROR: usize = 20;
 
 /// Bytes fed to the encoding detector.
 const DETECT_BYTES: usize = 16 * 1024;
@@ -67,6 +74,37 @@ fn try_decode<'a>(body: &'a [u8], enc: &'static Encoding) -> Option<Cow<'a, str>
     (!had_errors).then_some(text)
 }
 
+/// Malformed sequences and valid multi-byte characters of `body` read as UTF-8.
+fn utf8_profile(body: &[u8]) -> (usize, usize) {
+    let (mut errors, mut multibyte) = (0, 0);
+    let mut rest = body;
+    loop {
+        let (valid, bad) = match std::str::from_utf8(rest) {
+            Ok(_) => (rest.len(), None),
+            Err(e) => (
+                e.valid_up_to(),
+                Some(e.error_len().unwrap_or(rest.len() - e.valid_up_to())),
+            ),
+        };
+        multibyte += rest[..valid].iter().filter(|&&b| b >= 0xC0).count();
+        match bad {
+            None => return (errors, multibyte),
+            Some(n) => {
+                errors += 1;
+                rest = &rest[valid + n..];
+            }
+        }
+    }
+}
+
+/// `body` as UTF-8 with replacement characters, when its malformed sequences are a
+/// handful among many valid characters ([`UTF8_VALID_PER_ERROR`]).
+fn mostly_utf8(body: &[u8]) -> Option<Cow<'_, str>> {
+    let (errors, multibyte) = utf8_profile(body);
+    (errors > 0 && multibyte >= errors * UTF8_VALID_PER_ERROR)
+        .then(|| String::from_utf8_lossy(body))
+}
+
 /// `body` as text if it is valid UTF-8. Most pages are, and checking them is a pass over
 /// every byte of the page: the SIMD validator does it several times faster than a
 /// byte-wise one on CJK text.
@@ -108,6 +146,16 @@ pub fn decode<'a>(body: &'a [u8], content_type: Option<&str>) -> Decoded<'a> {
                 had_errors: false,
             };
         }
+        if enc == UTF_8
+            && let Some(text) = mostly_utf8(body)
+        {
+            return Decoded {
+                text,
+                encoding: UTF_8,
+                source,
+                had_errors: true,
+            };
+        }
     }
     if !ascii_only && let Some(text) = utf8(body) {
         return Decoded {
@@ -115,6 +163,14 @@ pub fn decode<'a>(body: &'a [u8], content_type: Option<&str>) -> Decoded<'a> {
             encoding: UTF_8,
             source: "detected",
             had_errors: false,
+        };
+    }
+    if !ascii_only && let Some(text) = mostly_utf8(body) {
+        return Decoded {
+            text,
+            encoding: UTF_8,
+            source: "detected",
+            had_errors: true,
         };
     }
     // Undeclared non-UTF-8 text on a Chinese government site is GBK/GB18030 in practice;
@@ -188,6 +244,26 @@ mod tests {
         let d = decode(&bom, Some("text/html; charset=gbk"));
         assert_eq!(d.source, "bom");
         assert!(d.text.starts_with("<html>"));
+    }
+
+    /// Issue 12.4: one UTF-8 character cut in half made a declared UTF-8 page GBK.
+    #[test]
+    fn one_truncated_utf8_character_keeps_a_declared_utf8_page_utf8() {
+        let mut body = b"<html><head><meta charset=\"utf-8\"><title>".to_vec();
+        let title = "关于做好二〇二六年度政务服务工作的通知";
+        body.extend_from_slice(&title.as_bytes()[..title.len() - 1]); // the CMS cut it
+        body.extend_from_slice(PAGE.as_bytes());
+        for header in [Some("text/html; charset=utf-8"), Some("text/html"), None] {
+            let d = decode(&body, header);
+            assert_eq!(d.encoding, UTF_8, "{header:?}");
+            assert!(d.had_errors);
+            assert!(d.text.contains("市长信箱") && d.text.contains("政务服务热线"));
+        }
+        // GBK behind a UTF-8 header is still recognised: it is malformed everywhere.
+        let gbk_body = gbk(PAGE);
+        let d = decode(&gbk_body, Some("text/html; charset=utf-8"));
+        assert!(d.text.contains("市长信箱"), "{}", d.text);
+        assert_ne!(d.encoding, UTF_8);
     }
 
     #[test]

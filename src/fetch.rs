@@ -154,6 +154,23 @@ struct Ended {
     attempts: u32,
 }
 
+/// Which response bodies a request reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BodyWanted {
+    /// Pages: HTML, text and XML (documents and images are recorded, not read).
+    Pages,
+    /// Whatever the content type (robots.txt: RFC 9309 does not depend on it).
+    Any,
+}
+
+/// A robots.txt-like fetch that failed, and whether it failed at the URL asked for (the
+/// host itself) or at a redirect target.
+#[derive(Debug, Clone)]
+pub(crate) struct PlainError {
+    pub error: FetchError,
+    pub at_start: bool,
+}
+
 /// A single response, before redirect handling.
 pub(crate) struct Response {
     status: u16,
@@ -228,7 +245,7 @@ impl Fetcher {
                 Ok(()) => {
                     visited.insert(current.as_str().to_string());
                     let (result, n) = self
-                        .request_with_retries(&current, self.cfg.max_retries)
+                        .request_with_retries(&current, self.cfg.max_retries, BodyWanted::Pages)
                         .await;
                     attempts += n;
                     match &result {
@@ -326,6 +343,7 @@ impl Fetcher {
         &self,
         url: &Url,
         max_retries: u32,
+        body: BodyWanted,
     ) -> (Result<Response, FetchError>, u32) {
         let host = url.host_str().unwrap_or_default().to_string();
         let gate = self.hosts.gate(&host);
@@ -335,7 +353,7 @@ impl Fetcher {
             let result = {
                 let _turn = gate.turn().await;
                 let _permit = self.global.acquire().await.expect("never closed");
-                self.request_once(url).await
+                self.request_once(url, body).await
             };
             let retries_left = attempt <= max_retries;
             match result {
@@ -343,11 +361,13 @@ impl Fetcher {
                     let wait = retry_after(&resp.headers, self.cfg.retry_after_cap_secs);
                     // The host said it is overloaded: slow it down for the rest of the run.
                     gate.slow_down(self.cfg.host_interval().max(gate.slowed_to()) * 2);
+                    // The next request to this host, this URL's or another's, waits
+                    // for the Retry-After the host asked for.
+                    let wait = wait.unwrap_or_else(|| self.backoff(attempt));
+                    gate.pause_until(tokio::time::Instant::now() + wait);
                     if !retries_left {
                         return (Ok(resp), attempt);
                     }
-                    let wait = wait.unwrap_or_else(|| self.backoff(attempt));
-                    gate.pause_until(tokio::time::Instant::now() + wait);
                 }
                 Ok(resp) if resp.status >= 500 && retries_left => {
                     tokio::time::sleep(self.backoff(attempt)).await;
@@ -366,7 +386,7 @@ impl Fetcher {
         Duration::from_secs_f64(base * (0.5 + rand::random::<f64>()))
     }
 
-    async fn request_once(&self, url: &Url) -> Result<Response, FetchError> {
+    async fn request_once(&self, url: &Url, body: BodyWanted) -> Result<Response, FetchError> {
         let resp = self
             .client
             .get(url.clone())
@@ -396,10 +416,11 @@ impl Fetcher {
         let location = get(reqwest::header::LOCATION);
         let content_type = get(reqwest::header::CONTENT_TYPE);
         let wants_body = (200..300).contains(&status)
-            && content_type.as_deref().is_none_or(|ct| {
-                let ct = ct.to_ascii_lowercase();
-                ct.contains("html") || ct.starts_with("text/") || ct.contains("xml")
-            });
+            && (body == BodyWanted::Any
+                || content_type.as_deref().is_none_or(|ct| {
+                    let ct = ct.to_ascii_lowercase();
+                    ct.contains("html") || ct.starts_with("text/") || ct.contains("xml")
+                }));
         let (body, truncated) = if wants_body {
             read_capped(resp, self.cfg.max_body_bytes).await?
         } else {
@@ -415,19 +436,28 @@ impl Fetcher {
         })
     }
 
-    /// Fetches a robots.txt-like resource: few retries, redirects followed (≤ 5 hops),
-    /// network safety checked, no robots check. Returns status and body.
+    /// Fetches a robots.txt-like resource: its body whatever the content type, up to
+    /// `max_retries` retries (a 429 or 503 waits for its `Retry-After`), redirects
+    /// followed (≤ 5 hops) with network safety checked at each, no robots check.
+    /// Returns the final status and body.
     pub(crate) async fn fetch_plain(
         &self,
         url: &Url,
         max_bytes: usize,
-    ) -> Result<(u16, Vec<u8>), FetchError> {
+        max_retries: u32,
+    ) -> Result<(u16, Vec<u8>), PlainError> {
         let mut current = url.clone();
-        for _ in 0..=5 {
+        for hop in 0..=5 {
+            let at = |error: FetchError| PlainError {
+                error,
+                at_start: hop == 0,
+            };
             check_target(&current, &self.rules, self.cfg.allow_private)
-                .map_err(FetchError::Refused)?;
-            let (r, _) = self.request_with_retries(&current, 1).await;
-            let mut r = r?;
+                .map_err(|e| at(FetchError::Refused(e)))?;
+            let (r, _) = self
+                .request_with_retries(&current, max_retries, BodyWanted::Any)
+                .await;
+            let mut r = r.map_err(at)?;
             match (&r.location, r.status) {
                 (Some(loc), 301 | 302 | 303 | 307 | 308) => {
                     match crate::extract::resolve(Some(&current), loc) {
@@ -441,7 +471,10 @@ impl Fetcher {
                 }
             }
         }
-        Err(FetchError::TooManyRedirects(5))
+        Err(PlainError {
+            error: FetchError::TooManyRedirects(5),
+            at_start: false,
+        })
     }
 }
 

@@ -1,11 +1,14 @@
 //! robots.txt per RFC 9309, fetched once per origin and cached for the run.
 //!
-//! 2xx: the rules apply (and `Crawl-delay` slows that host). 4xx: allow all. 5xx:
-//! disallow all (the site is recorded as blocked by robots), and so does a robots.txt
-//! that times out or breaks off. A host that cannot be reached at all (DNS, connection,
-//! TLS) is recorded as unreachable (and the other scheme may be tried).
+//! 2xx: the rules apply, whatever the content type (and `Crawl-delay` slows that host).
+//! 429: "later", not "no robots.txt": retried after its `Retry-After` (capped), and a
+//! host that keeps answering 429 is treated as disallowing all. Other 4xx: allow all.
+//! 5xx: disallow all (the site is recorded as blocked by robots), and so does a
+//! robots.txt that times out, breaks off, or redirects to a target that is refused or
+//! cannot be resolved. A host that cannot be reached at all (DNS, connection, TLS) is
+//! recorded as unreachable (and the other scheme may be tried).
 
-use crate::fetch::{FetchError, Fetcher};
+use crate::fetch::{FetchError, Fetcher, PlainError};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -17,6 +20,10 @@ use url::Url;
 const MAX_ROBOTS_BYTES: usize = 512 * 1024;
 /// Longest Crawl-delay honoured.
 const MAX_CRAWL_DELAY: Duration = Duration::from_secs(60);
+/// Retries of a robots.txt that answers 5xx, times out or breaks off.
+const ROBOTS_RETRIES: u32 = 1;
+/// Times a robots.txt that keeps answering 429 is asked, each after its `Retry-After`.
+const ROBOTS_429_ROUNDS: u32 = 2;
 
 /// What robots.txt says about one origin.
 #[derive(Debug, Clone)]
@@ -95,27 +102,49 @@ impl RobotsCache {
         let Ok(robots_url) = Url::parse(&format!("{origin}/robots.txt")) else {
             return RobotsVerdict::AllowAll;
         };
-        match fetcher.fetch_plain(&robots_url, MAX_ROBOTS_BYTES).await {
+        let mut answer = fetcher
+            .fetch_plain(&robots_url, MAX_ROBOTS_BYTES, ROBOTS_RETRIES)
+            .await;
+        // A 429 means "later": the fetch waited for its Retry-After and asked again; ask
+        // a few more rounds before giving up on the host.
+        for _ in 1..ROBOTS_429_ROUNDS {
+            if !matches!(answer, Ok((429, _))) {
+                break;
+            }
+            answer = fetcher
+                .fetch_plain(&robots_url, MAX_ROBOTS_BYTES, ROBOTS_RETRIES)
+                .await;
+        }
+        match answer {
             Ok((status, body)) if (200..300).contains(&status) => {
                 match Robot::new(self.agent, &body) {
                     Ok(robot) => RobotsVerdict::Rules(Arc::new(robot)),
                     Err(_) => RobotsVerdict::AllowAll,
                 }
             }
+            Ok((429, _)) => RobotsVerdict::DisallowAll(format!(
+                "{robots_url} kept answering 429 Too Many Requests ({} tries, each after its Retry-After)",
+                (ROBOTS_RETRIES + 1) * ROBOTS_429_ROUNDS
+            )),
             Ok((status, _)) if (400..500).contains(&status) => RobotsVerdict::AllowAll,
             Ok((status, _)) => {
                 RobotsVerdict::DisallowAll(format!("{robots_url} answered {status}"))
             }
             // The host cannot be reached at all: the site is unreachable (and the other
             // scheme may be tried). A host that answers but not with its robots.txt in
-            // time is treated as disallowing all (RFC 9309), recorded as blocked by robots.
-            Err(
-                e @ (FetchError::Dns(_)
-                | FetchError::Connect(_)
-                | FetchError::Tls(_)
-                | FetchError::Refused(_)),
-            ) => RobotsVerdict::Unreachable(e),
-            Err(e) => RobotsVerdict::DisallowAll(format!("{robots_url}: {e}")),
+            // time, or whose robots.txt redirects somewhere that cannot be fetched, is
+            // treated as disallowing all (RFC 9309), recorded as blocked by robots.
+            Err(PlainError {
+                error:
+                    e @ (FetchError::Dns(_)
+                    | FetchError::Connect(_)
+                    | FetchError::Tls(_)
+                    | FetchError::Refused(_)),
+                at_start: true,
+            }) => RobotsVerdict::Unreachable(e),
+            Err(PlainError { error, .. }) => {
+                RobotsVerdict::DisallowAll(format!("{robots_url}: {error}"))
+            }
         }
     }
 }

@@ -235,6 +235,32 @@ fn parse_inner(bytes: &[u8], problems: &mut Vec<SeedProblem>) -> Vec<City> {
         if !utf8_ok {
             continue;
         }
+        let mut fields_ok = true;
+        for (i, f) in fields.iter().enumerate() {
+            let column = &header[i];
+            let limit = field_limit(column);
+            if let Some(c) = f.chars().find(|c| c.is_control()) {
+                fields_ok = false;
+                problem(
+                    line,
+                    format!(
+                        "column `{column}` contains the control character U+{:04X}",
+                        c as u32
+                    ),
+                );
+            }
+            let len = f.chars().count();
+            if len > limit {
+                fields_ok = false;
+                problem(
+                    line,
+                    format!("column `{column}` is {len} characters long (at most {limit})"),
+                );
+            }
+        }
+        if !fields_ok {
+            continue;
+        }
         let mut row_ok = true;
         let mut bad = |message: String| {
             row_ok = false;
@@ -303,6 +329,16 @@ fn parse_inner(bytes: &[u8], problems: &mut Vec<SeedProblem>) -> Vec<City> {
         });
     }
     cities
+}
+
+/// The longest value a column may hold: ids and names are short, URL lists and notes
+/// longer; anything beyond is a broken or hostile file, not a city.
+fn field_limit(column: &str) -> usize {
+    match column {
+        "id" => 32,
+        "name" | "province" | "tier" | "region" => 64,
+        _ => 4096,
+    }
 }
 
 /// Parses one start URL: absolute, http or https, with a host, and no white space.
@@ -429,6 +465,29 @@ mod tests {
         );
         let wrong = parse_str("a,b,c\n1,2,3\n").unwrap_err().to_string();
         assert!(wrong.contains("seeds.csv:1: header must start"), "{wrong}");
+    }
+
+    #[test]
+    fn control_characters_and_absurd_lengths_are_rejected_with_the_line() {
+        let long = "市".repeat(1_000_000);
+        let text = format!(
+            "{HEADER}\n1\u{0},甲市,浙江省,key,east,http://www.a.gov.cn/,,,,,\n2,乙\u{7}市,浙江省,key,east,http://www.b.gov.cn/,,,,,\n3,{long},浙江省,key,east,http://www.c.gov.cn/,,,,,\n4,丁市,浙江省,key,east,http://www.d.gov.cn/,,,,,\n"
+        );
+        let msg = parse_str(&text).unwrap_err().to_string();
+        assert!(
+            msg.contains("seeds.csv:2: column `id` contains the control character U+0000"),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("seeds.csv:3: column `name` contains the control character U+0007"),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("seeds.csv:4: column `name` is 1000000 characters long (at most 64)"),
+            "{msg}"
+        );
+        assert!(!msg.contains("seeds.csv:5"), "{msg}");
+        assert!(msg.len() < 2000, "the message does not repeat the value");
     }
 
     #[test]

@@ -172,7 +172,7 @@ async fn matrix_summary_evidence_and_diff() {
     // Evidence pack: a page per city; every yes links to an archived page that exists
     // and highlights its element; no active script anywhere.
     let pack = dir.path().join("pack");
-    assert_eq!(evidence::write_pack(&conn, &m, &pack).unwrap(), 3);
+    assert_eq!(evidence::write_pack(&conn, &m, &pack).unwrap().cities, 3);
     let index = std::fs::read_to_string(pack.join("index.html")).unwrap();
     for id in ["110000", "140200", "650100"] {
         assert!(pack.join(format!("city-{id}.html")).exists());

@@ -1,7 +1,7 @@
 //! `export matrix|summary|evidence` and `diff`.
 
 use super::{DiffArgs, EvidenceArgs, ExportArgs, ExportCommand};
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use portal_audit::export::{diff as d, evidence, formats, matrix, summary, warc, xlsx};
 use portal_audit::store;
 use std::path::{Path, PathBuf};
@@ -26,9 +26,15 @@ fn write_out(out: &Option<PathBuf>, default: &str, bytes: &[u8]) -> Result<()> {
         return Ok(());
     }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
+        std::fs::create_dir_all(dir).with_context(|| {
+            format!(
+                "cannot create folder {} for {}",
+                dir.display(),
+                path.display()
+            )
+        })?;
     }
-    std::fs::write(&path, bytes)?;
+    std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
     eprintln!("wrote {}", path.display());
     Ok(())
 }
@@ -62,10 +68,17 @@ fn export_matrix(a: ExportArgs) -> Result<ExitCode> {
                 .clone()
                 .unwrap_or_else(|| PathBuf::from("results/matrix.xlsx"));
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir)?;
+                std::fs::create_dir_all(dir).with_context(|| {
+                    format!(
+                        "cannot create folder {} for {}",
+                        dir.display(),
+                        path.display()
+                    )
+                })?;
             }
             let rows = evidence::findings(&conn, &m)?;
-            xlsx::write(&m, &summary::summarize(&m), &rows, &path)?;
+            xlsx::write(&m, &summary::summarize(&m), &rows, &path)
+                .with_context(|| format!("cannot write {}", path.display()))?;
             eprintln!("wrote {}", path.display());
         }
         other => bail!("unknown matrix format `{other}` (csv, json, md, xlsx)"),
@@ -100,17 +113,27 @@ fn export_evidence(a: EvidenceArgs) -> Result<ExitCode> {
             bail!("no audited city matches `{q}`");
         }
     }
-    let n = evidence::write_pack(&conn, &m, &a.out)?;
+    let r = evidence::write_pack(&conn, &m, &a.out)?;
+    if r.cleared > 0 {
+        println!(
+            "removed the {} files of the previous pack in {} first",
+            r.cleared,
+            a.out.display()
+        );
+    }
     println!(
-        "evidence pack: {} ({n} cities); open {}",
+        "evidence pack: {} ({} cities, {} files); open {}",
         a.out.display(),
+        r.cities,
+        r.files,
         a.out.join("index.html").display()
     );
     if let Some(w) = &a.warc {
         let mut runs: Vec<i64> = m.cities.iter().map(|c| c.audit_run).collect();
         runs.sort();
         runs.dedup();
-        let pages = warc::write(&conn, &runs, w)?;
+        let pages = warc::write(&conn, &runs, w)
+            .with_context(|| format!("cannot write {}", w.display()))?;
         println!("WARC: {} ({pages} pages)", w.display());
     }
     Ok(ExitCode::SUCCESS)

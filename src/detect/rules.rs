@@ -13,6 +13,14 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::Path;
 
+/// Keywords or host patterns one list of a rule may hold.
+pub const MAX_LIST: usize = 2_000;
+/// Distinct keywords and host patterns of a whole rules file: the matchers are built from
+/// them, so their number bounds the time and memory a rules file can cost.
+pub const MAX_PATTERNS: usize = 20_000;
+/// Characters of one keyword or host pattern.
+pub const MAX_PATTERN_CHARS: usize = 200;
+
 /// The default rules, compiled into the binary.
 pub const DEFAULT_RULES: &str = include_str!("../../rules/channels.toml");
 
@@ -281,8 +289,54 @@ impl RuleSet {
                 message: e.message().to_string(),
             }
         })?;
+        let too_big = |rule: &str, message: String| RulesError::Rule {
+            path: name.into(),
+            rule: rule.into(),
+            message,
+        };
+        let named = file
+            .rules
+            .iter()
+            .map(|r| (&r.id, &r.when))
+            .chain(file.vetoes.iter().map(|v| (&v.id, &v.when)));
+        for (id, c) in named {
+            let lists = [
+                ("text_any", &c.text_any),
+                ("text_none", &c.text_none),
+                ("context_any", &c.context_any),
+                ("label_any", &c.label_any),
+                ("label_none", &c.label_none),
+                ("attrs_any", &c.attrs_any),
+                ("number_any", &c.number_any),
+                ("target_host", &c.target_host),
+                ("target_host_contains", &c.target_host_contains),
+                ("target_host_prefix", &c.target_host_prefix),
+            ];
+            for (list, items) in lists {
+                if items.len() > MAX_LIST {
+                    return Err(too_big(
+                        id,
+                        format!("{list} has {} entries (at most {MAX_LIST})", items.len()),
+                    ));
+                }
+                if let Some(w) = items.iter().find(|w| w.chars().count() > MAX_PATTERN_CHARS) {
+                    return Err(too_big(
+                        id,
+                        format!(
+                            "{list} has an entry of {} characters (at most {MAX_PATTERN_CHARS}): `{}…`",
+                            w.chars().count(),
+                            w.chars().take(20).collect::<String>()
+                        ),
+                    ));
+                }
+                if items.iter().any(String::is_empty) {
+                    return Err(too_big(id, format!("{list} has an empty entry")));
+                }
+            }
+        }
         let mut words: Vec<String> = Vec::new();
         let mut host_patterns: Vec<String> = Vec::new();
+        let mut host_index: HashMap<String, usize> = HashMap::new();
         let mut index: HashMap<String, usize> = HashMap::new();
         let all_lists = |c: &Conditions| -> Vec<String> {
             [
@@ -312,10 +366,20 @@ impl RuleSet {
             }
             for h in c.host_patterns() {
                 let h = h.to_ascii_lowercase();
-                if !host_patterns.contains(&h) {
+                if let std::collections::hash_map::Entry::Vacant(e) = host_index.entry(h.clone()) {
+                    e.insert(host_patterns.len());
                     host_patterns.push(h);
                 }
             }
+        }
+        if words.len() + host_patterns.len() > MAX_PATTERNS {
+            return Err(too_big(
+                "*",
+                format!(
+                    "{} distinct keywords and host patterns (at most {MAX_PATTERNS})",
+                    words.len() + host_patterns.len()
+                ),
+            ));
         }
         let host_words = host_patterns.len().div_ceil(64).max(1);
         let hosts = AhoCorasick::builder()
@@ -331,8 +395,7 @@ impl RuleSet {
             let mut m = Mask::with(host_words);
             let mut any = false;
             for h in c.host_patterns() {
-                let h = h.to_ascii_lowercase();
-                if let Some(i) = host_patterns.iter().position(|p| *p == h) {
+                if let Some(&i) = host_index.get(&h.to_ascii_lowercase()) {
                     m.set(i);
                     any = true;
                 }
@@ -496,5 +559,35 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("rule `x`: target_path"), "{e}");
+    }
+
+    #[test]
+    fn huge_keyword_lists_are_refused_quickly() {
+        let words: Vec<String> = (0..100_000).map(|i| format!("\"词{i}\"")).collect();
+        let text = format!(
+            "version = \"1\"\n[[rules]]\nid = \"big\"\nchannel = \"weibo\"\nstrength = \"weak\"\ntext_any = [{}]\n",
+            words.join(",")
+        );
+        let t0 = std::time::Instant::now();
+        let e = RuleSet::parse(&text, "r.toml").unwrap_err().to_string();
+        assert!(
+            e.contains("rule `big`: text_any has 100000 entries (at most 2000)"),
+            "{e}"
+        );
+        assert!(t0.elapsed() < std::time::Duration::from_secs(5));
+        // Many rules, each within its cap, are refused on the total.
+        let mut text = String::from("version = \"1\"\n");
+        for r in 0..12 {
+            let words: Vec<String> = (0..1_900).map(|i| format!("\"w{r}x{i}\"")).collect();
+            text.push_str(&format!(
+                "[[rules]]\nid = \"r{r}\"\nchannel = \"weibo\"\nstrength = \"weak\"\ntext_any = [{}]\n",
+                words.join(",")
+            ));
+        }
+        let e = RuleSet::parse(&text, "r.toml").unwrap_err().to_string();
+        assert!(
+            e.contains("distinct keywords and host patterns (at most 20000)"),
+            "{e}"
+        );
     }
 }

@@ -3,19 +3,22 @@
 //! `index.html` shows the matrix; every cell links to its section on the city's page,
 //! which lists the findings (strength, rule, page, target, text, snippet, fetch time,
 //! sha256) and the failures; each finding links to the archived copy of its page, made
-//! from the stored body, inert (scripts disabled, handlers and refreshes removed), with
-//! a banner saying where and when it was fetched and the evidence elements highlighted.
+//! from the stored body by [`super::inert`] (nothing runs, nothing is fetched), with a
+//! banner saying where and when it was fetched and the evidence elements highlighted.
 //! Inerting never removes an element, so the CSS paths stored with findings still select them.
+//!
+//! The pack owns what it writes into its folder and lists it in [`MANIFEST`]; writing a
+//! pack again into the same folder first removes the files the previous pack listed, and
+//! a folder holding anything else is refused rather than mixed with.
 
 use super::formats::{esc, mark};
+use super::inert::inert_page;
 use super::matrix::Matrix;
 use crate::model::{Channel, Sector};
-use regex::Regex;
 use rusqlite::{Connection, params};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
-use std::sync::LazyLock;
 
 /// A finding with what a reviewer needs to judge it.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -103,64 +106,15 @@ pub fn findings_csv(rows: &[FindingRow]) -> Vec<u8> {
     })
 }
 
-static SCRIPT_OPEN: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)<script\b").expect("valid"));
-static HANDLER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r#"(?i)(\s)on([a-z]+\s*=)"#).expect("valid"));
-static JS_URL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?i)(href|src|action)\s*=\s*(["']?)\s*javascript:"#).expect("valid")
-});
-static REFRESH: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r#"(?i)http-equiv\s*=\s*(["']?)refresh"#).expect("valid"));
-static HEAD_OPEN: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)<head\b[^>]*>").expect("valid"));
-static ID_SEG: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(^|\s)([a-z0-9]+)#([^\s>]+)").expect("valid"));
-
-/// A stored element path as a CSS selector (`div#top` → `div[id="top"]`, which is valid
-/// whatever the id looks like).
-pub fn css_selector(path: &str) -> String {
-    ID_SEG
-        .replace_all(path, |c: &regex::Captures<'_>| {
-            format!("{}{}[id=\"{}\"]", &c[1], &c[2], c[3].replace('"', "\\\""))
-        })
-        .into_owned()
-}
-
-/// Makes a page inert and marks it: scripts get a non-executable type, event handlers,
-/// `javascript:` URLs and refreshes are renamed, and a style block adds the banner and
-/// highlights the elements at `paths`. Elements are never removed.
-pub fn inert_page(html: &str, banner: &str, paths: &[&str]) -> String {
-    let html = SCRIPT_OPEN.replace_all(html, "<script type=\"text/inert\" data-inert=\"\"");
-    let html = HANDLER.replace_all(&html, "${1}data-inert-on${2}");
-    let html = JS_URL.replace_all(&html, "${1}=${2}#inert:");
-    let html = REFRESH.replace_all(&html, "data-inert-http-equiv=${1}refresh");
-    let banner = banner
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', " ");
-    let mut style = format!(
-        "<style>body::before{{content:\"{banner}\";display:block;position:sticky;top:0;z-index:99999;background:#fff3b0;color:#000;border-bottom:2px solid #c00;padding:6px;font:13px sans-serif}}"
-    );
-    for p in paths {
-        let _ = write!(
-            style,
-            "{}{{outline:4px solid #e00000 !important;background:#ffe066 !important}}",
-            css_selector(p)
-        );
-    }
-    style.push_str("</style>");
-    match HEAD_OPEN.find(&html) {
-        Some(m) => format!("{}{}{}", &html[..m.end()], style, &html[m.end()..]),
-        None => format!("{style}{html}"),
-    }
-}
-
 /// Writes the pack into `dir` (created if needed). Returns the number of city pages.
-pub fn write_pack(conn: &Connection, m: &Matrix, dir: &Path) -> Result<usize, super::ExportError> {
-    std::fs::create_dir_all(dir.join("pages"))?;
+pub fn write_pack(
+    conn: &Connection,
+    m: &Matrix,
+    dir: &Path,
+) -> Result<PackReport, super::ExportError> {
+    let (mut pack, cleared) = PackDir::open(dir)?;
     let rows = findings(conn, m)?;
-    std::fs::write(dir.join("findings.csv"), findings_csv(&rows))?;
+    pack.write("findings.csv", &findings_csv(&rows))?;
     let mut by_city: BTreeMap<&str, Vec<&FindingRow>> = BTreeMap::new();
     for r in &rows {
         by_city.entry(r.city_id.as_str()).or_default().push(r);
@@ -189,9 +143,10 @@ pub fn write_pack(conn: &Connection, m: &Matrix, dir: &Path) -> Result<usize, su
                 .join(", ")
         );
         let paths: Vec<&str> = fs.iter().map(|f| f.path.as_str()).collect();
+        let page_url = url::Url::parse(&first.page_url).ok();
         let mut out = b"\xEF\xBB\xBF".to_vec();
-        out.extend_from_slice(inert_page(&text, &banner, &paths).as_bytes());
-        std::fs::write(dir.join("pages").join(format!("{sha}.html")), out)?;
+        out.extend_from_slice(inert_page(&text, page_url.as_ref(), &banner, &paths).as_bytes());
+        pack.write(&format!("pages/{sha}.html"), &out)?;
     }
     // The index: the matrix, every cell a link to its evidence.
     let mut index = String::from(
@@ -237,7 +192,7 @@ pub fn write_pack(conn: &Connection, m: &Matrix, dir: &Path) -> Result<usize, su
         index.push_str("</table>");
     }
     index.push_str("</body></html>");
-    std::fs::write(dir.join("index.html"), index)?;
+    pack.write("index.html", index.as_bytes())?;
     // A page per city.
     for c in &m.cities {
         let fails = failures(conn, c.audit_run, &c.id)?;
@@ -305,9 +260,107 @@ pub fn write_pack(conn: &Connection, m: &Matrix, dir: &Path) -> Result<usize, su
             }
         }
         page.push_str("</body></html>");
-        std::fs::write(dir.join(format!("city-{}.html", c.id)), page)?;
+        pack.write(&format!("city-{}.html", c.id), page.as_bytes())?;
     }
-    Ok(m.cities.len())
+    let written = pack.finish()?;
+    Ok(PackReport {
+        cities: m.cities.len(),
+        files: written,
+        cleared,
+    })
+}
+
+/// The file in a pack's folder that lists the files the pack wrote.
+pub const MANIFEST: &str = "evidence-pack.txt";
+
+/// What writing a pack did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackReport {
+    pub cities: usize,
+    /// Files written (the manifest included).
+    pub files: usize,
+    /// Files of an earlier pack in the same folder that were removed first.
+    pub cleared: usize,
+}
+
+/// A pack's folder: refuses a folder holding anything but an earlier pack, clears the
+/// earlier pack's files, and records every file written.
+struct PackDir {
+    dir: std::path::PathBuf,
+    written: Vec<String>,
+}
+
+impl PackDir {
+    fn io(path: &Path, e: std::io::Error) -> super::ExportError {
+        super::ExportError::Path {
+            path: path.to_path_buf(),
+            source: e,
+        }
+    }
+
+    /// Opens `dir` for a new pack; returns it and how many old pack files were removed.
+    fn open(dir: &Path) -> Result<(PackDir, usize), super::ExportError> {
+        let mut cleared = 0;
+        if dir.exists() {
+            let entries: Vec<String> = std::fs::read_dir(dir)
+                .map_err(|e| Self::io(dir, e))?
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect();
+            if !entries.is_empty() {
+                let manifest = dir.join(MANIFEST);
+                let Ok(listed) = std::fs::read_to_string(&manifest) else {
+                    return Err(super::ExportError::Refused(format!(
+                        "{} is not empty and holds no evidence pack ({MANIFEST} is missing); choose an empty or new folder with --out",
+                        dir.display()
+                    )));
+                };
+                for name in listed.lines().map(str::trim).filter(|l| !l.is_empty()) {
+                    // Only names the pack itself writes: never a path outside the folder.
+                    let owned = name == "index.html"
+                        || name == "findings.csv"
+                        || (name.starts_with("city-")
+                            && name.ends_with(".html")
+                            && !name.contains('/'))
+                        || (name.starts_with("pages/")
+                            && name.ends_with(".html")
+                            && name[6..]
+                                .chars()
+                                .all(|c| c.is_ascii_alphanumeric() || c == '.'));
+                    if owned && dir.join(name).is_file() {
+                        std::fs::remove_file(dir.join(name))
+                            .map_err(|e| Self::io(&dir.join(name), e))?;
+                        cleared += 1;
+                    }
+                }
+                std::fs::remove_file(&manifest).map_err(|e| Self::io(&manifest, e))?;
+            }
+        }
+        let pages = dir.join("pages");
+        std::fs::create_dir_all(&pages).map_err(|e| Self::io(&pages, e))?;
+        Ok((
+            PackDir {
+                dir: dir.to_path_buf(),
+                written: Vec::new(),
+            },
+            cleared,
+        ))
+    }
+
+    fn write(&mut self, name: &str, bytes: &[u8]) -> Result<(), super::ExportError> {
+        let path = self.dir.join(name);
+        std::fs::write(&path, bytes).map_err(|e| Self::io(&path, e))?;
+        self.written.push(name.to_string());
+        Ok(())
+    }
+
+    /// Writes the manifest; returns the number of files written.
+    fn finish(mut self) -> Result<usize, super::ExportError> {
+        let mut list = self.written.join("\n");
+        list.push('\n');
+        self.write(MANIFEST, list.as_bytes())?;
+        Ok(self.written.len())
+    }
 }
 
 /// The content type and detected charset recorded when a body was fetched.
@@ -324,34 +377,4 @@ fn fetch_encoding(
         )
         .optional()?
         .unwrap_or((None, None)))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn inert_pages_keep_structure_and_disable_scripts() {
-        let html = "<html><head><title>t</title><meta http-equiv=\"refresh\" content=\"0;url=/x\"></head><body onload=\"go()\"><script>alert(1)</script><div id=\"1top\"><a href=\"javascript:void(0)\" onclick=\"x()\">a</a></div></body></html>";
-        let out = inert_page(
-            html,
-            "fetched \"now\"",
-            &["html > body > div#1top > a:nth-child(1)"],
-        );
-        assert!(!out.contains("<script>"));
-        assert!(out.contains("<script type=\"text/inert\""));
-        assert!(!out.contains(" onclick=") && !out.contains(" onload="));
-        assert!(!out.contains("javascript:"));
-        assert!(out.contains("div[id=\"1top\"] > a:nth-child(1){outline"));
-        assert!(out.contains("content:\"fetched \\\"now\\\"\""));
-        let reparsed = scraper::Html::parse_document(&out);
-        let sel =
-            scraper::Selector::parse(&css_selector("html > body > div#1top > a:nth-child(1)"))
-                .unwrap();
-        assert_eq!(
-            reparsed.select(&sel).count(),
-            1,
-            "the stored path still selects the element"
-        );
-    }
 }

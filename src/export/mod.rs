@@ -4,6 +4,7 @@
 
 pub mod evidence;
 pub mod formats;
+pub mod inert;
 pub mod matrix;
 pub mod summary;
 
@@ -12,6 +13,13 @@ pub mod summary;
 pub enum ExportError {
     #[error(transparent)]
     Io(#[from] std::io::Error),
+    #[error("{path}: {source}")]
+    Path {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Refused(String),
     #[error(transparent)]
     Sql(#[from] rusqlite::Error),
     #[error("corrupt data in the store: {0}")]

@@ -49,13 +49,76 @@ impl FromStr for ResolveRule {
     }
 }
 
-/// Finds the rule for `host`: an exact host rule first, then a `*` rule.
+impl std::fmt::Display for ResolveRule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let host = self.host.as_deref().unwrap_or("*");
+        let port = self.port.map_or_else(|| "*".to_string(), |p| p.to_string());
+        if self.addr.port() == 0 {
+            write!(f, "{host}:{port}:{}", self.addr.ip())
+        } else {
+            write!(f, "{host}:{port}:{}", self.addr)
+        }
+    }
+}
+
+impl ResolveRule {
+    /// Whether the rule names `host` (already lower-cased, without a trailing dot).
+    fn names(&self, host: &str) -> bool {
+        self.host.as_deref().is_none_or(|h| h == host)
+    }
+
+    /// Whether the rule covers `host` at `port`: the mapping the user wrote, nothing wider.
+    pub fn covers(&self, host: &str, port: u16) -> bool {
+        self.names(host) && self.port.is_none_or(|p| p == port)
+    }
+}
+
+/// A host name as rules compare it: lower-case, without a trailing dot.
+fn rule_key(host: &str) -> String {
+    host.trim_end_matches('.').to_ascii_lowercase()
+}
+
+/// The rule the resolver uses for a name (it never sees the port): an exact host rule
+/// first, then a `*` rule.
 pub fn find_rule<'a>(rules: &'a [ResolveRule], host: &str) -> Option<&'a ResolveRule> {
-    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    let host = rule_key(host);
     rules
         .iter()
         .find(|r| r.host.as_deref() == Some(host.as_str()))
         .or_else(|| rules.iter().find(|r| r.host.is_none()))
+}
+
+/// The rule that applies to `host` at `port`: an exact host rule covering the port first,
+/// then a `*` rule covering it.
+pub fn rule_for<'a>(rules: &'a [ResolveRule], host: &str, port: u16) -> Option<&'a ResolveRule> {
+    let host = rule_key(host);
+    rules
+        .iter()
+        .find(|r| r.host.as_deref() == Some(host.as_str()) && r.covers(&host, port))
+        .or_else(|| {
+            rules
+                .iter()
+                .find(|r| r.host.is_none() && r.covers(&host, port))
+        })
+}
+
+/// Whether a connection to `host` at `port` may go where the resolver will send it.
+///
+/// The resolver maps a name to its rule's address whatever the port, so a URL whose
+/// host a rule names is allowed only when a rule covers that very port and sends it to
+/// the same address; otherwise the trust the user gave one port would leak to another.
+/// A host no rule names is resolved by DNS and must be public.
+pub fn check_name(rules: &[ResolveRule], host: &str, port: u16) -> Result<(), String> {
+    let Some(by_name) = find_rule(rules, host) else {
+        return Ok(());
+    };
+    match rule_for(rules, host, port) {
+        Some(applies) if applies.addr == by_name.addr => Ok(()),
+        _ => Err(format!(
+            "{}:{port} is not covered by --resolve {by_name} (a rule trusts the host and port it names, nothing wider); refused",
+            rule_key(host)
+        )),
+    }
 }
 
 /// Why a name was not resolved to a usable address.

@@ -1,6 +1,6 @@
 //! Classification of IP addresses and URLs as safe to fetch.
 
-use super::resolve::ResolveRule;
+use super::resolve::{ResolveRule, check_name};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use url::{Host, Url};
 
@@ -57,24 +57,33 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
         || (s[0] == 0x2001 && s[1] == 0x0db8)) // documentation
 }
 
-/// Checks that a URL may be fetched at all: http(s) only, and an IP-literal host must be
-/// public unless allowed. Host names are checked after resolution by the resolver.
+/// Checks that a URL may be fetched at all: http(s) only; an IP-literal host must be
+/// public unless `--allow-private` (no `--resolve` rule covers an IP literal: trust
+/// belongs to the host names and ports the user wrote, not to the addresses they map
+/// to); a host name that a rule names must be at a port a rule covers. Host names no
+/// rule names are checked after DNS resolution by the resolver.
 pub fn check_target(url: &Url, rules: &[ResolveRule], allow_private: bool) -> Result<(), String> {
     match url.scheme() {
         "http" | "https" => {}
         other => return Err(format!("scheme `{other}:` is never fetched")),
     }
+    let port = url.port_or_known_default().unwrap_or(0);
     let ip = match url.host() {
         None => return Err("URL has no host".into()),
-        Some(Host::Domain(_)) => return Ok(()),
+        Some(Host::Domain(name)) => {
+            if allow_private {
+                return Ok(());
+            }
+            return check_name(rules, name, port);
+        }
         Some(Host::Ipv4(v4)) => IpAddr::V4(v4),
         Some(Host::Ipv6(v6)) => IpAddr::V6(v6),
     };
-    if allow_private || is_public_ip(ip) || rules.iter().any(|r| r.addr.ip() == ip) {
+    if allow_private || is_public_ip(ip) {
         Ok(())
     } else {
         Err(format!(
-            "{ip} is a non-public address; refused (allow it with --resolve or --allow-private)"
+            "{ip} is a non-public address; refused (an IP address is never covered by --resolve; allow it with --allow-private)"
         ))
     }
 }
@@ -153,8 +162,61 @@ mod tests {
                 "{u} must be refused"
             );
         }
+        // A rule's address is not trusted as an address: only the host and port it names.
         let rule: ResolveRule = "*:80:127.0.0.1".parse().unwrap();
         let url = Url::parse("http://127.0.0.1/").unwrap();
-        assert!(check_target(&url, &[rule], false).is_ok());
+        assert!(check_target(&url, &[rule], false).is_err());
+    }
+}
+
+#[cfg(test)]
+mod regression {
+    //! Issue 12.1: trust in a `--resolve` address leaked to that IP at any port.
+    use super::*;
+
+    #[test]
+    fn trust_in_a_resolve_rule_does_not_leak_to_its_address_or_other_ports() {
+        let rules: Vec<ResolveRule> = vec!["www.ssrf.gov.cn:18101:127.0.0.1".parse().unwrap()];
+        let allowed = |u: &str| check_target(&Url::parse(u).unwrap(), &rules, false);
+        assert!(allowed("http://www.ssrf.gov.cn:18101/").is_ok());
+        assert!(allowed("http://WWW.SSRF.GOV.CN.:18101/a").is_ok());
+        for u in [
+            "http://127.0.0.1:18199/ip",
+            "http://127.1:18199/",
+            "http://2130706433:18199/",
+            "http://0x7f.1:18199/",
+            "http://0177.0.0.1:18199/",
+            "http://127.0.0.1.:18199/",
+            "http://x@127.0.0.1:18199/",
+            "http:\\\\127.0.0.1:18199\\ip",
+            "http://[::ffff:127.0.0.1]:18199/",
+            "http://127.0.0.1:18101/",
+            "http://www.ssrf.gov.cn:18099/",
+            "http://www.ssrf.gov.cn/",
+        ] {
+            let url = Url::parse(u).unwrap();
+            assert!(
+                check_target(&url, &rules, false).is_err(),
+                "{u} ({url}) must be refused"
+            );
+        }
+        // A protocol-relative link resolves against the page, then is checked the same way.
+        let base = Url::parse("http://www.ssrf.gov.cn:18101/").unwrap();
+        let rel = base.join("//127.0.0.1:18199/").unwrap();
+        assert!(check_target(&rel, &rules, false).is_err());
+        // A wildcard host rule covers every host name, never an IP literal.
+        let any: Vec<ResolveRule> = vec!["*:*:127.0.0.1:8080".parse().unwrap()];
+        assert!(check_target(&Url::parse("http://a.gov.cn:1234/").unwrap(), &any, false).is_ok());
+        assert!(check_target(&Url::parse("http://127.0.0.1:8080/").unwrap(), &any, false).is_err());
+        // Two rules for one host at two ports to two addresses: each port to its own.
+        let two: Vec<ResolveRule> = vec![
+            "a.gov.cn:80:127.0.0.1".parse().unwrap(),
+            "*:*:127.0.0.2".parse().unwrap(),
+        ];
+        assert!(check_target(&Url::parse("http://a.gov.cn/").unwrap(), &two, false).is_ok());
+        assert!(
+            check_target(&Url::parse("http://a.gov.cn:81/").unwrap(), &two, false).is_err(),
+            "the resolver would send port 81 to the port-80 rule's address"
+        );
     }
 }

@@ -5,8 +5,9 @@
 //!   any instant leaves a consistent database (a city is marked done in the same or a
 //!   later transaction than all of its pages).
 //! - [`runs`]: run bookkeeping (create, resume, finish) and read queries.
-//! - [`RunLock`]: an OS lock on `<db>.lock` held by the one process writing a run, so
-//!   an overlapping scheduled run refuses at once while readers keep working.
+//! - [`RunLock`]: an OS lock on the database file itself (so every path to it, through
+//!   symlinks or hard links, meets the same lock) held by the one process writing a
+//!   run: an overlapping scheduled run refuses at once while readers keep working.
 
 pub mod bodies;
 pub mod runs;
@@ -35,9 +36,9 @@ pub enum StoreError {
     #[error("cannot open {path}: {message}")]
     Open { path: PathBuf, message: String },
     #[error(
-        "another portal-audit run is writing {path} (lock file {lock}); wait for it to finish, or use another --db"
+        "another portal-audit run is writing {path}; wait for it to finish, or use another --db"
     )]
-    Busy { path: PathBuf, lock: PathBuf },
+    Busy { path: PathBuf },
     #[error("database {path}: {source}")]
     Sql {
         path: PathBuf,
@@ -140,62 +141,135 @@ pub fn open_ro(path: &Path) -> Result<Connection> {
 }
 
 /// The exclusive right to write runs into one database, held for the life of a run.
+///
+/// The lock is an `flock` on the database file itself, so `--db a.db`, a symlink to it
+/// and a hard link to it all meet the same lock (a lock file beside the path did not).
+/// SQLite's own locks are POSIX record locks, which `flock` does not touch; but closing
+/// any descriptor of a file drops every POSIX lock the process holds on it, so the
+/// descriptor taken here is never closed: it is kept per file (device and inode) for
+/// the life of the process and reused, and dropping the lock only unlocks it.
 #[derive(Debug)]
 pub struct RunLock {
-    _file: File,
+    key: FileKey,
     pub path: PathBuf,
 }
 
-fn lock_path(db: &Path) -> PathBuf {
-    let mut p = db.as_os_str().to_owned();
-    p.push(".lock");
-    PathBuf::from(p)
+/// A file's identity: device and inode.
+type FileKey = (u64, u64);
+
+/// A database file this process has opened for locking, and whether it holds the lock.
+struct LockSlot {
+    file: File,
+    held: bool,
+}
+
+/// Every database file this process has locked or probed, by identity.
+static LOCKS: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<FileKey, LockSlot>>> =
+    std::sync::LazyLock::new(Default::default);
+
+fn file_key(meta: &std::fs::Metadata) -> FileKey {
+    use std::os::unix::fs::MetadataExt;
+    (meta.dev(), meta.ino())
+}
+
+/// The slot of the database file at `db`, opening (and with `create`, creating) it the
+/// first time this process sees that file; `None` when it does not exist.
+fn with_slot<T>(
+    db: &Path,
+    create: bool,
+    f: impl FnOnce(FileKey, &mut LockSlot) -> Result<T>,
+) -> Result<Option<T>> {
+    let open_err = |message: String| StoreError::Open {
+        path: db.to_path_buf(),
+        message,
+    };
+    if db.is_dir() {
+        return Err(open_err(
+            "it is a directory; --db names the database file (e.g. results/audit.db)".into(),
+        ));
+    }
+    let mut map = LOCKS.lock().expect("not poisoned");
+    // Known already (by its identity, without opening it again): reuse its descriptor.
+    if let Ok(meta) = std::fs::metadata(db)
+        && let Some(slot) = map.get_mut(&file_key(&meta))
+    {
+        return f(file_key(&meta), slot).map(Some);
+    }
+    if !create && !db.exists() {
+        return Ok(None);
+    }
+    if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| open_err(format!("cannot create folder {}: {e}", dir.display())))?;
+    }
+    let file = File::options()
+        .create(create)
+        .truncate(false)
+        .read(true)
+        .write(true)
+        .open(db)
+        .map_err(|e| open_err(e.to_string()))?;
+    let key = file_key(&file.metadata().map_err(|e| open_err(e.to_string()))?);
+    let slot = map.entry(key).or_insert(LockSlot { file, held: false });
+    f(key, slot).map(Some)
 }
 
 impl RunLock {
-    /// Takes the lock at once, or fails with [`StoreError::Busy`].
+    /// Takes the lock at once, or fails with [`StoreError::Busy`]. Creates an empty
+    /// database file when there is none (SQLite treats it as a new database).
     pub fn acquire(db: &Path) -> Result<RunLock> {
-        let lock = lock_path(db);
-        if let Some(dir) = lock.parent().filter(|d| !d.as_os_str().is_empty()) {
-            let _ = std::fs::create_dir_all(dir);
-        }
-        let file = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock)
-            .map_err(|e| StoreError::Open {
-                path: db.to_path_buf(),
-                message: format!("cannot create lock file {}: {e}", lock.display()),
-            })?;
-        match file.try_lock() {
-            Ok(()) => Ok(RunLock {
-                _file: file,
-                path: lock,
-            }),
-            Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::Busy {
-                path: db.to_path_buf(),
-                lock,
-            }),
-            Err(std::fs::TryLockError::Error(e)) => Err(StoreError::Open {
-                path: db.to_path_buf(),
-                message: format!("cannot lock {}: {e}", lock.display()),
-            }),
-        }
+        let busy = || StoreError::Busy {
+            path: db.to_path_buf(),
+        };
+        let key = with_slot(db, true, |key, slot| {
+            if slot.held {
+                return Err(busy());
+            }
+            match slot.file.try_lock() {
+                Ok(()) => {
+                    slot.held = true;
+                    Ok(key)
+                }
+                Err(std::fs::TryLockError::WouldBlock) => Err(busy()),
+                Err(std::fs::TryLockError::Error(e)) => Err(StoreError::Open {
+                    path: db.to_path_buf(),
+                    message: format!("cannot lock it: {e}"),
+                }),
+            }
+        })?
+        .expect("created when missing");
+        Ok(RunLock {
+            key,
+            path: db.to_path_buf(),
+        })
     }
 
-    /// Whether some process holds the lock now (a run is writing).
+    /// Whether some process (this one included) holds the lock now (a run is writing).
     pub fn is_held(db: &Path) -> bool {
-        let lock = lock_path(db);
-        let Ok(file) = File::options().write(true).open(&lock) else {
-            return false;
-        };
-        match file.try_lock() {
-            Ok(()) => {
-                let _ = file.unlock();
-                false
+        with_slot(db, false, |_, slot| {
+            if slot.held {
+                return Ok(true);
             }
-            Err(_) => true,
+            Ok(match slot.file.try_lock() {
+                Ok(()) => {
+                    let _ = slot.file.unlock();
+                    false
+                }
+                Err(_) => true,
+            })
+        })
+        .ok()
+        .flatten()
+        .unwrap_or(false)
+    }
+}
+
+impl Drop for RunLock {
+    fn drop(&mut self) {
+        let mut map = LOCKS.lock().expect("not poisoned");
+        if let Some(slot) = map.get_mut(&self.key) {
+            let _ = slot.file.unlock();
+            slot.held = false;
         }
     }
 }
@@ -232,5 +306,45 @@ mod tests {
             )
             .unwrap();
         assert_eq!(tables, 1, "migrated all the same");
+    }
+}
+
+#[cfg(test)]
+mod regression {
+    //! Issue 12.6: the one-writer lock was keyed on the path string.
+    use super::*;
+
+    #[test]
+    fn the_run_lock_is_met_through_symlinks_and_hard_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("a.db");
+        let held = RunLock::acquire(&db).unwrap();
+        let sym = dir.path().join("sym.db");
+        std::os::unix::fs::symlink(&db, &sym).unwrap();
+        let hard = dir.path().join("hard.db");
+        std::fs::hard_link(&db, &hard).unwrap();
+        for other in [&db, &sym, &hard] {
+            let e = RunLock::acquire(other).unwrap_err();
+            assert!(matches!(e, StoreError::Busy { .. }), "{other:?}: {e}");
+            assert!(RunLock::is_held(other));
+        }
+        drop(held);
+        assert!(!RunLock::is_held(&hard));
+        let again = RunLock::acquire(&hard).unwrap();
+        assert!(RunLock::acquire(&sym).is_err());
+        drop(again);
+        assert!(
+            !dir.path().join("a.db.lock").exists(),
+            "no lock file beside the database"
+        );
+    }
+
+    #[test]
+    fn a_directory_as_database_is_refused_without_a_stray_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = RunLock::acquire(dir.path()).unwrap_err().to_string();
+        assert!(e.contains("is a directory"), "{e}");
+        assert!(e.contains(&dir.path().display().to_string()), "{e}");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 }
