@@ -25,7 +25,7 @@ static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
 /// Numbers in ASCII digits (as portals write them); every alternative has a run of at
 /// least five digits, which [`email_and_number_marks`] checks first.
 static PHONE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"[（(]?0[0-9]{2,3}[)）]?\s?[-－—]?\s?[0-9]{7,8}|[2-9][0-9]{6,7}|1[3-9][0-9]{9}|12345|96[0-9]{3,4}")
+    Regex::new(r"[（(]?0[0-9]{2,3}[)）]?\s?[-－—]?\s?[0-9]{7,8}|[2-9][0-9]{6,7}|1[3-9][0-9]{9}|123[0-9]{2}|96[0-9]{3,4}")
         .expect("valid regex")
 });
 
@@ -245,6 +245,9 @@ fn elements(page: &PageFacts) -> Vec<Element<'_>> {
             continue;
         }
         let prose = is_prose(&b.text);
+        // A number or address right after a `label：` is a listing (a footer line that
+        // also holds commas), whatever the rest of the block reads like.
+        let listed = |start: usize| b.text[..start].trim_end().ends_with(['：', ':']);
         let label_before = |start: usize| {
             let before = &b.text[..start];
             let chars: Vec<char> = before.chars().collect();
@@ -265,7 +268,7 @@ fn elements(page: &PageFacts) -> Vec<Element<'_>> {
                 value: Cow::Borrowed(m.as_str()),
                 textarea: false,
                 path: Some(b.path),
-                prose,
+                prose: prose && !listed(m.start()),
             });
         }
         for m in PHONE
@@ -288,7 +291,7 @@ fn elements(page: &PageFacts) -> Vec<Element<'_>> {
                 value: Cow::Borrowed(m.as_str().trim()),
                 textarea: false,
                 path: Some(b.path),
-                prose,
+                prose: prose && !listed(m.start()),
             });
         }
     }
@@ -561,13 +564,23 @@ pub fn detect(rules: &RuleSet, page: &PageFacts, ctx: &PageContext<'_>) -> Vec<F
 }
 
 /// Whether a phone number is the service number `service` (12345), alone or after an
-/// area code (0571-12345), not merely a longer number containing those digits.
+/// area code (0571-12345, (86-574)12329), not merely a longer number containing those
+/// digits.
 fn is_service_number(number: &str, service: &str) -> bool {
     let digits: String = number.chars().filter(char::is_ascii_digit).collect();
-    digits == service
-        || (digits.ends_with(service)
-            && digits.starts_with('0')
-            && digits.len() <= service.len() + 4)
+    let Some(prefix) = digits.strip_suffix(service) else {
+        return false;
+    };
+    if prefix.is_empty() {
+        return true;
+    }
+    // A country code, then an area code of two or three digits (with or without its 0).
+    let area = prefix
+        .strip_prefix("0086")
+        .or_else(|| prefix.strip_prefix("86").filter(|a| a.len() >= 2))
+        .unwrap_or(prefix);
+    let area = area.strip_prefix('0').unwrap_or(area);
+    (2..=3).contains(&area.len())
 }
 
 /// An obfuscated address written plainly (`zx#x.gov.cn` → `zx@x.gov.cn`).
@@ -633,6 +646,9 @@ mod tests {
         assert!(is_service_number("12345", "12345"));
         assert!(is_service_number("0571-12345", "12345"));
         assert!(is_service_number("（0571）12345", "12345"));
+        assert!(is_service_number("(86-574)12329", "12329"));
+        assert!(is_service_number("0574-12329", "12329"));
+        assert!(is_service_number("010-12345", "12345"));
         assert!(!is_service_number("0612-81234567", "12345"));
         assert!(!is_service_number("0612-87712345", "12345"));
     }
