@@ -6,12 +6,21 @@
 //! external scripts and in-page redirects. The result, [`PageFacts`], is `Send` and
 //! holds no reference to the tree, so detection is a pure function of it.
 
+mod nesting;
+mod paths;
+mod text;
+
+pub use nesting::limit_nesting;
+pub use paths::{ElementPaths, PathId};
+pub use text::{prefix_chars, squash, truncate_chars};
+
 use ego_tree::NodeRef;
 use ego_tree::iter::Edge;
-use markup5ever::LocalName;
+use nesting::{count_lt, limit_nesting_counted};
 use regex::Regex;
 use scraper::{Html, Node};
 use std::sync::LazyLock;
+use text::{push_text, trim_end_in_place};
 use url::Url;
 
 /// Links kept per page; the rest are counted, not kept (hostile pages).
@@ -19,7 +28,7 @@ pub const MAX_LINKS: usize = 10_000;
 /// Images, forms and text blocks kept per page.
 pub const MAX_ITEMS: usize = 5_000;
 /// Characters kept of a text block, a link text or a caption.
-const MAX_TEXT: usize = 400;
+pub(crate) const MAX_TEXT: usize = 400;
 /// Characters of surrounding text kept as a snippet.
 pub const SNIPPET_CHARS: usize = 200;
 /// Element nesting parsed; a document nested deeper is cut where it passes this depth
@@ -164,81 +173,6 @@ impl PageFacts {
     }
 }
 
-/// Where an element is on its page: an index into [`ElementPaths`]. Paths are stored as
-/// a tree of steps and rendered as strings only for the few elements that become
-/// evidence.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct PathId(u32);
-
-/// The element paths of one page, sharing their common ancestors.
-#[derive(Debug, Clone, Default)]
-pub struct ElementPaths {
-    steps: Vec<PathStep>,
-}
-
-#[derive(Debug, Clone)]
-struct PathStep {
-    parent: Option<u32>,
-    tag: LocalName,
-    how: StepKind,
-}
-
-/// How one step of a path names its element.
-#[derive(Debug, Clone)]
-enum StepKind {
-    /// `tag#id`
-    Id(Box<str>),
-    /// `html`, `head`, `body`
-    Plain,
-    /// `tag:nth-child(n)`
-    Nth(u32),
-}
-
-impl ElementPaths {
-    fn push(&mut self, parent: Option<u32>, f: &Frame<'_>) -> u32 {
-        let how = match f.el.id() {
-            Some(id) if !id.is_empty() && !id.contains(char::is_whitespace) => {
-                StepKind::Id(id.into())
-            }
-            _ if matches!(f.tag, "html" | "head" | "body") => StepKind::Plain,
-            _ => StepKind::Nth(f.nth as u32),
-        };
-        self.steps.push(PathStep {
-            parent,
-            tag: f.el.name.local.clone(),
-            how,
-        });
-        (self.steps.len() - 1) as u32
-    }
-
-    /// The path as text, root first.
-    pub fn render(&self, id: PathId) -> String {
-        use std::fmt::Write as _;
-        let mut chain = Vec::with_capacity(16);
-        let mut cur = Some(id.0);
-        while let Some(i) = cur {
-            let Some(step) = self.steps.get(i as usize) else {
-                break;
-            };
-            chain.push(step);
-            cur = step.parent;
-        }
-        let mut out = String::with_capacity(16 * chain.len());
-        for step in chain.iter().rev() {
-            if !out.is_empty() {
-                out.push_str(" > ");
-            }
-            let tag: &str = &step.tag;
-            let _ = match &step.how {
-                StepKind::Id(id) => write!(out, "{tag}#{id}"),
-                StepKind::Plain => write!(out, "{tag}"),
-                StepKind::Nth(n) => write!(out, "{tag}:nth-child({n})"),
-            };
-        }
-        out
-    }
-}
-
 const BLOCK_TAGS: &[&str] = &[
     "address",
     "article",
@@ -292,153 +226,6 @@ static SCRIPT_REDIRECT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"(?:window\.|document\.|top\.|self\.)?location(?:\.href)?\s*=\s*["']([^"'\s]+)["']|location\.replace\(\s*["']([^"'\s]+)["']\s*\)"#)
         .expect("valid regex")
 });
-
-/// Collapses runs of white space (including U+3000 and &nbsp;) to one space.
-pub fn squash(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    push_squashed(&mut out, s);
-    trim_end_in_place(&mut out);
-    out
-}
-
-/// Bytes that can start a white-space character: ASCII white space and the lead bytes
-/// of U+0085/U+00A0, U+1680, U+2000–U+205F and U+3000.
-static SPACE_LEAD: [bool; 256] = {
-    let mut t = [false; 256];
-    let leads = [
-        b' ', b'\t', b'\n', b'\r', 0x0b, 0x0c, 0xc2, 0xe1, 0xe2, 0xe3,
-    ];
-    let mut i = 0;
-    while i < leads.len() {
-        t[leads[i] as usize] = true;
-        i += 1;
-    }
-    t
-};
-
-/// The index of the first byte at or after `i` that may start white space (a byte below
-/// 0x21 or a [`SPACE_LEAD`] lead byte), or `b.len()`. Eight bytes at a time: the usual
-/// zero-byte test finds the lowest matching byte exactly (its false positives only ever
-/// sit above a true match), and runs of CJK text go by without a per-byte lookup.
-fn next_space_lead(b: &[u8], mut i: usize) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let zero_bytes = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
-    while let Some(chunk) = b.get(i..i + 8) {
-        let x = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
-        let below_0x21 = x.wrapping_sub(ONES * 0x21) & !x & HIGHS;
-        let leads = zero_bytes(x ^ (ONES * 0xc2))
-            | zero_bytes(x ^ (ONES * 0xe1))
-            | zero_bytes(x ^ (ONES * 0xe2))
-            | zero_bytes(x ^ (ONES * 0xe3));
-        let hits = below_0x21 | leads;
-        if hits != 0 {
-            return i + (hits.trailing_zeros() / 8) as usize;
-        }
-        i += 8;
-    }
-    while i < b.len() && !SPACE_LEAD[b[i] as usize] && b[i] >= 0x21 {
-        i += 1;
-    }
-    i
-}
-
-/// The length of the white-space character (Unicode `White_Space`, which includes
-/// U+00A0 and U+3000) starting at `b[i]`, or 0. Decided from the bytes: only a few lead
-/// bytes can start one, so CJK text is never decoded.
-#[inline(always)]
-fn space_len(b: &[u8], i: usize) -> usize {
-    if !SPACE_LEAD[b[i] as usize] {
-        return 0;
-    }
-    let at = |k: usize| b.get(i + k).copied().unwrap_or(0);
-    match b[i] {
-        b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c => 1,
-        0xc2 if matches!(at(1), 0x85 | 0xa0) => 2,
-        0xe1 if at(1) == 0x9a && at(2) == 0x80 => 3,
-        0xe2 if at(1) == 0x80 && matches!(at(2), 0x80..=0x8a | 0xa8 | 0xa9 | 0xaf) => 3,
-        0xe2 if at(1) == 0x81 && at(2) == 0x9f => 3,
-        0xe3 if at(1) == 0x80 && at(2) == 0x80 => 3,
-        _ => 0,
-    }
-}
-
-/// Appends `t` to `buf` with white space collapsed as [`squash`] does, except that a
-/// trailing space is kept (so the next append knows a space came before it); callers
-/// trim once at the end. Runs of text are copied as slices.
-fn push_squashed(buf: &mut String, t: &str) {
-    let b = t.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        let start = i;
-        // Stop only at a white-space character (a character boundary); a candidate byte
-        // that starts none (a CJK punctuation mark's lead byte) is stepped over.
-        loop {
-            i = next_space_lead(b, i);
-            if i >= b.len() || space_len(b, i) > 0 {
-                break;
-            }
-            i += 1;
-        }
-        // `i` is at a white-space character or the end: both are char boundaries.
-        buf.push_str(&t[start..i]);
-        let mut spaced = false;
-        while i < b.len() {
-            match space_len(b, i) {
-                0 => break,
-                n => {
-                    i += n;
-                    spaced = true;
-                }
-            }
-        }
-        if spaced && !buf.is_empty() && !buf.ends_with(' ') {
-            buf.push(' ');
-        }
-    }
-}
-
-fn trim_end_in_place(s: &mut String) {
-    if s.ends_with(' ') {
-        s.pop();
-    }
-}
-
-/// The first `n` characters of `s`.
-pub fn truncate_chars(s: &str, n: usize) -> String {
-    prefix_chars(s, n).to_string()
-}
-
-/// The first `n` characters of `s`, borrowed.
-pub fn prefix_chars(s: &str, n: usize) -> &str {
-    if s.len() <= n {
-        return s; // n bytes hold at most n characters
-    }
-    match s.char_indices().nth(n) {
-        Some((i, _)) => &s[..i],
-        None => s,
-    }
-}
-
-/// Appends text to a link, form or block text, white space collapsed; `separate` puts
-/// a space between this text node and the previous one (blocks), links run on. A text
-/// keeps about [`MAX_TEXT`] characters: the rest of a long paragraph is not copied
-/// (or scanned by detection).
-fn push_text(buf: &mut String, t: &str, separate: bool) {
-    // Bytes, not characters: counting characters on every append would be quadratic.
-    let cap = MAX_TEXT * 3;
-    if buf.len() >= cap {
-        return;
-    }
-    if separate && !buf.is_empty() && !buf.ends_with(' ') {
-        buf.push(' ');
-    }
-    let mut room = (cap - buf.len()).min(t.len());
-    while !t.is_char_boundary(room) {
-        room -= 1;
-    }
-    push_squashed(buf, &t[..room]);
-}
 
 /// Resolves a reference against `base`, dropping the fragment; `None` for the
 /// unfollowable (`javascript:`, `mailto:` stay resolvable for detection).
@@ -500,7 +287,7 @@ fn path_id(stack: &mut [Frame<'_>], paths: &mut ElementPaths) -> PathId {
         .map_or(0, |i| i + 1);
     let mut parent = start.checked_sub(1).and_then(|i| stack[i].path);
     for f in &mut stack[start..] {
-        let id = paths.push(parent, f);
+        let id = paths.push(parent, f.el, f.nth);
         f.path = Some(id);
         parent = Some(id);
     }
@@ -874,156 +661,6 @@ fn open_element<'a>(
     }
 }
 
-/// The prefix of `html` before its element nesting first exceeds `max_depth`.
-///
-/// A cheap scan that counts only elements whose end tag is required, so unclosed
-/// `<p>`/`<li>`/`<td>` in real pages do not count; raw-text elements and comments are
-/// skipped. Real pages stay far below the limit; hostile ones are cut, not rejected.
-pub fn limit_nesting(html: &str, max_depth: usize) -> &str {
-    limit_nesting_counted(html, max_depth, count_lt(html))
-}
-
-/// How many `<` a document has: an upper bound on its tags, and so on its nodes.
-fn count_lt(html: &str) -> usize {
-    memchr::memchr_iter(b'<', html.as_bytes()).count()
-}
-
-/// [`limit_nesting`] given the document's `<` count.
-fn limit_nesting_counted(html: &str, max_depth: usize, lt: usize) -> &str {
-    let bytes = html.as_bytes();
-    // A document with fewer tags than the limit cannot nest deeper than it.
-    if lt <= max_depth {
-        return html;
-    }
-    let mut depth = 0usize;
-    let mut i = 0;
-    let mut name = [0u8; 16];
-    while let Some(off) = memchr_lt(&bytes[i..]) {
-        let start = i + off;
-        let rest = &bytes[start + 1..];
-        if rest.starts_with(b"!--") {
-            i = match find(&bytes[start..], b"-->") {
-                Some(e) => start + e + 3,
-                None => return html,
-            };
-            continue;
-        }
-        let closing = rest.first() == Some(&b'/');
-        let name_start = start + 1 + usize::from(closing);
-        let name_len = bytes[name_start..]
-            .iter()
-            .take_while(|b| b.is_ascii_alphanumeric())
-            .count();
-        i = name_start + name_len;
-        if name_len == 0 {
-            continue;
-        }
-        // Tag names longer than the buffer are never void, optional-end or raw-text ones.
-        let n = name_len.min(name.len());
-        for (d, s) in name.iter_mut().zip(&bytes[name_start..name_start + n]) {
-            *d = s.to_ascii_lowercase();
-        }
-        let tag: &[u8] = if name_len > name.len() {
-            b"-"
-        } else {
-            &name[..n]
-        };
-        let tag_end = match bytes[i..].iter().position(|&b| b == b'>') {
-            Some(p) => i + p,
-            None => return html,
-        };
-        let self_closing = tag_end > 0 && bytes[tag_end - 1] == b'/';
-        i = tag_end + 1;
-        if closing {
-            if !end_tag_optional(tag) {
-                depth = depth.saturating_sub(1);
-            }
-            continue;
-        }
-        if matches!(tag, b"script" | b"style" | b"textarea" | b"xmp" | b"title") {
-            let mut close = Vec::with_capacity(tag.len() + 2);
-            close.extend_from_slice(b"</");
-            close.extend_from_slice(tag);
-            i = match find_ci(&bytes[i..], &close) {
-                Some(p) => i + p,
-                None => return html,
-            };
-            continue;
-        }
-        if self_closing || end_tag_optional(tag) {
-            continue;
-        }
-        depth += 1;
-        if depth > max_depth {
-            return &html[..start];
-        }
-    }
-    html
-}
-
-/// Elements whose end tag may be omitted, and void elements: they do not count towards
-/// the nesting depth.
-fn end_tag_optional(tag: &[u8]) -> bool {
-    matches!(
-        tag,
-        b"p" | b"li"
-            | b"dt"
-            | b"dd"
-            | b"tr"
-            | b"td"
-            | b"th"
-            | b"option"
-            | b"optgroup"
-            | b"tbody"
-            | b"thead"
-            | b"tfoot"
-            | b"colgroup"
-            | b"rb"
-            | b"rt"
-            | b"rp"
-            | b"html"
-            | b"head"
-            | b"body"
-            | b"area"
-            | b"base"
-            | b"br"
-            | b"col"
-            | b"embed"
-            | b"hr"
-            | b"img"
-            | b"input"
-            | b"link"
-            | b"meta"
-            | b"param"
-            | b"source"
-            | b"track"
-            | b"wbr"
-            | b"basefont"
-            | b"bgsound"
-            | b"frame"
-            | b"keygen"
-            | b"image"
-            | b"isindex"
-            | b"nobr"
-    )
-}
-
-fn memchr_lt(b: &[u8]) -> Option<usize> {
-    memchr::memchr(b'<', b)
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    memchr::memmem::find(hay, needle)
-}
-
-/// `needle` (which starts with `<`) in `hay`, ASCII case-insensitively.
-fn find_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    memchr::memchr_iter(needle[0], hay).find(|&i| {
-        hay.get(i..i + needle.len())
-            .is_some_and(|w| w.eq_ignore_ascii_case(needle))
-    })
-}
-
 fn gather_script(node: NodeRef<'_, Node>) -> String {
     let mut code = String::new();
     for c in node.children() {
@@ -1173,74 +810,5 @@ mod tests {
             limit_nesting("<script><div><div><div></script><div>", 2),
             "<script><div><div><div></script><div>"
         );
-    }
-
-    #[test]
-    fn squash_agrees_with_char_is_whitespace() {
-        let reference = |s: &str| {
-            s.split(char::is_whitespace)
-                .filter(|w| !w.is_empty())
-                .collect::<Vec<_>>()
-                .join(" ")
-        };
-        for c in (0..0x3100u32)
-            .chain([
-                0x205f, 0xfeff, 0x1680, 0x4e2d, 0xff0c, 0x1f600, 0x20000, 0x10ffff,
-            ])
-            .filter_map(char::from_u32)
-        {
-            let s = format!(" a{c}{c}b\u{3000}{c}c政{c}");
-            assert_eq!(squash(&s), reference(&s), "U+{:04X}", c as u32);
-        }
-    }
-
-    #[test]
-    fn space_lead_scan_agrees_with_the_table() {
-        let scalar = |b: &[u8], i: usize| {
-            (i..b.len())
-                .find(|&k| SPACE_LEAD[b[k] as usize] || b[k] < 0x21)
-                .unwrap_or(b.len())
-        };
-        let fillers: [&[u8]; 3] = [b"x", "政".as_bytes(), "。".as_bytes()];
-        for filler in fillers {
-            for len in 0..40 {
-                let base: Vec<u8> = filler.iter().copied().cycle().take(len).collect();
-                assert_eq!(next_space_lead(&base, 0), scalar(&base, 0));
-                for at in 0..len {
-                    for byte in [
-                        0x00, 0x09, 0x0c, 0x20, 0x21, 0x7f, 0x80, 0xc2, 0xe1, 0xe3, 0xe4, 0xff,
-                    ] {
-                        let mut b = base.clone();
-                        b[at] = byte;
-                        for from in [0, at.saturating_sub(3), at] {
-                            assert_eq!(
-                                next_space_lead(&b, from),
-                                scalar(&b, from),
-                                "{b:x?} from {from}"
-                            );
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn squash_and_truncate() {
-        assert_eq!(squash("  a \u{3000}\n b\u{a0}c "), "a b c");
-        assert_eq!(
-            squash("\u{2003}政务\u{85}微博\u{b}é\u{202f}"),
-            "政务 微博 é"
-        );
-        let mut link = String::new();
-        push_text(&mut link, " 政民 ", false);
-        push_text(&mut link, "互动", false);
-        assert_eq!(link, "政民 互动");
-        let mut block = String::new();
-        push_text(&mut block, "热线：", true);
-        push_text(&mut block, "12345", true);
-        trim_end_in_place(&mut block);
-        assert_eq!(block, "热线： 12345");
-        assert_eq!(truncate_chars("政务微博", 2), "政务");
     }
 }
