@@ -5,7 +5,9 @@ Each page is hand-written below: what it shows and which channels it proves. Pag
 with `gbk=True` are written in GBK (with a meta charset, or with none when
 `charset=False`). Re-run after editing: python3 tools/make_corpus.py
 """
-import csv, os
+import csv, os, sys
+sys.path.insert(0, os.path.dirname(__file__))
+from corpus_more import P2, chrome
 
 CHANNELS = ["weibo", "wechat", "app", "service_hall", "consultation", "email", "hotline"]
 OUT = os.path.join(os.path.dirname(__file__), "..", "tests", "corpus")
@@ -133,10 +135,18 @@ def main():
             fh.write(data)
         for ch in CHANNELS:
             rows.append([f, owner, url, ch, "yes" if ch in yes else "no", ""])
+    for f, owner, url, family, body, yes in P2:
+        host = url.split("/")[2]
+        html = chrome(family, owner, host, body)
+        data = html.encode("gbk") if family == "table2014" else html.encode("utf-8")
+        with open(os.path.join(OUT, f), "wb") as fh:
+            fh.write(data)
+        for ch in CHANNELS:
+            rows.append([f, owner, url, ch, "yes" if ch in yes else "no", ""])
     with open(os.path.join(OUT, "labels.csv"), "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(["file", "owner", "page_url", "channel", "label", "evidence"])
         w.writerows(rows)
-    print(f"{len(P)} pages, {len(rows)} labels")
+    print(f"{len(P) + len(P2)} pages, {len(rows)} labels")
 
 main()

@@ -2,6 +2,7 @@
 
 use super::rules::{ElementKind, Mask, Matcher, RuleSet, VetoAction};
 use super::{Detector, Finding, PageContext};
+use crate::extract::marks::email_and_number_marks;
 use crate::extract::{PageFacts, PathId, SNIPPET_CHARS, prefix_chars, squash, truncate_chars};
 use crate::model::{Sector, Strength};
 use crate::scope::registrable_domain;
@@ -58,7 +59,7 @@ impl Element<'_> {
 /// An element's label: pieces of the facts scanned as one text (joined by spaces), or
 /// text made for it.
 enum Label<'a> {
-    Parts([&'a str; 4]),
+    Parts([Cow<'a, str>; 4]),
     Made(String),
 }
 
@@ -116,8 +117,33 @@ fn is_prose(text: &str) -> bool {
         || text.contains('，') && text.chars().count() > 40
 }
 
-fn file_name(src: &str) -> &str {
-    src.rsplit('/').next().unwrap_or(src)
+/// The file name of an image source, percent-decoded (`%E7%BD%91…png` → `网….png`):
+/// portals name QR images and banners after what they show.
+fn file_name(src: &str) -> Cow<'_, str> {
+    let path = src.split(['?', '#']).next().unwrap_or(src);
+    let name = path.rsplit('/').next().unwrap_or(path);
+    if !name.contains('%') {
+        return Cow::Borrowed(name);
+    }
+    let b = name.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        if b[i] == b'%'
+            && let (Some(h), Some(l)) = (
+                b.get(i + 1).copied().and_then(hex),
+                b.get(i + 2).copied().and_then(hex),
+            )
+        {
+            out.push((h * 16 + l) as u8);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    Cow::Owned(String::from_utf8_lossy(&out).into_owned())
 }
 
 fn joined(parts: &[&str]) -> String {
@@ -131,77 +157,58 @@ fn joined(parts: &[&str]) -> String {
     out
 }
 
-/// The digits every phone pattern starts with at least.
-const PHONE_DIGITS: usize = 5;
-
-/// Whether `b` holds a run of at least [`PHONE_DIGITS`] ASCII digits. Such a run covers
-/// one of every fifth byte, so only those are probed (CJK text has few digits) and a
-/// run is measured only around a probe that hits one.
-fn has_phone_run(b: &[u8]) -> bool {
-    let mut probe = PHONE_DIGITS - 1;
-    while probe < b.len() {
-        if b[probe].is_ascii_digit() {
-            let before = b[..probe]
-                .iter()
-                .rev()
-                .take_while(|c| c.is_ascii_digit())
-                .count();
-            let after = b[probe..].iter().take_while(|c| c.is_ascii_digit()).count();
-            if before + after >= PHONE_DIGITS {
-                return true;
-            }
-            // This run ends before the next probe could reach its end.
-            probe += after;
-        }
-        probe += PHONE_DIGITS;
-    }
-    false
-}
-
-/// A block's text: whether it may hold an e-mail address (`@`, `#`, `＠` or an
-/// `at)`-style spelling) and whether it has a run of digits a phone number needs.
-fn email_and_number_marks(text: &str) -> (bool, bool) {
-    // Searchers built once: building one per call costs more than most searches.
-    static FULLWIDTH_AT: LazyLock<memchr::memmem::Finder<'static>> =
-        LazyLock::new(|| memchr::memmem::Finder::new("＠".as_bytes()));
-    static AT: LazyLock<memchr::memmem::Finder<'static>> =
-        LazyLock::new(|| memchr::memmem::Finder::new(b"at"));
-    let b = text.as_bytes();
-    let email = memchr::memchr2(b'@', b'#', b).is_some()
-        || FULLWIDTH_AT.find(b).is_some()
-        || AT.find_iter(b).any(|i| {
-            matches!(b.get(i + 2), Some(b')' | b']' | b'}'))
-                || b[i + 2..].starts_with("）".as_bytes())
-        });
-    (email, has_phone_run(b))
-}
-
 /// All elements of a page.
 fn elements(page: &PageFacts) -> Vec<Element<'_>> {
     let mut out = Vec::with_capacity(page.links.len() + page.images.len() + 8);
     for l in &page.links {
+        // A link whose only content is an image with no words: its file name speaks.
+        let img_name = if l.text.is_empty()
+            && l.title.is_empty()
+            && l.img_alt.is_empty()
+            && !l.img_src.is_empty()
+        {
+            file_name(&l.img_src)
+        } else {
+            Cow::Borrowed("")
+        };
         out.push(Element {
             kind: ElementKind::Link,
             target: l.url.as_ref(),
-            label: Label::Parts([&l.text, &l.title, &l.img_alt, ""]),
-            context: page.link_context_full(l),
-            context_chars: SNIPPET_CHARS,
-            attrs: &l.attrs,
             value: if l.text.is_empty() {
-                Cow::Owned(joined(&[&l.title, &l.img_alt]))
+                Cow::Owned(joined(&[&l.title, &l.img_alt, &img_name]))
             } else {
                 Cow::Borrowed(&l.text)
             },
+            label: Label::Parts([
+                Cow::Borrowed(&l.text),
+                Cow::Borrowed(&l.title),
+                Cow::Borrowed(&l.img_alt),
+                img_name,
+            ]),
+            context: page.link_context_full(l),
+            context_chars: SNIPPET_CHARS,
+            attrs: &l.attrs,
             textarea: false,
             path: Some(l.path),
             prose: false,
         });
     }
     for i in &page.images {
+        // An image in a link is judged by where the link goes (whose app, whose account).
+        let target = i
+            .in_link
+            .and_then(|k| page.links.get(k))
+            .and_then(|l| l.url.as_ref())
+            .or(i.url.as_ref());
         out.push(Element {
             kind: ElementKind::Image,
-            target: i.url.as_ref(),
-            label: Label::Parts([&i.alt, &i.title, &i.caption, file_name(&i.src)]),
+            target,
+            label: Label::Parts([
+                Cow::Borrowed(&i.alt),
+                Cow::Borrowed(&i.title),
+                Cow::Borrowed(&i.caption),
+                file_name(&i.src),
+            ]),
             context: &i.caption,
             context_chars: usize::MAX,
             attrs: &i.attrs,
@@ -229,7 +236,12 @@ fn elements(page: &PageFacts) -> Vec<Element<'_>> {
         out.push(Element {
             kind: ElementKind::Form,
             target: f.action.as_ref(),
-            label: Label::Parts([&f.text, &f.submit_label, "", ""]),
+            label: Label::Parts([
+                Cow::Borrowed(&f.text),
+                Cow::Borrowed(&f.submit_label),
+                Cow::Borrowed(""),
+                Cow::Borrowed(""),
+            ]),
             context: &f.text,
             context_chars: usize::MAX,
             attrs: "",
@@ -247,7 +259,11 @@ fn elements(page: &PageFacts) -> Vec<Element<'_>> {
         let prose = is_prose(&b.text);
         // A number or address right after a `label：` is a listing (a footer line that
         // also holds commas), whatever the rest of the block reads like.
-        let listed = |start: usize| b.text[..start].trim_end().ends_with(['：', ':']);
+        let listed = |start: usize| {
+            b.text[..start]
+                .trim_end_matches(|c: char| c.is_ascii_digit() || "-－—()（） ".contains(c))
+                .ends_with(['：', ':'])
+        };
         let label_before = |start: usize| {
             let before = &b.text[..start];
             let chars: Vec<char> = before.chars().collect();
@@ -280,6 +296,9 @@ fn elements(page: &PageFacts) -> Vec<Element<'_>> {
             let digit_after = bytes.get(m.end()).is_some_and(u8::is_ascii_digit);
             if digit_before || digit_after {
                 continue; // part of a longer number (a date, an id)
+            }
+            if is_bare_code(&b.text, m.start(), m.as_str(), page.paths.tag(b.path)) {
+                continue;
             }
             out.push(Element {
                 kind: ElementKind::Phone,
@@ -328,6 +347,7 @@ fn matches(
     scanned: &mut Scanned,
     rules: &RuleSet,
     own: &dyn Fn(Option<&Url>) -> bool,
+    other_place: &dyn Fn() -> bool,
 ) -> bool {
     if let Some(kind) = m.element
         && kind != el.kind
@@ -420,6 +440,11 @@ fn matches(
     {
         return false;
     }
+    if let Some(want) = m.other_place
+        && want != other_place()
+    {
+        return false;
+    }
     true
 }
 
@@ -474,16 +499,24 @@ pub fn detect(rules: &RuleSet, page: &PageFacts, ctx: &PageContext<'_>) -> Vec<F
     let mut seen: HashSet<(crate::model::Channel, String, String)> = HashSet::new();
     let mut label_buf = String::new();
     for el in elements(page) {
+        let label_text = el.label.text(&mut label_buf);
         let mut scanned = Scanned {
-            label: rules.scan(el.label.text(&mut label_buf)),
+            label: rules.scan(label_text),
             context: None,
             host: None,
+        };
+        // The label names a province (or other place) that is not the owner's.
+        let other_place = || {
+            rules
+                .places
+                .iter()
+                .any(|p| label_text.contains(p.as_str()) && !ctx.city_name.contains(p.as_str()))
         };
         let mut hits = Vec::new();
         for rule in &rules.rules {
             if rule.when.element == Some(el.kind)
                 && label_may_match(&rule.when, &scanned.label)
-                && matches(&rule.when, &el, &mut scanned, rules, &own)
+                && matches(&rule.when, &el, &mut scanned, rules, &own, &other_place)
             {
                 hits.push(rule);
             }
@@ -502,7 +535,7 @@ pub fn detect(rules: &RuleSet, page: &PageFacts, ctx: &PageContext<'_>) -> Vec<F
                 if !v.channels.is_empty() && !v.channels.contains(&rule.channel) {
                     continue;
                 }
-                if matches(&v.when, &el, &mut scanned, rules, &own) {
+                if matches(&v.when, &el, &mut scanned, rules, &own, &other_place) {
                     match v.action {
                         VetoAction::Drop => dropped = true,
                         VetoAction::Weak => {
@@ -532,7 +565,7 @@ pub fn detect(rules: &RuleSet, page: &PageFacts, ctx: &PageContext<'_>) -> Vec<F
             }
             let text = match el.kind {
                 ElementKind::Phone | ElementKind::Email => {
-                    format!("{} {}", el.label.text(&mut label_buf).trim(), el.value)
+                    format!("{} {}", label_text.trim(), el.value)
                 }
                 _ => el.value.to_string(),
             };
@@ -561,6 +594,25 @@ pub fn detect(rules: &RuleSet, page: &PageFacts, ctx: &PageContext<'_>) -> Vec<F
         }
     }
     found
+}
+
+/// Whether a five-digit match is no line at all: a serial after a year or other
+/// number (`2024-12345`, where an area code would start with 0), or the whole content
+/// of a table cell (a row number in a long register).
+fn is_bare_code(text: &str, start: usize, number: &str, tag: &str) -> bool {
+    if number.len() != 5 {
+        return false;
+    }
+    let before = text[..start].trim_end_matches(['-', '－', '—']);
+    let after_dash = before.len() < start;
+    let run: String = before
+        .chars()
+        .rev()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    // `run` is reversed: an area code's leading 0 is its last character.
+    (after_dash && !run.is_empty() && !run.ends_with('0'))
+        || (matches!(tag, "td" | "th") && text.trim() == number)
 }
 
 /// Whether a phone number is the service number `service` (12345), alone or after an
@@ -595,51 +647,6 @@ pub fn normalize_email(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn block_marks() {
-        assert_eq!(email_and_number_marks("热线：0571-12345"), (false, true));
-        assert_eq!(email_and_number_marks("2023-05-01 发布"), (false, false));
-        assert!(email_and_number_marks("zx#x.gov.cn").0);
-        assert!(email_and_number_marks("zx＠x.gov.cn").0);
-        assert!(email_and_number_marks("zx(at)x.gov.cn").0);
-        assert!(email_and_number_marks("zx（at）x.gov.cn").0);
-        assert!(!email_and_number_marks("data（a）").0);
-        assert!(!email_and_number_marks("ends with at").0);
-    }
-
-    #[test]
-    fn phone_runs_are_found_wherever_they_sit() {
-        let longest_run = |b: &[u8]| {
-            b.split(|c| !c.is_ascii_digit())
-                .map(<[u8]>::len)
-                .max()
-                .unwrap_or(0)
-        };
-        // Every placement of runs of 1 to 7 digits in texts of up to 14 bytes.
-        for len in 0..=14usize {
-            for start in 0..=len {
-                for run in 1..=7usize.min(len - start) {
-                    for second in [0usize, 3, 4, 6] {
-                        let mut b = vec![b'x'; len];
-                        b[start..start + run].fill(b'7');
-                        if second > 0 && start + run + 1 + second <= len {
-                            let s2 = start + run + 1;
-                            b[s2..s2 + second].fill(b'1');
-                        }
-                        assert_eq!(
-                            has_phone_run(&b),
-                            longest_run(&b) >= PHONE_DIGITS,
-                            "{}",
-                            String::from_utf8_lossy(&b)
-                        );
-                    }
-                }
-            }
-        }
-        assert!(has_phone_run("电话：１２３ 0571-87654321".as_bytes()));
-        assert!(!has_phone_run("２０２３年１２月 第1234期".as_bytes()));
-    }
 
     #[test]
     fn service_numbers() {

@@ -92,6 +92,10 @@ pub struct Conditions {
     pub number_any: Vec<String>,
     #[serde(default)]
     pub own_target: Option<bool>,
+    /// true: the label names one of the rules' `places` that the owner's name lacks
+    /// (another province's account or app on a city page).
+    #[serde(default)]
+    pub other_place: Option<bool>,
     #[serde(default)]
     pub textarea: Option<bool>,
     /// The element's own text is at most this long: a label, not a headline.
@@ -158,6 +162,8 @@ struct SectorDef {
 struct RulesFile {
     version: String,
     #[serde(default)]
+    places: Vec<String>,
+    #[serde(default)]
     sectors: Vec<SectorDef>,
     #[serde(default)]
     rules: Vec<RuleDef>,
@@ -203,6 +209,7 @@ pub struct Matcher {
     pub attrs_any: Vec<String>,
     pub number_any: Vec<String>,
     pub own_target: Option<bool>,
+    pub other_place: Option<bool>,
     pub textarea: Option<bool>,
     pub max_label_chars: Option<usize>,
     /// Every host pattern above (exact, contained, prefix), as a mask over
@@ -255,6 +262,8 @@ pub struct RuleSet {
     pub rules: Vec<Rule>,
     pub vetoes: Vec<Veto>,
     pub sectors: Vec<SectorHint>,
+    /// Names of other governments' places (provinces), for `other_place`.
+    pub places: Vec<String>,
     /// Every keyword, once; masks index into it.
     pub keywords: AhoCorasick,
     pub mask_words: usize,
@@ -450,6 +459,7 @@ impl RuleSet {
                 attrs_any: lower(&c.attrs_any),
                 number_any: c.number_any.clone(),
                 own_target: c.own_target,
+                other_place: c.other_place,
                 textarea: c.textarea,
                 max_label_chars: c.max_label_chars,
                 host_any: host_mask(c),
@@ -497,6 +507,7 @@ impl RuleSet {
                     keywords: s.keywords,
                 })
                 .collect(),
+            places: file.places,
             keywords,
             mask_words,
             hosts,

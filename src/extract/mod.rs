@@ -6,6 +6,8 @@
 //! external scripts and in-page redirects. The result, [`PageFacts`], is `Send` and
 //! holds no reference to the tree, so detection is a pure function of it.
 
+mod caption;
+pub mod marks;
 mod nesting;
 mod paths;
 mod text;
@@ -25,7 +27,9 @@ use url::Url;
 
 /// Links kept per page; the rest are counted, not kept (hostile pages).
 pub const MAX_LINKS: usize = 10_000;
-/// Images, forms and text blocks kept per page.
+/// Images and forms kept per page, and text blocks kept whole: past this many blocks,
+/// a block is kept only if it may be evidence ([`marks::matters`]), so the footer of a
+/// page with a 14,000-row table is still read.
 pub const MAX_ITEMS: usize = 5_000;
 /// Characters kept of a text block, a link text or a caption.
 pub(crate) const MAX_TEXT: usize = 400;
@@ -34,8 +38,6 @@ pub const SNIPPET_CHARS: usize = 200;
 /// Element nesting parsed; a document nested deeper is cut where it passes this depth
 /// (html5ever's scope checks make absurd nesting quadratic).
 pub const MAX_NESTING: usize = 1_000;
-/// Nodes visited when gathering the text around an element.
-const GATHER_NODES: usize = 300;
 
 /// How a link was found; all kinds are followed when in scope.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -265,6 +267,48 @@ struct Frame<'a> {
     form: Option<usize>,
     /// This element's step in `facts.paths`, once something needed its path.
     path: Option<u32>,
+    /// `facts.links.len()` when this element's block was created: the links that may
+    /// refer to it.
+    block_links_from: usize,
+    /// This element's entry in the QR boxes waiting for its end tag.
+    qr_box: Option<usize>,
+}
+
+/// An element that may be a QR code drawn without an `<img>` (a CSS background image, a
+/// QR class): an image of its own unless it turns out to hold an `<img>`.
+struct QrBox {
+    node: ego_tree::NodeId,
+    images_at_open: usize,
+    src: String,
+    title: String,
+    attrs: String,
+    in_link: Option<usize>,
+    path: PathId,
+}
+
+/// Class or id tokens that mark a QR-code box.
+fn is_qr_token(token: &str) -> bool {
+    ["ewm", "erweima", "qrcode", "2wm"]
+        .iter()
+        .any(|p| token.starts_with(p))
+        || token == "qr"
+        || token.ends_with("ewm")
+        || token.ends_with("qrcode")
+}
+
+/// The URL of an inline `background(-image): url(…)`, if any.
+fn background_url(style: &str) -> Option<&str> {
+    let lower = style.to_ascii_lowercase();
+    if !lower.contains("background") {
+        return None;
+    }
+    let start = lower.find("url(")? + 4;
+    let end = start + lower[start..].find(')')?;
+    Some(
+        style[start..end]
+            .trim()
+            .trim_matches(|c| c == '\'' || c == '"'),
+    )
 }
 
 impl Frame<'_> {
@@ -309,36 +353,12 @@ fn attrs_summary(el: &scraper::node::Element) -> String {
     s
 }
 
-/// Text under `node`, visiting at most a bounded number of nodes.
-fn gather_text(node: NodeRef<'_, Node>, max_chars: usize) -> String {
-    let mut out = String::new();
-    for n in node.descendants().take(GATHER_NODES) {
-        if let Node::Text(t) = n.value() {
-            let hidden = n
-                .parent()
-                .and_then(|p| p.value().as_element().map(|e| is_hidden_content(e.name())))
-                .unwrap_or(false);
-            if !hidden {
-                out.push_str(t);
-                out.push(' ');
-            }
-        }
-        if out.len() > max_chars * 4 {
-            break;
-        }
-    }
-    truncate_chars(&squash(&out), max_chars)
-}
-
 /// The index in `facts.blocks` of the innermost block element on the stack, creating
 /// its entry on first use; `None` outside any block or past the cap.
 fn ensure_block(stack: &mut [Frame<'_>], facts: &mut PageFacts) -> Option<usize> {
     let bpos = stack.last()?.block_frame?;
     if let Some(i) = stack[bpos].block {
         return Some(i);
-    }
-    if facts.blocks.len() >= MAX_ITEMS {
-        return None;
     }
     let path = path_id(&mut stack[..=bpos], &mut facts.paths);
     facts.blocks.push(TextBlock {
@@ -347,7 +367,50 @@ fn ensure_block(stack: &mut [Frame<'_>], facts: &mut PageFacts) -> Option<usize>
         path,
     });
     stack[bpos].block = Some(facts.blocks.len() - 1);
+    stack[bpos].block_links_from = facts.links.len();
     stack[bpos].block
+}
+
+/// When a block element ends on a page past [`MAX_ITEMS`] blocks, its block is dropped
+/// unless it may be evidence (the links in it keep their own text as context).
+fn prune_block(f: &Frame<'_>, facts: &mut PageFacts) {
+    let Some(i) = f.block else { return };
+    if facts.blocks.len() <= MAX_ITEMS
+        || i + 1 != facts.blocks.len()
+        || marks::matters(&facts.blocks[i].text)
+    {
+        return;
+    }
+    facts.blocks.pop();
+    for l in &mut facts.links[f.block_links_from..] {
+        if l.context == Around::Block(i) {
+            l.context = Around::OwnText;
+        }
+    }
+}
+
+/// When a possible QR box ends: an image of its own unless it held an `<img>`.
+fn close_qr_box(f: &Frame<'_>, facts: &mut PageFacts, boxes: &mut [QrBox], doc: &Html) {
+    let Some(k) = f.qr_box else { return };
+    let b = &mut boxes[k];
+    if facts.images.len() != b.images_at_open || facts.images.len() >= MAX_ITEMS {
+        return;
+    }
+    let caption = doc
+        .tree
+        .get(b.node)
+        .map(caption::of_box)
+        .unwrap_or_default();
+    facts.images.push(Image {
+        url: resolve(facts.base.as_ref(), &b.src),
+        src: std::mem::take(&mut b.src),
+        alt: String::new(),
+        title: std::mem::take(&mut b.title),
+        caption,
+        attrs: std::mem::take(&mut b.attrs),
+        in_link: b.in_link,
+        path: b.path,
+    });
 }
 
 /// `class`/`id`/… of the top frame and its three nearest ancestors.
@@ -385,6 +448,7 @@ pub fn extract(html: &str, page_url: Option<&Url>) -> PageFacts {
     let mut base_set = false;
     let mut stack: Vec<Frame> = Vec::with_capacity(64);
     let mut image_nodes = Vec::new();
+    let mut boxes: Vec<QrBox> = Vec::new();
     let mut root_children = 0usize;
 
     for edge in doc.tree.root().traverse() {
@@ -419,8 +483,11 @@ pub fn extract(html: &str, page_url: Option<&Url>) -> PageFacts {
                         link: parent.and_then(|p| p.link),
                         form: parent.and_then(|p| p.form),
                         path: None,
+                        block_links_from: 0,
+                        qr_box: None,
                     };
                     stack.push(frame);
+                    open_qr_box(&mut stack, &mut facts, node, &mut boxes);
                     open_element(
                         &mut stack,
                         &mut facts,
@@ -440,23 +507,25 @@ pub fn extract(html: &str, page_url: Option<&Url>) -> PageFacts {
                         continue;
                     }
                     if let Some(li) = top.link {
-                        push_text(&mut facts.links[li].text, t, false);
+                        push_text(&mut facts.links[li].text, t, false, false);
                     }
                     if let Some(fi) = top.form {
-                        push_text(&mut facts.forms[fi].text, t, false);
+                        push_text(&mut facts.forms[fi].text, t, false, false);
                     }
                     // The text belongs to the nearest block ancestor.
                     let Some(idx) = ensure_block(&mut stack, &mut facts) else {
                         continue;
                     };
-                    push_text(&mut facts.blocks[idx].text, t, true);
+                    push_text(&mut facts.blocks[idx].text, t, true, true);
                 }
                 _ => {}
             },
             Edge::Close(node) => {
-                if node.value().is_element() {
-                    let f = stack.pop();
-                    debug_assert!(f.is_some_and(|f| !f.tag.is_empty()));
+                if node.value().is_element()
+                    && let Some(f) = stack.pop()
+                {
+                    prune_block(&f, &mut facts);
+                    close_qr_box(&f, &mut facts, &mut boxes, &doc);
                 }
             }
         }
@@ -474,20 +543,52 @@ pub fn extract(html: &str, page_url: Option<&Url>) -> PageFacts {
     }
     for (i, id) in image_nodes {
         if let Some(node) = doc.tree.get(id) {
-            let mut cap = String::new();
-            let mut cur = node.parent();
-            for _ in 0..2 {
-                let Some(p) = cur else { break };
-                cap = gather_text(p, 100);
-                if !cap.is_empty() {
-                    break;
-                }
-                cur = p.parent();
-            }
-            facts.images[i].caption = cap;
+            facts.images[i].caption = caption::of_image(node);
         }
     }
     facts
+}
+
+/// Notes the element on top of `stack` as a possible QR box (see [`QrBox`]).
+fn open_qr_box<'a>(
+    stack: &mut [Frame<'a>],
+    facts: &mut PageFacts,
+    node: NodeRef<'a, Node>,
+    boxes: &mut Vec<QrBox>,
+) {
+    let top = stack.len() - 1;
+    let (tag, el) = (stack[top].tag, stack[top].el);
+    if matches!(tag, "img" | "html" | "body" | "head") || stack[top].hidden {
+        return;
+    }
+    let bg = attr(el, "style").and_then(background_url);
+    let qr_class = || {
+        ["class", "id"].iter().any(|k| {
+            attr(el, k).is_some_and(|v| {
+                v.to_ascii_lowercase()
+                    .split(|c: char| c.is_whitespace() || c == '-' || c == '_')
+                    .any(is_qr_token)
+            })
+        })
+    };
+    if bg.is_none() && !qr_class() {
+        return;
+    }
+    let path = path_id(stack, &mut facts.paths);
+    stack[top].qr_box = Some(boxes.len());
+    boxes.push(QrBox {
+        node: node.id(),
+        images_at_open: facts.images.len(),
+        src: bg.unwrap_or_default().to_string(),
+        title: squash(
+            attr(el, "title")
+                .or_else(|| attr(el, "aria-label"))
+                .unwrap_or_default(),
+        ),
+        attrs: context_attrs(stack),
+        in_link: stack[top].link,
+        path,
+    });
 }
 
 /// What an element contributes when it opens; its frame is the top of `stack`.

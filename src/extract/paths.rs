@@ -52,6 +52,11 @@ impl ElementPaths {
         (self.steps.len() - 1) as u32
     }
 
+    /// The tag name of the element at `id` (`""` for none).
+    pub fn tag(&self, id: PathId) -> &str {
+        self.steps.get(id.0 as usize).map_or("", |s| &s.tag)
+    }
+
     /// The path as text, root first.
     pub fn render(&self, id: PathId) -> String {
         use std::fmt::Write as _;

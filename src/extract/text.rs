@@ -133,12 +133,17 @@ pub fn prefix_chars(s: &str, n: usize) -> &str {
 /// Appends text to a link, form or block text, white space collapsed; `separate` puts
 /// a space between this text node and the previous one (blocks), links run on. A text
 /// keeps about [`MAX_TEXT`] characters: the rest of a long paragraph is not copied
-/// (or scanned by detection).
-pub(super) fn push_text(buf: &mut String, t: &str, separate: bool) {
+/// (or scanned by detection), except, with `keep_marked`, text nodes that may be
+/// evidence (a phone number or a channel word at the end of a long footer), up to four
+/// times as much.
+pub(super) fn push_text(buf: &mut String, t: &str, separate: bool, keep_marked: bool) {
     // Bytes, not characters: counting characters on every append would be quadratic.
-    let cap = MAX_TEXT * 3;
+    let mut cap = MAX_TEXT * 3;
     if buf.len() >= cap {
-        return;
+        if !(keep_marked && buf.len() < cap * 4 && super::marks::matters(t)) {
+            return;
+        }
+        cap *= 4;
     }
     if separate && !buf.is_empty() && !buf.ends_with(' ') {
         buf.push(' ');
@@ -212,12 +217,12 @@ mod tests {
             "政务 微博 é"
         );
         let mut link = String::new();
-        push_text(&mut link, " 政民 ", false);
-        push_text(&mut link, "互动", false);
+        push_text(&mut link, " 政民 ", false, false);
+        push_text(&mut link, "互动", false, false);
         assert_eq!(link, "政民 互动");
         let mut block = String::new();
-        push_text(&mut block, "热线：", true);
-        push_text(&mut block, "12345", true);
+        push_text(&mut block, "热线：", true, true);
+        push_text(&mut block, "12345", true, true);
         trim_end_in_place(&mut block);
         assert_eq!(block, "热线： 12345");
         assert_eq!(truncate_chars("政务微博", 2), "政务");
