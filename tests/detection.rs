@@ -168,6 +168,15 @@ fn sector_service_lines_are_hotlines_and_site_lines_are_not() {
         let html = page(&format!("<div class=\"foot\"><p>{trap}</p></div>"));
         assert_eq!(channels(&html), Vec::<Channel>::new(), "{trap}");
     }
+    // The label in the block before the number.
+    for split in [
+        "<div class=\"tel\">公积金服务热线<div class=\"num\">12329</div></div>",
+        "<dl><dt>咨询电话</dt><dd>0571-87654321</dd></dl>",
+    ] {
+        assert_eq!(channels(&page(split)), [Channel::Hotline], "{split}");
+    }
+    let split_fax = page("<dl><dt>传真</dt><dd>0571-87654322</dd></dl>");
+    assert_eq!(channels(&split_fax), Vec::<Channel>::new());
     let fax = page("<a href=\"tel:0571-87001235\">传真</a>");
     assert_eq!(channels(&fax), Vec::<Channel>::new());
 }

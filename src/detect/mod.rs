@@ -50,7 +50,9 @@ pub trait Detector: Send + Sync {
     fn sha256(&self) -> String;
 }
 
+mod elements;
 pub mod engine;
+mod matching;
 pub mod rules;
 
 pub use engine::RulesDetector;

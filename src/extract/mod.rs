@@ -565,9 +565,12 @@ fn open_qr_box<'a>(
     let qr_class = || {
         ["class", "id"].iter().any(|k| {
             attr(el, k).is_some_and(|v| {
-                v.to_ascii_lowercase()
-                    .split(|c: char| c.is_whitespace() || c == '-' || c == '_')
-                    .any(is_qr_token)
+                let v = v.to_ascii_lowercase();
+                let tokens = || v.split(|c: char| c.is_whitespace() || c == '-' || c == '_');
+                // `ewm`, `qrcode` …; or a platform and a picture (`weixin_img`, `wx-pic`).
+                tokens().any(is_qr_token)
+                    || (tokens().any(|t| matches!(t, "weixin" | "wechat" | "wx" | "weibo" | "wb"))
+                        && tokens().any(|t| matches!(t, "img" | "pic" | "code" | "image")))
             })
         })
     };

@@ -1,0 +1,175 @@
+//! Whether one compiled [`Matcher`] (a rule's or a veto's conditions) holds for one
+//! [`Element`].
+
+use super::elements::Element;
+use super::rules::{Mask, Matcher, RuleSet};
+use std::borrow::Cow;
+use url::Url;
+
+/// Keyword and host-pattern scans of one element, each done at most once.
+pub(super) struct Scanned {
+    pub(super) label: Mask,
+    pub(super) context: Option<Mask>,
+    pub(super) host: Option<Mask>,
+}
+
+fn host_matches(host: &str, patterns: &[String]) -> bool {
+    patterns.iter().any(|p| {
+        host == p
+            || host
+                .strip_suffix(p.as_str())
+                .is_some_and(|h| h.ends_with('.'))
+    })
+}
+
+/// The keyword part of [`matches`] alone, inlined into the rule loop: most rules fail
+/// it, and then the full check is not called.
+#[inline(always)]
+pub(super) fn label_may_match(m: &Matcher, label: &Mask) -> bool {
+    m.text_any.as_ref().is_none_or(|any| any.meets(label))
+        && m.label_any.as_ref().is_none_or(|any| any.meets(label))
+}
+
+pub(super) fn matches(
+    m: &Matcher,
+    el: &Element<'_>,
+    scanned: &mut Scanned,
+    rules: &RuleSet,
+    own: &dyn Fn(Option<&Url>) -> bool,
+    other_place: &dyn Fn() -> bool,
+) -> bool {
+    if let Some(kind) = m.element
+        && kind != el.kind
+    {
+        return false;
+    }
+    // Keyword masks first: they are bit tests, and most elements fail them.
+    for (any, none) in [(&m.text_any, &m.text_none), (&m.label_any, &m.label_none)] {
+        if let Some(any) = any
+            && !any.meets(&scanned.label)
+        {
+            return false;
+        }
+        if let Some(none) = none
+            && none.meets(&scanned.label)
+        {
+            return false;
+        }
+    }
+    if m.needs_target() {
+        let Some(t) = el.target else { return false };
+        let host = t.host_str().unwrap_or_default();
+        // Hosts of http(s) URLs are lower-case already; other schemes may not be.
+        let host: Cow<'_, str> = if host.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(host.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(host)
+        };
+        if let Some(any) = &m.host_any
+            && !any.meets(scanned.host.get_or_insert_with(|| rules.scan_host(&host)))
+        {
+            return false;
+        }
+        if !m.target_host.is_empty() && !host_matches(&host, &m.target_host) {
+            return false;
+        }
+        if !m.target_host_contains.is_empty()
+            && !m
+                .target_host_contains
+                .iter()
+                .any(|p| host.contains(p.as_str()))
+        {
+            return false;
+        }
+        if !m.target_host_prefix.is_empty()
+            && !m
+                .target_host_prefix
+                .iter()
+                .any(|p| host.starts_with(p.as_str()))
+        {
+            return false;
+        }
+        if let Some(re) = &m.target_path
+            && !re.is_match(&t[url::Position::BeforePath..url::Position::AfterQuery])
+        {
+            return false;
+        }
+        if let Some(s) = &m.scheme
+            && t.scheme() != s
+        {
+            return false;
+        }
+    }
+    if let Some(ctx) = &m.context_any {
+        let c = scanned
+            .context
+            .get_or_insert_with(|| rules.scan(el.context()));
+        if !ctx.meets(c) {
+            return false;
+        }
+    }
+    if !m.attrs_any.is_empty() && !m.attrs_any.iter().any(|a| el.attrs.contains(a.as_str())) {
+        return false;
+    }
+    if !m.number_any.is_empty() && !m.number_any.iter().any(|n| is_service_number(&el.value, n)) {
+        return false;
+    }
+    if let Some(max) = m.max_label_chars
+        && (el.value.chars().count() > max || el.value.contains(['，', '。', '；', '！', '？']))
+    {
+        return false;
+    }
+    if let Some(want) = m.textarea
+        && want != el.textarea
+    {
+        return false;
+    }
+    if let Some(want) = m.own_target
+        && want != own(el.target)
+    {
+        return false;
+    }
+    if let Some(want) = m.other_place
+        && want != other_place()
+    {
+        return false;
+    }
+    true
+}
+
+/// Whether a phone number is the service number `service` (12345), alone or after an
+/// area code (0571-12345, (86-574)12329), not merely a longer number containing those
+/// digits.
+pub(super) fn is_service_number(number: &str, service: &str) -> bool {
+    let digits: String = number.chars().filter(char::is_ascii_digit).collect();
+    let Some(prefix) = digits.strip_suffix(service) else {
+        return false;
+    };
+    if prefix.is_empty() {
+        return true;
+    }
+    // A country code, then an area code of two or three digits (with or without its 0).
+    let area = prefix
+        .strip_prefix("0086")
+        .or_else(|| prefix.strip_prefix("86").filter(|a| a.len() >= 2))
+        .unwrap_or(prefix);
+    let area = area.strip_prefix('0').unwrap_or(area);
+    (2..=3).contains(&area.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_numbers() {
+        assert!(is_service_number("12345", "12345"));
+        assert!(is_service_number("0571-12345", "12345"));
+        assert!(is_service_number("（0571）12345", "12345"));
+        assert!(is_service_number("(86-574)12329", "12329"));
+        assert!(is_service_number("0574-12329", "12329"));
+        assert!(is_service_number("010-12345", "12345"));
+        assert!(!is_service_number("0612-81234567", "12345"));
+        assert!(!is_service_number("0612-87712345", "12345"));
+    }
+}
