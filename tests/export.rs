@@ -262,44 +262,17 @@ async fn matrix_summary_evidence_and_diff() {
 
 /// Renders `file` in headless Chromium and checks the DOM holds `needle`.
 fn render_check(file: &Path, needle: &str) {
-    let Some(bin) = ["chromium", "chromium-browser", "google-chrome"]
-        .iter()
-        .find(|b| {
-            std::process::Command::new(b)
-                .arg("--version")
-                .output()
-                .is_ok_and(|o| o.status.success())
-        })
-    else {
+    let Some((dom, stderr)) = chromium_dom(file, 1000) else {
         eprintln!(
             "chromium not installed: render check of {} skipped",
             file.display()
         );
         return;
     };
-    let profile = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new(bin)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            &format!("--user-data-dir={}", profile.path().display()),
-            "--dump-dom",
-        ])
-        .arg(format!("file://{}", file.display()))
-        .output()
-        .unwrap();
-    let dom = String::from_utf8_lossy(&out.stdout);
     assert!(
         dom.contains(needle),
-        "Chromium did not render {}: {}",
-        file.display(),
-        String::from_utf8_lossy(&out.stderr)
+        "Chromium did not render {}: {stderr}",
+        file.display()
     );
     assert!(
         dom.contains("</table>") || dom.contains("<svg"),

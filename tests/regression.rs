@@ -6,33 +6,7 @@ mod common;
 use common::*;
 use portal_audit::export::{evidence, matrix};
 use portal_audit::sim::server::{Reply, Request, Server};
-use std::path::Path;
-use std::process::{Command, Output};
 use std::sync::Arc;
-
-const BIN: &str = env!("CARGO_BIN_EXE_portal-audit");
-
-async fn run_bin(args: Vec<String>, cwd: &Path) -> Output {
-    let cwd = cwd.to_path_buf();
-    tokio::task::spawn_blocking(move || {
-        Command::new(BIN)
-            .args(&args)
-            .current_dir(cwd)
-            .env("RUST_LOG", "off")
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
 
 /// A server that answers every request with a small page and logs it: nothing may
 /// ever reach it.
@@ -316,18 +290,6 @@ async fn one_truncated_utf8_character_does_not_turn_a_page_into_gbk() {
     assert!(present(&db, run).contains(&("1".into(), "general".into(), "consultation".into())));
 }
 
-/// Finds a Chromium binary, if installed (CI installs Debian's).
-fn chromium() -> Option<&'static str> {
-    ["chromium", "chromium-browser", "google-chrome"]
-        .into_iter()
-        .find(|b| {
-            Command::new(b)
-                .arg("--version")
-                .output()
-                .is_ok_and(|o| o.status.success())
-        })
-}
-
 /// 12.5: archived evidence pages ran scripts, navigated away and fetched remote
 /// resources when opened; a hostile tag name restyled the page.
 #[tokio::test]
@@ -380,34 +342,13 @@ async fn archived_pages_are_inert_and_offline_in_chromium() {
     assert_eq!(pages.len(), 1, "{pages:?}");
     let archived = std::fs::read_to_string(&pages[0]).unwrap();
     assert!(archived.contains("Content-Security-Policy"));
-    let Some(bin) = chromium() else {
+    let Some((dom, stderr)) = chromium_dom(&pages[0], 3000) else {
         eprintln!("chromium not installed: the browser half of this test is skipped");
         return;
     };
-    let profile = tempfile::tempdir().unwrap();
-    let out = Command::new(bin)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--virtual-time-budget=3000",
-            &format!("--user-data-dir={}", profile.path().display()),
-            "--dump-dom",
-        ])
-        .arg(format!("file://{}", pages[0].display()))
-        .output()
-        .unwrap();
-    let dom = String::from_utf8_lossy(&out.stdout);
     assert!(
         dom.contains("archived-marker"),
-        "the archived page did not stay open: {}\n{}",
-        dom,
-        String::from_utf8_lossy(&out.stderr)
+        "the archived page did not stay open: {dom}\n{stderr}"
     );
     assert!(
         dom.contains("<title>原始标题</title>"),

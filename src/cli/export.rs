@@ -25,6 +25,14 @@ fn write_out(out: &Option<PathBuf>, default: &str, bytes: &[u8]) -> Result<()> {
         std::io::stdout().write_all(bytes)?;
         return Ok(());
     }
+    ensure_parent(&path)?;
+    std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+    eprintln!("wrote {}", path.display());
+    Ok(())
+}
+
+/// Creates the folder `path` goes in; the error names both.
+fn ensure_parent(path: &Path) -> Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| {
             format!(
@@ -34,8 +42,6 @@ fn write_out(out: &Option<PathBuf>, default: &str, bytes: &[u8]) -> Result<()> {
             )
         })?;
     }
-    std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
-    eprintln!("wrote {}", path.display());
     Ok(())
 }
 
@@ -67,15 +73,7 @@ fn export_matrix(a: ExportArgs) -> Result<ExitCode> {
                 .out
                 .clone()
                 .unwrap_or_else(|| PathBuf::from("results/matrix.xlsx"));
-            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir).with_context(|| {
-                    format!(
-                        "cannot create folder {} for {}",
-                        dir.display(),
-                        path.display()
-                    )
-                })?;
-            }
+            ensure_parent(&path)?;
             let rows = evidence::findings(&conn, &m)?;
             xlsx::write(&m, &summary::summarize(&m), &rows, &path)
                 .with_context(|| format!("cannot write {}", path.display()))?;

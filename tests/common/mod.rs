@@ -136,3 +136,65 @@ pub fn sites(db: &Path, run: i64, city: &str) -> Vec<(String, String, Option<Str
 pub fn scalar<T: rusqlite::types::FromSql>(db: &Path, sql: &str) -> T {
     conn(db).query_row(sql, [], |r| r.get(0)).unwrap()
 }
+
+/// The binary under test.
+pub const BIN: &str = env!("CARGO_BIN_EXE_portal-audit");
+
+/// Runs the binary with `args` in `cwd`, off the async runtime's threads.
+pub async fn run_bin(args: Vec<String>, cwd: &Path) -> std::process::Output {
+    let cwd = cwd.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        std::process::Command::new(BIN)
+            .args(&args)
+            .current_dir(cwd)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+/// Standard output and error of a finished process, as one text.
+pub fn text(o: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// Opens `file` in headless Chromium (when installed, as in CI) and returns the DOM it
+/// ends with, after `virtual_ms` of virtual time for timers and load events; `None`
+/// without Chromium.
+pub fn chromium_dom(file: &Path, virtual_ms: u32) -> Option<(String, String)> {
+    let bin = ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|b| {
+            std::process::Command::new(b)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })?;
+    let profile = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(bin)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            &format!("--virtual-time-budget={virtual_ms}"),
+            &format!("--user-data-dir={}", profile.path().display()),
+            "--dump-dom",
+        ])
+        .arg(format!("file://{}", file.display()))
+        .output()
+        .unwrap();
+    Some((
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    ))
+}
