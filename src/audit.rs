@@ -117,6 +117,9 @@ pub async fn run(
                 seeds_sha256: Some(hex::encode(Sha256::digest(&bytes))),
                 rules_version: Some(detector.version()),
                 rules_sha256: Some(detector.sha256()),
+                channels_json: Some(
+                    serde_json::to_string(detector.channels()).expect("serialisable"),
+                ),
                 ignore_robots: opts.config.ignore_robots,
                 insecure: opts.config.insecure,
                 source_run: None,

@@ -343,7 +343,7 @@ async fn send_page(
         record.findings.retain(|f| {
             state
                 .findings_seen
-                .insert((f.channel, f.sector, &f.rule, &f.target))
+                .insert((&f.channel, f.sector, &f.rule, &f.target))
         });
         stats.findings.fetch_add(
             record.findings.len() as u64,

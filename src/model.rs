@@ -1,7 +1,8 @@
 //! The survey's vocabulary: tiers, regions, sectors, channels and strengths.
 //!
-//! These enums are shared by every stage (seeds, detection, store, export), so that a
-//! typo in a sector or channel name is a compile error, not a silently empty column.
+//! Tiers, regions, sectors and strengths are enums shared by every stage, so that a typo
+//! is a compile error. Channels are data (the rules file defines them): [`ChannelId`]
+//! and the [`Channels`] table.
 
 use std::fmt;
 use std::str::FromStr;
@@ -93,18 +94,124 @@ impl Sector {
     ];
 }
 
-id_enum!(
-    /// The seven public service channels the survey audits.
-    Channel {
-        Weibo => "weibo",
-        Wechat => "wechat",
-        App => "app",
-        ServiceHall => "service_hall",
-        Consultation => "consultation",
-        Email => "email",
-        Hotline => "hotline",
+/// A channel's stable id (`weibo`, `service_hall`, `douyin` …): what files, the database
+/// and exports use. Channels are data: the rules file's `[[channels]]` table defines them
+/// (see [`ChannelDef`]), so no list of channels is compiled into the program.
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(transparent)]
+pub struct ChannelId(String);
+
+impl ChannelId {
+    /// The id as written (lower-case by the rules file's validation).
+    pub fn new(id: impl Into<String>) -> ChannelId {
+        ChannelId(id.into())
     }
-);
+
+    /// The id, as used in files, the database and exports.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ChannelId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for ChannelId {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<String> for ChannelId {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<&str> for ChannelId {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+/// What a channel is: an account on a platform, or a service the government runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChannelKind {
+    /// Platform accounts (微博, 公众号, 抖音 …): findings carry the account's identity.
+    Account,
+    /// Halls, forms, mailboxes, lines, apps.
+    Service,
+}
+
+/// One channel as the rules define it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ChannelDef {
+    pub id: ChannelId,
+    /// The Chinese label (政务微博).
+    pub name: String,
+    pub name_en: String,
+    pub kind: ChannelKind,
+    /// The group it belongs to (`survey2014` for the original seven, `new_media` …).
+    pub group: String,
+}
+
+/// The ordered channel table of a rule set (and of the runs audited with it).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct Channels(pub Vec<ChannelDef>);
+
+impl Channels {
+    /// The channels in order.
+    pub fn iter(&self) -> impl Iterator<Item = &ChannelDef> {
+        self.0.iter()
+    }
+
+    /// The ids in order.
+    pub fn ids(&self) -> impl Iterator<Item = &ChannelId> {
+        self.0.iter().map(|c| &c.id)
+    }
+
+    /// The definition of `id`, if the table has it.
+    pub fn get(&self, id: &str) -> Option<&ChannelDef> {
+        self.0.iter().find(|c| c.id == *id)
+    }
+
+    /// Whether the table defines `id`.
+    pub fn contains(&self, id: &str) -> bool {
+        self.get(id).is_some()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// This table followed by the channels of `other` it lacks (a matrix over runs
+    /// audited with different rules).
+    pub fn union(&self, other: &Channels) -> Channels {
+        let mut out = self.clone();
+        for c in other.iter() {
+            if !out.contains(c.id.as_str()) {
+                out.0.push(c.clone());
+            }
+        }
+        out
+    }
+
+    /// Only the channels `keep` accepts, in order.
+    pub fn filtered(&self, keep: impl Fn(&ChannelDef) -> bool) -> Channels {
+        Channels(self.0.iter().filter(|c| keep(c)).cloned().collect())
+    }
+}
 
 id_enum!(
     /// How much a finding proves. Only `Strong` and `Medium` make a channel present.
@@ -124,10 +231,10 @@ mod tests {
 
     #[test]
     fn ids_round_trip() {
-        for c in Channel::ALL {
-            assert_eq!(c.as_str().parse::<Channel>().unwrap(), *c);
+        for s in Sector::ALL {
+            assert_eq!(s.as_str().parse::<Sector>().unwrap(), *s);
         }
-        assert!("twitter".parse::<Channel>().unwrap_err().contains("weibo"));
+        assert!("north".parse::<Region>().unwrap_err().contains("east"));
         assert_eq!("key".parse::<Tier>().unwrap(), Tier::Key);
         assert!(!Strength::Weak.counts());
     }

@@ -5,7 +5,7 @@
 
 use crate::detect::{Detector, PageContext};
 use crate::extract::extract;
-use crate::model::{Channel, Sector};
+use crate::model::{ChannelId, Sector};
 use crate::store::{self, RunLock, StoreError, runs};
 use rusqlite::{OptionalExtension, params};
 use std::collections::HashMap;
@@ -66,6 +66,7 @@ pub fn redetect(
             seeds_sha256: seeds_sha,
             rules_version: Some(detector.version()),
             rules_sha256: Some(detector.sha256()),
+            channels_json: Some(serde_json::to_string(detector.channels()).expect("serialisable")),
             ignore_robots,
             insecure,
             source_run: Some(source),
@@ -128,7 +129,7 @@ pub fn redetect(
         .map_err(sql)?;
     let (mut pages, mut findings) = (0, 0);
     // As in a crawl, the same evidence repeated across a site's pages is recorded once.
-    let mut seen: std::collections::HashSet<(i64, Channel, Sector, String, String)> =
+    let mut seen: std::collections::HashSet<(i64, ChannelId, Sector, String, String)> =
         std::collections::HashSet::new();
     for chunk in fetch_ids.chunks(BATCH) {
         let tx = conn.unchecked_transaction().map_err(sql)?;
@@ -172,7 +173,7 @@ pub fn redetect(
             found.retain(|f| {
                 seen.insert((
                     new_site,
-                    f.channel,
+                    f.channel.clone(),
                     f.sector,
                     f.rule.clone(),
                     f.target.clone(),

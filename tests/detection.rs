@@ -4,7 +4,7 @@
 
 use portal_audit::detect::eval::{detect_bytes, evaluate};
 use portal_audit::detect::{Finding, RulesDetector, present};
-use portal_audit::model::{Channel, Strength};
+use portal_audit::model::Strength;
 use std::path::Path;
 use url::Url;
 
@@ -77,8 +77,11 @@ fn page(body: &str) -> String {
     )
 }
 
-fn channels(html: &str) -> Vec<Channel> {
+fn channels(html: &str) -> Vec<String> {
     present(&detect(html, "http://www.jia.gov.cn/", "甲市人民政府"))
+        .into_iter()
+        .map(|c| c.to_string())
+        .collect()
 }
 
 #[test]
@@ -88,7 +91,7 @@ fn section_navigation_is_a_hint_not_the_channel() {
          <li><a href=\"/zmhd/\">政民互动</a></li><li><a href=\"/gzcy/\">公众参与</a></li><li><a href=\"/xmt/\">新媒体</a></li><li><a href=\"/wsfw/\">网上服务</a></li></ul>",
     );
     let findings = detect(&nav, "http://www.jia.gov.cn/", "甲市人民政府");
-    assert_eq!(present(&findings), Vec::<Channel>::new(), "{findings:#?}");
+    assert_eq!(present(&findings), Vec::<String>::new(), "{findings:#?}");
     assert!(
         findings
             .iter()
@@ -98,10 +101,7 @@ fn section_navigation_is_a_hint_not_the_channel() {
     let specific = page(
         "<ul class=\"nav\"><li><a href=\"/bsdt/\">网上办事大厅</a></li><li><a href=\"/hdjl/szxx/\">市长信箱</a></li><li><a href=\"/hdjl/zxzx/\">在线咨询</a></li></ul>",
     );
-    assert_eq!(
-        channels(&specific),
-        [Channel::ServiceHall, Channel::Consultation]
-    );
+    assert_eq!(channels(&specific), ["consultation", "service_hall"]);
 }
 
 #[test]
@@ -116,10 +116,10 @@ fn image_captions_are_the_images_own_words_not_a_containers_text() {
     let slide = page(&format!(
         "<div class=\"focus\"><div class=\"pic\"><a href=\"/art/0.html\"><img src=\"/upload/slide0.jpg\"></a></div><ul>{list}</ul></div>"
     ));
-    assert_eq!(channels(&slide), Vec::<Channel>::new());
+    assert_eq!(channels(&slide), Vec::<String>::new());
     let qr =
         page("<div class=\"ewm\"><img src=\"/images/qr2.png\"><p>扫一扫关注甲市发布微信</p></div>");
-    assert_eq!(channels(&qr), [Channel::Wechat]);
+    assert_eq!(channels(&qr), ["wechat"]);
 }
 
 #[test]
@@ -130,12 +130,12 @@ fn other_governments_channels_are_weak_on_images_too() {
          <a href=\"https://weibo.com/zjfb\"><img src=\"/images/wb.png\" alt=\"浙江发布\"></a></div>",
     );
     let findings = detect(&html, "http://www.jia.gov.cn/", "甲市人民政府");
-    assert_eq!(present(&findings), Vec::<Channel>::new(), "{findings:#?}");
+    assert_eq!(present(&findings), Vec::<String>::new(), "{findings:#?}");
     // The city's own app, drawn the same way, counts.
     let own = page(
         "<a href=\"https://apps.apple.com/cn/app/id1\"><img src=\"/images/app.png\" alt=\"甲市政务APP下载\"></a>",
     );
-    assert_eq!(channels(&own), [Channel::App]);
+    assert_eq!(channels(&own), ["app"]);
 }
 
 #[test]
@@ -152,7 +152,7 @@ fn sector_service_lines_are_hotlines_and_site_lines_are_not() {
         "投诉电话：0571-87654321",
     ] {
         let html = page(&format!("<div class=\"foot\"><p>{line}</p></div>"));
-        assert_eq!(channels(&html), [Channel::Hotline], "{line}");
+        assert_eq!(channels(&html), ["hotline"], "{line}");
     }
     for trap in [
         "违法和不良信息举报电话：0571-12377",
@@ -166,32 +166,32 @@ fn sector_service_lines_are_hotlines_and_site_lines_are_not() {
         "值班电话：0571-87001238",
     ] {
         let html = page(&format!("<div class=\"foot\"><p>{trap}</p></div>"));
-        assert_eq!(channels(&html), Vec::<Channel>::new(), "{trap}");
+        assert_eq!(channels(&html), Vec::<String>::new(), "{trap}");
     }
     // The label in the block before the number.
     for split in [
         "<div class=\"tel\">公积金服务热线<div class=\"num\">12329</div></div>",
         "<dl><dt>咨询电话</dt><dd>0571-87654321</dd></dl>",
     ] {
-        assert_eq!(channels(&page(split)), [Channel::Hotline], "{split}");
+        assert_eq!(channels(&page(split)), ["hotline"], "{split}");
     }
     let split_fax = page("<dl><dt>传真</dt><dd>0571-87654322</dd></dl>");
-    assert_eq!(channels(&split_fax), Vec::<Channel>::new());
+    assert_eq!(channels(&split_fax), Vec::<String>::new());
     let fax = page("<a href=\"tel:0571-87001235\">传真</a>");
-    assert_eq!(channels(&fax), Vec::<Channel>::new());
+    assert_eq!(channels(&fax), Vec::<String>::new());
 }
 
 #[test]
 fn icon_links_to_the_owners_account_are_not_share_buttons() {
     let html =
         page("<a href=\"http://weibo.com/jiagjj\" class=\"shareicon3\" title=\"甲市公积金\"></a>");
-    assert_eq!(channels(&html), [Channel::Weibo]);
+    assert_eq!(channels(&html), ["weibo"]);
     for share in [
         "<div class=\"bdsharebuttonbox\"><a href=\"#\" class=\"bds_tsina\" data-cmd=\"tsina\" title=\"分享到新浪微博\"></a></div>",
         "<a href=\"http://service.weibo.com/share/share.php?url=http://www.jia.gov.cn/\" class=\"icon\">微博</a>",
         "<a href=\"https://weibo.com/share/x\" class=\"wb\">微博</a>",
     ] {
-        assert_eq!(channels(&page(share)), Vec::<Channel>::new(), "{share}");
+        assert_eq!(channels(&page(share)), Vec::<String>::new(), "{share}");
     }
 }
 
@@ -200,16 +200,16 @@ fn labels_outside_the_img_count() {
     let css = page(
         "<div class=\"follow\"><i class=\"code\" style=\"background-image:url(/images/code1.png)\"></i><span>微信</span><p>扫一扫关注我们</p></div>",
     );
-    assert_eq!(channels(&css), [Channel::Wechat]);
+    assert_eq!(channels(&css), ["wechat"]);
     let qr_class =
         page("<div class=\"wx-box\"><div class=\"qrcode-img\"></div><span>政务微信</span></div>");
-    assert_eq!(channels(&qr_class), [Channel::Wechat]);
+    assert_eq!(channels(&qr_class), ["wechat"]);
     for link in [
         "<a href=\"/bsdt/\" title=\"网上办事大厅\"><img src=\"/images/b1.png\"></a>",
         "<a href=\"/bsdt/\" aria-label=\"网上办事大厅\"><img src=\"/images/b1.png\"></a>",
         "<a href=\"/bsdt/\"><img src=\"/images/%E7%BD%91%E4%B8%8A%E5%8A%9E%E4%BA%8B%E5%A4%A7%E5%8E%85.png\"></a>",
     ] {
-        assert_eq!(channels(&page(link)), [Channel::ServiceHall], "{link}");
+        assert_eq!(channels(&page(link)), ["service_hall"], "{link}");
     }
 }
 
@@ -226,7 +226,7 @@ fn the_end_of_a_long_page_is_read() {
     assert!(html.len() > 1_000_000);
     let findings = detect(&html, "http://www.jia.gov.cn/", "甲市人民政府");
     assert!(
-        findings.iter().any(|f| f.channel == Channel::Hotline
+        findings.iter().any(|f| f.channel == "hotline"
             && f.text.contains("12345")
             && f.snippet.contains("便民热线")),
         "{findings:#?}"
@@ -237,7 +237,7 @@ fn the_end_of_a_long_page_is_read() {
         "版权所有甲市人民政府，本网站由甲市大数据发展管理局承办，建议使用谷歌浏览器浏览本网站，"
             .repeat(20)
     );
-    assert_eq!(channels(&page(&long)), [Channel::Hotline]);
+    assert_eq!(channels(&page(&long)), ["hotline"]);
 }
 
 #[test]
@@ -248,10 +248,10 @@ fn a_veto_does_not_spill_onto_its_neighbour() {
     let findings = detect(&html, "http://www.jia.gov.cn/", "甲县人民政府");
     let email = findings
         .iter()
-        .find(|f| f.channel == Channel::Email)
+        .find(|f| f.channel == "email")
         .expect("the address is found");
     assert_eq!(email.strength, Strength::Strong, "{findings:#?}");
-    assert_eq!(present(&findings), [Channel::Email]);
+    assert_eq!(present(&findings), ["email"]);
 }
 
 #[test]
@@ -269,5 +269,5 @@ fn one_bad_byte_does_not_flip_the_charset() {
         "甲市人民政府",
         &RulesDetector::builtin(),
     );
-    assert_eq!(present(&findings), [Channel::Consultation]);
+    assert_eq!(present(&findings), ["consultation"]);
 }

@@ -127,7 +127,7 @@ async fn matrix_summary_evidence_and_diff() {
     // Summary: shares over known cells, with denominators; 丙 (key) is unknown.
     let s = summary::summarize(&m);
     let weibo = |t: usize, r: usize| {
-        s.tables[t].rows[r].shares[&portal_audit::model::Channel::Weibo].label()
+        s.tables[t].rows[r].shares[&portal_audit::model::ChannelId::new("weibo")].label()
     };
     assert_eq!(weibo(0, 0), "100% (1/1)", "key cities: 甲 yes, 丙 unknown");
     assert_eq!(weibo(0, 1), "0% (0/1)");

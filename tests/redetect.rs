@@ -5,7 +5,6 @@ mod common;
 use common::*;
 use portal_audit::detect::{RuleSet, RulesDetector};
 use portal_audit::export::matrix::{self, Value};
-use portal_audit::model::Channel;
 use portal_audit::sim::server::Server;
 use portal_audit::sim::truth::compare;
 use portal_audit::sim::world::{World, WorldSpec};
@@ -52,7 +51,7 @@ async fn redetect_applies_new_rules_to_stored_pages_offline() {
             .cities
             .iter()
             .flat_map(|c| &c.cells)
-            .filter(|c| c.channel == Channel::Weibo)
+            .filter(|c| c.channel == "weibo")
             .all(|c| c.value != Value::Yes)
     );
     drop(server); // no network from here on
@@ -66,7 +65,7 @@ async fn redetect_applies_new_rules_to_stored_pages_offline() {
             .cities
             .iter()
             .flat_map(|c| &c.cells)
-            .any(|c| c.channel == Channel::Weibo && c.value == Value::Yes)
+            .any(|c| c.channel == "weibo" && c.value == Value::Yes)
     );
     let (kind, source, rules): (String, i64, String) = conn(&db)
         .query_row(

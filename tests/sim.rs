@@ -84,12 +84,12 @@ async fn a_small_simulated_audit_matches_the_truth_exactly() {
     let rep = audit(&db, &seeds, all(), cfg).await;
     assert!(!rep.interrupted);
     let m = matrix::load(&conn(&db), None).unwrap();
-    let truth = world.truth();
+    let truth = world.truth(&m.channels);
     let mut wrong = Vec::new();
     let mut counts = std::collections::BTreeMap::new();
     for city in &m.cities {
         for cell in &city.cells {
-            let want = truth[&(city.id.clone(), cell.sector, cell.channel)];
+            let want = truth[&(city.id.clone(), cell.sector, cell.channel.clone())];
             *counts.entry(want).or_insert(0) += 1;
             if cell.value.as_str() != want {
                 wrong.push(format!(

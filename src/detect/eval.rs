@@ -8,7 +8,7 @@
 use super::{Detector, PageContext, present};
 use crate::decode::decode;
 use crate::extract::extract;
-use crate::model::{Channel, Sector};
+use crate::model::{ChannelId, Sector};
 use crate::scope::registrable_domain;
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
@@ -48,7 +48,7 @@ impl Counts {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Disagreement {
     pub file: String,
-    pub channel: Channel,
+    pub channel: ChannelId,
     pub label: bool,
     pub detected: bool,
     /// The labeller's evidence note.
@@ -61,7 +61,9 @@ pub struct Disagreement {
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct EvalReport {
     pub pages: usize,
-    pub per_channel: BTreeMap<Channel, Counts>,
+    /// Counts per labelled channel (a corpus may label only some of the detector's
+    /// channels: rows for the others are simply absent).
+    pub per_channel: BTreeMap<ChannelId, Counts>,
     pub disagreements: Vec<Disagreement>,
 }
 
@@ -133,13 +135,22 @@ pub fn evaluate(dir: &Path, detector: &dyn Detector) -> Result<EvalReport, EvalE
         let bytes = std::fs::read(&path).map_err(|e| err(format!("{}: {e}", path.display())))?;
         let url = Url::parse(&first.page_url).map_err(|e| err(format!("{file}: page_url: {e}")))?;
         let findings = detect_bytes(&bytes, None, &url, &first.owner, detector);
-        let got: HashSet<Channel> = present(&findings).into_iter().collect();
+        let got: HashSet<ChannelId> = present(&findings).into_iter().collect();
         report.pages += 1;
         for r in page_rows {
-            let channel: Channel = r
-                .channel
-                .parse()
-                .map_err(|e: String| err(format!("{file}: {e}")))?;
+            if !detector.channels().contains(r.channel.trim()) {
+                return Err(err(format!(
+                    "{file}: unknown channel `{}` (the rules define: {})",
+                    r.channel,
+                    detector
+                        .channels()
+                        .ids()
+                        .map(ChannelId::as_str)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )));
+            }
+            let channel = ChannelId::new(r.channel.trim());
             let label = match r.label.trim() {
                 "yes" => true,
                 "no" => false,
@@ -150,7 +161,7 @@ pub fn evaluate(dir: &Path, detector: &dyn Detector) -> Result<EvalReport, EvalE
                 }
             };
             let detected = got.contains(&channel);
-            let c = report.per_channel.entry(channel).or_default();
+            let c = report.per_channel.entry(channel.clone()).or_default();
             match (label, detected) {
                 (true, true) => c.tp += 1,
                 (false, true) => c.fp += 1,
@@ -158,17 +169,18 @@ pub fn evaluate(dir: &Path, detector: &dyn Detector) -> Result<EvalReport, EvalE
                 (false, false) => c.tn += 1,
             }
             if label != detected {
+                let behind = findings
+                    .iter()
+                    .filter(|f| f.channel == channel && f.strength.counts())
+                    .map(|f| format!("{} {} `{}` → {}", f.strength, f.rule, f.text, f.target))
+                    .collect();
                 report.disagreements.push(Disagreement {
                     file: file.to_string(),
                     channel,
                     label,
                     detected,
                     evidence: r.evidence.clone(),
-                    findings: findings
-                        .iter()
-                        .filter(|f| f.channel == channel && f.strength.counts())
-                        .map(|f| format!("{} {} `{}` → {}", f.strength, f.rule, f.text, f.target))
-                        .collect(),
+                    findings: behind,
                 });
             }
         }

@@ -6,7 +6,7 @@
 //! (`redetect`).
 
 use crate::extract::PageFacts;
-use crate::model::{Channel, Sector, Strength};
+use crate::model::{ChannelId, Channels, Sector, Strength};
 use url::Url;
 
 /// What detection knows about a page besides its content.
@@ -25,7 +25,7 @@ pub struct PageContext<'a> {
 /// One piece of evidence for a channel, with its provenance on the page.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Finding {
-    pub channel: Channel,
+    pub channel: ChannelId,
     pub sector: Sector,
     pub strength: Strength,
     /// The id of the rule that matched.
@@ -44,6 +44,8 @@ pub struct Finding {
 /// run records which rules produced its findings.
 pub trait Detector: Send + Sync {
     fn detect(&self, page: &PageFacts, ctx: &PageContext<'_>) -> Vec<Finding>;
+    /// The channels the detector looks for, in export order (recorded with each run).
+    fn channels(&self) -> &Channels;
     /// Human-readable version of the rules.
     fn version(&self) -> String;
     /// sha256 of the rules' source.
@@ -59,11 +61,11 @@ pub use engine::RulesDetector;
 pub use rules::{RuleSet, RulesError};
 
 /// The set of channels a list of findings makes present (strong or medium only).
-pub fn present(findings: &[Finding]) -> Vec<Channel> {
-    let mut out: Vec<Channel> = findings
+pub fn present(findings: &[Finding]) -> Vec<ChannelId> {
+    let mut out: Vec<ChannelId> = findings
         .iter()
         .filter(|f| f.strength.counts())
-        .map(|f| f.channel)
+        .map(|f| f.channel.clone())
         .collect();
     out.sort();
     out.dedup();

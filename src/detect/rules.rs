@@ -5,7 +5,7 @@
 //! automaton; each rule keeps bit masks of its keywords, so matching an element is one
 //! scan of its text plus a few bit operations per rule.
 
-use crate::model::{Channel, Sector, Strength};
+use crate::model::{ChannelDef, ChannelId, ChannelKind, Channels, Sector, Strength};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex::Regex;
 use serde::Deserialize;
@@ -120,7 +120,7 @@ impl Conditions {
 #[serde(deny_unknown_fields)]
 struct RuleDef {
     id: String,
-    channel: Channel,
+    channel: String,
     strength: Strength,
     #[serde(flatten)]
     when: Conditions,
@@ -142,9 +142,30 @@ struct VetoDef {
     id: String,
     action: VetoAction,
     #[serde(default)]
-    channels: Vec<Channel>,
+    channels: Vec<String>,
     #[serde(flatten)]
     when: Conditions,
+}
+
+/// One `[[channels]]` entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChannelFileDef {
+    id: String,
+    name: String,
+    name_en: String,
+    kind: ChannelKind,
+    group: String,
+    /// Position in exports (lower first); file order breaks ties.
+    #[serde(default)]
+    order: Option<i64>,
+}
+
+/// Only the channel table of a rules file (to give files without one the survey's seven).
+#[derive(Debug, Deserialize)]
+struct ChannelsOnly {
+    #[serde(default)]
+    channels: Vec<ChannelFileDef>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -161,6 +182,8 @@ struct SectorDef {
 #[serde(deny_unknown_fields)]
 struct RulesFile {
     version: String,
+    #[serde(default)]
+    channels: Vec<ChannelFileDef>,
     #[serde(default)]
     places: Vec<String>,
     #[serde(default)]
@@ -232,7 +255,7 @@ impl Matcher {
 #[derive(Debug, Clone)]
 pub struct Rule {
     pub id: String,
-    pub channel: Channel,
+    pub channel: ChannelId,
     pub strength: Strength,
     pub when: Matcher,
 }
@@ -242,7 +265,7 @@ pub struct Rule {
 pub struct Veto {
     pub id: String,
     pub action: VetoAction,
-    pub channels: Vec<Channel>,
+    pub channels: Vec<ChannelId>,
     pub when: Matcher,
 }
 
@@ -259,6 +282,8 @@ pub struct SectorHint {
 pub struct RuleSet {
     pub version: String,
     pub sha256: String,
+    /// The channels the rules detect, in export order.
+    pub channels: Channels,
     pub rules: Vec<Rule>,
     pub vetoes: Vec<Veto>,
     pub sectors: Vec<SectorHint>,
@@ -465,6 +490,28 @@ impl RuleSet {
                 host_any: host_mask(c),
             })
         };
+        let channels = channel_table(&file.channels, text, name)?;
+        // A channel id a rule or veto names must be in the table: an error with the line
+        // and column of the value, as for a syntax error.
+        let check = |table: &str, owner: &str, id: &str| -> Result<ChannelId, RulesError> {
+            if channels.contains(id) {
+                return Ok(ChannelId::new(id));
+            }
+            let (line, column) = value_position(text, owner, id);
+            Err(RulesError::Syntax {
+                path: name.to_string(),
+                line,
+                column,
+                message: format!(
+                    "{table} `{owner}`: unknown channel `{id}` (the [[channels]] table defines: {})",
+                    channels
+                        .ids()
+                        .map(ChannelId::as_str)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            })
+        };
         let mut rules = Vec::new();
         let mut seen = std::collections::HashSet::new();
         for r in &file.rules {
@@ -479,7 +526,7 @@ impl RuleSet {
             when.element.get_or_insert(ElementKind::Link);
             rules.push(Rule {
                 id: r.id.clone(),
-                channel: r.channel,
+                channel: check("rule", &r.id, &r.channel)?,
                 strength: r.strength,
                 when,
             });
@@ -489,13 +536,18 @@ impl RuleSet {
             vetoes.push(Veto {
                 id: v.id.clone(),
                 action: v.action,
-                channels: v.channels.clone(),
+                channels: v
+                    .channels
+                    .iter()
+                    .map(|c| check("veto", &v.id, c))
+                    .collect::<Result<_, _>>()?,
                 when: compile(&v.id, &v.when)?,
             });
         }
         Ok(RuleSet {
             version: file.version,
             sha256: hex::encode(Sha256::digest(text.as_bytes())),
+            channels,
             rules,
             vetoes,
             sectors: file
@@ -534,6 +586,90 @@ impl RuleSet {
     }
 }
 
+/// The survey's seven channels as the built-in rules define them: what runs recorded
+/// before channels were data were audited for.
+pub fn survey_channels() -> Channels {
+    channel_table(&[], "", "<built-in rules>").expect("the built-in rules are valid")
+}
+
+/// The channel table of a rules file: its `[[channels]]` in `order` (file order breaking
+/// ties), each id lower-case letters, digits and `_`, unique. A file without a table gets
+/// the survey's seven channels of the built-in rules (rules files from before channels
+/// were data).
+fn channel_table(defs: &[ChannelFileDef], text: &str, name: &str) -> Result<Channels, RulesError> {
+    if defs.is_empty() {
+        let builtin: ChannelsOnly =
+            toml::from_str(DEFAULT_RULES).expect("the built-in rules are valid");
+        let seven: Vec<ChannelFileDef> = builtin
+            .channels
+            .into_iter()
+            .filter(|c| c.group == "survey2014")
+            .collect();
+        return channel_table(&seven, DEFAULT_RULES, "<built-in rules>");
+    }
+    let mut out: Vec<(i64, usize, ChannelDef)> = Vec::new();
+    for (i, d) in defs.iter().enumerate() {
+        let bad = |message: String| {
+            let (line, column) = value_position(text, &d.id, &d.id);
+            RulesError::Syntax {
+                path: name.to_string(),
+                line,
+                column,
+                message,
+            }
+        };
+        if d.id.is_empty()
+            || !d
+                .id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        {
+            return Err(bad(format!(
+                "channel id `{}` must be lower-case letters, digits and `_`",
+                d.id
+            )));
+        }
+        if out.iter().any(|(_, _, c)| c.id == *d.id.as_str()) {
+            return Err(bad(format!("channel `{}` is defined twice", d.id)));
+        }
+        out.push((
+            d.order.unwrap_or(i64::MAX),
+            i,
+            ChannelDef {
+                id: ChannelId::new(&d.id),
+                name: d.name.clone(),
+                name_en: d.name_en.clone(),
+                kind: d.kind,
+                group: d.group.clone(),
+            },
+        ));
+    }
+    out.sort_by_key(|(order, i, _)| (*order, *i));
+    Ok(Channels(out.into_iter().map(|(_, _, c)| c).collect()))
+}
+
+/// Where the value `value` of the table whose `id` is `owner` is written: the line and
+/// column of `"value"` after the table's `id = "owner"` line (or of that line).
+fn value_position(text: &str, owner: &str, value: &str) -> (usize, usize) {
+    let id_line = format!("\"{owner}\"");
+    let start = text
+        .match_indices(&id_line)
+        .map(|(i, _)| i)
+        .find(|&i| {
+            text[..i]
+                .rsplit('\n')
+                .next()
+                .is_some_and(|l| l.trim_start().starts_with("id"))
+        })
+        .unwrap_or(0);
+    let quoted = format!("\"{value}\"");
+    let at = text[start..]
+        .find(&quoted)
+        .map(|i| start + i)
+        .unwrap_or(start);
+    line_col(text, at)
+}
+
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
@@ -549,7 +685,8 @@ mod tests {
     fn builtin_rules_compile() {
         let r = RuleSet::builtin();
         assert!(r.rules.len() > 20);
-        for c in Channel::ALL {
+        assert!(r.channels.len() >= 7);
+        for c in r.channels.ids() {
             assert!(r.rules.iter().any(|x| x.channel == *c), "no rule for {c}");
         }
         assert_eq!(r.sha256.len(), 64);

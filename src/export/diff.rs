@@ -2,7 +2,7 @@
 //! appeared, disappeared or became unknown, with the evidence for each.
 
 use super::matrix::{Matrix, Value};
-use crate::model::{Channel, Sector};
+use crate::model::{ChannelId, Sector};
 use std::fmt::Write as _;
 
 /// One changed cell.
@@ -11,7 +11,7 @@ pub struct Change {
     pub city_id: String,
     pub city: String,
     pub sector: Sector,
-    pub channel: Channel,
+    pub channel: ChannelId,
     /// `appeared`, `disappeared`, `became-unknown` or `became-known`.
     pub change: &'static str,
     pub before: Value,
@@ -29,7 +29,7 @@ pub fn diff(a: &Matrix, b: &Matrix) -> Vec<Change> {
         };
         for cell in &cb.cells {
             let before = ca
-                .cell(cell.sector, cell.channel)
+                .cell(cell.sector, &cell.channel)
                 .map_or(Value::Unknown, |c| c.value);
             let after = cell.value;
             let change = match (before, after) {
@@ -42,7 +42,7 @@ pub fn diff(a: &Matrix, b: &Matrix) -> Vec<Change> {
             let side = if after == Value::Yes {
                 Some(cell)
             } else {
-                ca.cell(cell.sector, cell.channel)
+                ca.cell(cell.sector, &cell.channel)
             };
             let evidence = side
                 .map(|c| format!("{} on {}", c.best_target, c.best_page))
@@ -51,7 +51,7 @@ pub fn diff(a: &Matrix, b: &Matrix) -> Vec<Change> {
                 city_id: cb.id.clone(),
                 city: cb.name.clone(),
                 sector: cell.sector,
-                channel: cell.channel,
+                channel: cell.channel.clone(),
                 change,
                 before,
                 after,
@@ -115,6 +115,7 @@ pub fn previous(conn: &rusqlite::Connection, run: i64) -> rusqlite::Result<Matri
     let mut m = Matrix {
         run: None,
         rules_version: String::new(),
+        channels: Default::default(),
         cities: Vec::new(),
     };
     let mut st = conn.prepare(
@@ -129,6 +130,7 @@ pub fn previous(conn: &rusqlite::Connection, run: i64) -> rusqlite::Result<Matri
         if m.rules_version.is_empty() {
             m.rules_version = pm.rules_version.clone();
         }
+        m.channels = m.channels.union(&pm.channels);
         m.cities
             .extend(pm.cities.into_iter().filter(|c| c.id == city));
     }

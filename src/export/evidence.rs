@@ -14,7 +14,7 @@
 use super::formats::{esc, mark};
 use super::inert::inert_page;
 use super::matrix::Matrix;
-use crate::model::{Channel, Sector};
+use crate::model::Sector;
 use rusqlite::{Connection, params};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -164,7 +164,7 @@ pub fn write_pack(
         .collect();
     for s in &sectors {
         let _ = write!(index, "<h2>{s}</h2><table><tr><th>city</th>");
-        for ch in Channel::ALL {
+        for ch in m.channels.ids() {
             let _ = write!(index, "<th>{}</th>", ch.as_str());
         }
         index.push_str("</tr>");
@@ -175,8 +175,8 @@ pub fn write_pack(
                 esc(&c.name),
                 id = c.id
             );
-            for ch in Channel::ALL {
-                let v = c.value(*s, *ch);
+            for ch in m.channels.ids() {
+                let v = c.value(*s, ch);
                 let _ = write!(
                     index,
                     "<td class=\"{}\"><a href=\"city-{}.html#{}-{}\">{}</a></td>",
@@ -224,8 +224,8 @@ pub fn write_pack(
         }
         for s in &c.sectors {
             let _ = write!(page, "<h2>{s}</h2>");
-            for ch in Channel::ALL {
-                let v = c.value(*s, *ch);
+            for ch in m.channels.ids() {
+                let v = c.value(*s, ch);
                 let _ = write!(
                     page,
                     "<h3 id=\"{s}-{ch}\">{ch}: {}</h3>",

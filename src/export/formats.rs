@@ -3,7 +3,7 @@
 
 use super::matrix::{Matrix, Value};
 use super::summary::{Share, Summary};
-use crate::model::Channel;
+use crate::model::Channels;
 use std::fmt::Write as _;
 
 /// Writes CSV through `write` into a buffer that starts with a UTF-8 BOM, so Excel
@@ -71,8 +71,8 @@ pub fn matrix_json(m: &Matrix) -> serde_json::Value {
             let mut channels = serde_json::Map::new();
             for s in &c.sectors {
                 let mut row = serde_json::Map::new();
-                for ch in Channel::ALL {
-                    let v = c.value(*s, *ch).as_str();
+                for ch in m.channels.ids() {
+                    let v = c.value(*s, ch).as_str();
                     row.insert(ch.as_str().into(), v.into());
                 }
                 channels.insert(s.as_str().into(), row.into());
@@ -113,16 +113,16 @@ pub fn matrix_md(m: &Matrix) -> String {
         .collect();
     for s in sectors {
         let _ = write!(out, "\n## {s}\n\n| city | tier | region |");
-        for ch in Channel::ALL {
+        for ch in m.channels.ids() {
             let _ = write!(out, " {} |", ch.as_str());
         }
         out.push_str("\n|---|---|---|");
-        out.push_str(&"---|".repeat(Channel::ALL.len()));
+        out.push_str(&"---|".repeat(m.channels.len()));
         out.push('\n');
         for c in m.cities.iter().filter(|c| c.sectors.contains(&s)) {
             let _ = write!(out, "| {} {} | {} | {} |", c.id, c.name, c.tier, c.region);
-            for ch in Channel::ALL {
-                let _ = write!(out, " {} |", mark(c.value(s, *ch)));
+            for ch in m.channels.ids() {
+                let _ = write!(out, " {} |", mark(c.value(s, ch)));
             }
             out.push('\n');
         }
@@ -138,15 +138,15 @@ pub fn summary_md(s: &Summary) -> String {
     );
     for t in &s.tables {
         let _ = write!(out, "\n## {}\n\n| group |", t.title);
-        for ch in Channel::ALL {
+        for ch in s.channels.ids() {
             let _ = write!(out, " {} |", ch.as_str());
         }
         out.push_str("\n|---|");
-        out.push_str(&"---|".repeat(Channel::ALL.len()));
+        out.push_str(&"---|".repeat(s.channels.len()));
         out.push('\n');
         for r in &t.rows {
             let _ = write!(out, "| {} |", r.group);
-            for ch in Channel::ALL {
+            for ch in s.channels.ids() {
                 let _ = write!(out, " {} |", r.shares[ch].label());
             }
             out.push('\n');
@@ -162,7 +162,7 @@ pub fn summary_csv(s: &Summary) -> Vec<u8> {
             .expect("in memory");
         for t in &s.tables {
             for r in &t.rows {
-                for ch in Channel::ALL {
+                for ch in s.channels.ids() {
                     let sh = r.shares[ch];
                     w.write_record([
                         t.title.as_str(),
@@ -188,10 +188,10 @@ pub(crate) fn esc(s: &str) -> String {
 }
 
 /// A grouped bar chart (SVG): one group of bars per channel, one bar per series.
-pub fn bar_chart(title: &str, series: &[(String, Vec<Share>)]) -> String {
+pub fn bar_chart(title: &str, channels: &Channels, series: &[(String, Vec<Share>)]) -> String {
     const COLORS: [&str; 4] = ["#1f6fb2", "#e07b39", "#4a9a4a", "#8b5fbf"];
     let (w, h, left, bottom, top) = (900.0, 300.0, 40.0, 40.0, 30.0);
-    let groups = Channel::ALL.len() as f64;
+    let groups = channels.len().max(1) as f64;
     let gw = (w - left - 10.0) / groups;
     let bw = (gw - 12.0) / series.len().max(1) as f64;
     let plot_h = h - bottom - top;
@@ -207,7 +207,7 @@ pub fn bar_chart(title: &str, series: &[(String, Vec<Share>)]) -> String {
             y + 3.0
         );
     }
-    for (gi, ch) in Channel::ALL.iter().enumerate() {
+    for (gi, ch) in channels.ids().enumerate() {
         let gx = left + gi as f64 * gw + 6.0;
         for (si, (name, shares)) in series.iter().enumerate() {
             let sh = shares[gi];
@@ -261,14 +261,14 @@ pub fn bar_chart(title: &str, series: &[(String, Vec<Share>)]) -> String {
 
 /// The summary as a standalone HTML page with charts by tier and by region.
 pub fn summary_html(s: &Summary) -> String {
-    let series_of = |ti: usize| -> Vec<(String, Vec<Share>)> {
+    let series_of = |ti: usize, channels: &Channels| -> Vec<(String, Vec<Share>)> {
         s.tables[ti]
             .rows
             .iter()
             .map(|r| {
                 (
                     r.group.clone(),
-                    Channel::ALL.iter().map(|c| r.shares[c]).collect(),
+                    channels.ids().map(|c| r.shares[c]).collect(),
                 )
             })
             .collect()
@@ -283,20 +283,43 @@ pub fn summary_html(s: &Summary) -> String {
         esc(&s.rules_version),
         esc(&s.generated_at)
     );
-    html.push_str(&bar_chart("Portal channels by tier", &series_of(0)));
-    html.push_str(&bar_chart("Portal channels by region", &series_of(1)));
-    if let Some(last) = s.tables.len().checked_sub(1) {
-        html.push_str(&bar_chart("Five-sector average by tier", &series_of(last)));
+    // One chart group per channel group (the survey's seven, new media …).
+    let mut groups: Vec<&str> = Vec::new();
+    for c in s.channels.iter() {
+        if !groups.contains(&c.group.as_str()) {
+            groups.push(&c.group);
+        }
+    }
+    for g in groups {
+        let cs = s.channels.filtered(|c| c.group == g);
+        let _ = write!(html, "<h2>Channels: {}</h2>", esc(g));
+        html.push_str(&bar_chart(
+            &format!("Portal channels by tier ({g})"),
+            &cs,
+            &series_of(0, &cs),
+        ));
+        html.push_str(&bar_chart(
+            &format!("Portal channels by region ({g})"),
+            &cs,
+            &series_of(1, &cs),
+        ));
+        if let Some(last) = s.tables.len().checked_sub(1) {
+            html.push_str(&bar_chart(
+                &format!("Five-sector average by tier ({g})"),
+                &cs,
+                &series_of(last, &cs),
+            ));
+        }
     }
     for t in &s.tables {
         let _ = write!(html, "<h2>{}</h2><table><tr><th>group</th>", esc(&t.title));
-        for ch in Channel::ALL {
+        for ch in s.channels.ids() {
             let _ = write!(html, "<th>{}</th>", ch.as_str());
         }
         html.push_str("</tr>");
         for r in &t.rows {
             let _ = write!(html, "<tr><td>{}</td>", esc(&r.group));
-            for ch in Channel::ALL {
+            for ch in s.channels.ids() {
                 let _ = write!(html, "<td>{}</td>", r.shares[ch].label());
             }
             html.push_str("</tr>");

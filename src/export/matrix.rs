@@ -5,8 +5,11 @@
 //! audited, unreachable, blocked): a dead portal is never "no". By default each city is
 //! taken from its latest finished audit, so a `recheck` updates the matrix; with a run
 //! id, exactly that run.
+//!
+//! The columns are the channels the audits were made for (each run records its rules'
+//! channel table): a city audited before a channel existed has that cell `unknown`.
 
-use crate::model::{Channel, Region, Sector, Strength, Tier};
+use crate::model::{ChannelId, Channels, Region, Sector, Strength, Tier};
 use rusqlite::{Connection, params};
 use std::collections::BTreeMap;
 
@@ -33,7 +36,7 @@ impl Value {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Cell {
     pub sector: Sector,
-    pub channel: Channel,
+    pub channel: ChannelId,
     pub value: Value,
     /// The strongest finding's strength, if any finding exists.
     pub strength: Option<Strength>,
@@ -57,19 +60,21 @@ pub struct CityRow {
     pub status: String,
     /// The sectors the city has (general first, then seeded departments).
     pub sectors: Vec<Sector>,
+    /// The channels the city's audit looked for.
+    pub audited_channels: Vec<ChannelId>,
     pub cells: Vec<Cell>,
 }
 
 impl CityRow {
     /// The cell of a sector and channel.
-    pub fn cell(&self, sector: Sector, channel: Channel) -> Option<&Cell> {
+    pub fn cell(&self, sector: Sector, channel: &ChannelId) -> Option<&Cell> {
         self.cells
             .iter()
-            .find(|c| c.sector == sector && c.channel == channel)
+            .find(|c| c.sector == sector && c.channel == *channel)
     }
 
     /// The value of a sector and channel; `unknown` for a sector the city has no site for.
-    pub fn value(&self, sector: Sector, channel: Channel) -> Value {
+    pub fn value(&self, sector: Sector, channel: &ChannelId) -> Value {
         self.cell(sector, channel)
             .map_or(Value::Unknown, |c| c.value)
     }
@@ -81,6 +86,9 @@ pub struct Matrix {
     /// `None` for "latest audit per city".
     pub run: Option<i64>,
     pub rules_version: String,
+    /// The columns: the channels of the audits' rules, in order (a union when the
+    /// audits were made with different rules).
+    pub channels: Channels,
     pub cities: Vec<CityRow>,
 }
 
@@ -103,7 +111,23 @@ fn audits(conn: &Connection, run: Option<i64>) -> rusqlite::Result<Vec<(String, 
 pub fn load(conn: &Connection, run: Option<i64>) -> rusqlite::Result<Matrix> {
     let mut cities = Vec::new();
     let mut versions = std::collections::BTreeSet::new();
-    for (city_id, run_id) in audits(conn, run)? {
+    let mut columns = Channels::default();
+    let mut tables: BTreeMap<i64, Channels> = BTreeMap::new();
+    let pairs = audits(conn, run)?;
+    for (_, run_id) in &pairs {
+        if !tables.contains_key(run_id) {
+            let t = crate::store::runs::run_channels(conn, *run_id)?;
+            columns = columns.union(&t);
+            tables.insert(*run_id, t);
+        }
+    }
+    if pairs.is_empty()
+        && let Some(r) = run
+    {
+        columns = crate::store::runs::run_channels(conn, r)?;
+    }
+    for (city_id, run_id) in pairs {
+        let audited = &tables[&run_id];
         let (name, province, tier, region, departments, status, rules): (String, String, String, String, String, String, Option<String>) =
             conn.query_row(
                 "SELECT c.name, c.province, c.tier, c.region, c.departments, c.status, r.rules_version
@@ -133,7 +157,7 @@ pub fn load(conn: &Connection, run: Option<i64>) -> rusqlite::Result<Matrix> {
             }
         }
         // Findings per sector × channel, strongest first.
-        let mut found: BTreeMap<(Sector, Channel), Vec<Evidence>> = BTreeMap::new();
+        let mut found: BTreeMap<(Sector, ChannelId), Vec<Evidence>> = BTreeMap::new();
         {
             let mut st = conn.prepare(
                 "SELECT sector, channel, strength, target, page_url, id FROM findings WHERE run_id = ?1 AND city_id = ?2 ORDER BY id",
@@ -150,12 +174,11 @@ pub fn load(conn: &Connection, run: Option<i64>) -> rusqlite::Result<Matrix> {
             })?;
             for r in rows {
                 let (s, c, st, t, p, id) = r?;
-                if let (Ok(s), Ok(c), Ok(st)) = (
-                    s.parse::<Sector>(),
-                    c.parse::<Channel>(),
-                    st.parse::<Strength>(),
-                ) {
-                    found.entry((s, c)).or_default().push((st, t, p, id));
+                if let (Ok(s), Ok(st)) = (s.parse::<Sector>(), st.parse::<Strength>()) {
+                    found
+                        .entry((s, ChannelId::new(c)))
+                        .or_default()
+                        .push((st, t, p, id));
                 }
             }
         }
@@ -164,20 +187,20 @@ pub fn load(conn: &Connection, run: Option<i64>) -> rusqlite::Result<Matrix> {
             let audited_ok = outcomes
                 .get(&sector)
                 .is_some_and(|o| !o.is_empty() && o.iter().all(|x| x == "ok"));
-            for &channel in Channel::ALL {
-                let mut fs = found.remove(&(sector, channel)).unwrap_or_default();
+            for channel in columns.ids() {
+                let mut fs = found.remove(&(sector, channel.clone())).unwrap_or_default();
                 fs.sort_by_key(|f| f.0);
                 let best = fs.first();
                 let value = if best.is_some_and(|b| b.0.counts()) {
                     Value::Yes
-                } else if audited_ok {
+                } else if audited_ok && audited.contains(channel.as_str()) {
                     Value::No
                 } else {
                     Value::Unknown
                 };
                 cells.push(Cell {
                     sector,
-                    channel,
+                    channel: channel.clone(),
                     value,
                     strength: best.map(|b| b.0),
                     finding_count: fs.len(),
@@ -196,12 +219,14 @@ pub fn load(conn: &Connection, run: Option<i64>) -> rusqlite::Result<Matrix> {
             audit_run: run_id,
             status,
             sectors,
+            audited_channels: audited.ids().cloned().collect(),
             cells,
         });
     }
     Ok(Matrix {
         run,
         rules_version: versions.into_iter().collect::<Vec<_>>().join(", "),
+        channels: columns,
         cities,
     })
 }

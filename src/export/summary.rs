@@ -2,7 +2,7 @@
 //! by sector (and averaged over the five sectors), each with its denominator.
 
 use super::matrix::{Matrix, Value};
-use crate::model::{Channel, Region, Sector, Tier};
+use crate::model::{ChannelId, Channels, Region, Sector, Tier};
 use std::collections::BTreeMap;
 
 /// A share: `yes` of `known` cities (unknown cells are left out of the denominator).
@@ -31,7 +31,7 @@ impl Share {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Row {
     pub group: String,
-    pub shares: BTreeMap<Channel, Share>,
+    pub shares: BTreeMap<ChannelId, Share>,
 }
 
 /// A titled table.
@@ -47,12 +47,14 @@ pub struct Summary {
     pub generated_at: String,
     pub rules_version: String,
     pub cities: usize,
+    /// The columns of every table, in order.
+    pub channels: Channels,
     pub tables: Vec<Table>,
 }
 
 fn row(m: &Matrix, group: &str, sectors: &[Sector], keep: &dyn Fn(Tier, Region) -> bool) -> Row {
     let mut shares = BTreeMap::new();
-    for &ch in Channel::ALL {
+    for ch in m.channels.ids() {
         let mut s = Share::default();
         for city in m.cities.iter().filter(|c| keep(c.tier, c.region)) {
             for &sector in sectors {
@@ -68,7 +70,7 @@ fn row(m: &Matrix, group: &str, sectors: &[Sector], keep: &dyn Fn(Tier, Region) 
                 }
             }
         }
-        shares.insert(ch, s);
+        shares.insert(ch.clone(), s);
     }
     Row {
         group: group.to_string(),
@@ -115,6 +117,7 @@ pub fn summarize(m: &Matrix) -> Summary {
         generated_at: crate::store::runs::now(),
         rules_version: m.rules_version.clone(),
         cities: m.cities.len(),
+        channels: m.channels.clone(),
         tables,
     }
 }

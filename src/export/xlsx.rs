@@ -6,7 +6,7 @@ use super::evidence::FindingRow;
 use super::formats::{MATRIX_CSV_HEADER, mark};
 use super::matrix::Matrix;
 use super::summary::Summary;
-use crate::model::{Channel, Sector};
+use crate::model::Sector;
 use rust_xlsxwriter::{Format, Workbook, Worksheet};
 use std::path::Path;
 
@@ -56,7 +56,7 @@ pub fn write(
             .map(|s| s.to_string())
             .collect();
         for s in &sectors {
-            for ch in Channel::ALL {
+            for ch in m.channels.ids() {
                 names.push(format!("{s}.{}", ch.as_str()));
             }
         }
@@ -77,8 +77,8 @@ pub fn write(
             }
             let mut col = 5u16;
             for s in &sectors {
-                for ch in Channel::ALL {
-                    let v = c.cell(*s, *ch).map_or("", |x| mark(x.value));
+                for ch in m.channels.ids() {
+                    let v = c.cell(*s, ch).map_or("", |x| mark(x.value));
                     ws.write_string(r, col, v).map_err(err)?;
                     col += 1;
                 }
@@ -131,7 +131,7 @@ pub fn write(
         let mut r = 1u32;
         for t in &s.tables {
             for row in &t.rows {
-                for ch in Channel::ALL {
+                for ch in s.channels.ids() {
                     let sh = row.shares[ch];
                     ws.write_string(r, 0, &t.title).map_err(err)?;
                     ws.write_string(r, 1, &row.group).map_err(err)?;

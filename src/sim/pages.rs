@@ -2,8 +2,8 @@
 //! hundreds of links, 15–30 KB articles, channel evidence in headers, footers, QR codes
 //! and interaction pages, and the traps that must never count.
 
-use super::world::{Placement, Rng, SimCity, SimSite, World, hash};
-use crate::model::{Channel, Sector};
+use super::world::{Placement, Rng, SimCity, SimSite, World, channel_index, hash};
+use crate::model::Sector;
 use std::fmt::Write as _;
 
 const PHRASES: &[&str] = &[
@@ -57,7 +57,7 @@ fn owner(site: &SimSite, city: &SimCity) -> String {
 }
 
 /// The evidence of one channel, as real portals show it.
-fn evidence(ch: Channel, site: &SimSite, city: &SimCity, variant: u64) -> String {
+fn evidence(ch: &str, site: &SimSite, city: &SimCity, variant: u64) -> String {
     let slug = format!(
         "{}{}",
         city.domain.split('.').next().unwrap_or("city"),
@@ -65,37 +65,38 @@ fn evidence(ch: Channel, site: &SimSite, city: &SimCity, variant: u64) -> String
     );
     let who = owner(site, city);
     match (ch, variant % 2) {
-        (Channel::Weibo, 0) => format!(
+        ("weibo", 0) => format!(
             "<a href=\"https://weibo.com/{slug}\" target=\"_blank\"><img src=\"/images/weibo.png\" alt=\"{who} 政务微博\"></a>"
         ),
-        (Channel::Weibo, _) => format!(
+        ("weibo", _) => format!(
             "<a href=\"https://weibo.com/u/{}\" target=\"_blank\">官方微博</a>",
             hash(&slug) % 1_000_000_000
         ),
-        (Channel::Wechat, 0) => format!(
+        ("wechat", 0) => format!(
             "<div class=\"ewm\"><img src=\"/images/ewm_zwwx.png\"><p>扫一扫关注{who}政务微信</p></div>"
         ),
-        (Channel::Wechat, _) => {
+        ("wechat", _) => {
             "<div class=\"qr\"><img src=\"/images/qr1.png\" alt=\"微信公众号二维码\"></div>"
                 .to_string()
         }
-        (Channel::App, 0) => format!("<a href=\"http://m.{}/\">手机版</a>", city.domain),
-        (Channel::App, _) => format!(
+        ("app", 0) => format!("<a href=\"http://m.{}/\">手机版</a>", city.domain),
+        ("app", _) => format!(
             "<a href=\"https://apps.apple.com/cn/app/id{}\">{who}客户端下载</a>",
             1_000_000 + hash(&slug) % 900_000
         ),
-        (Channel::ServiceHall, _) => {
+        ("service_hall", _) => {
             format!("<a href=\"http://zwfw.{}/\">网上办事大厅</a>", city.domain)
         }
-        (Channel::Consultation, 0) => "<a href=\"/hdjl/mayor.html\">市长信箱</a>".to_string(),
-        (Channel::Consultation, _) => "<a href=\"/hdjl/mayor.html\">在线咨询</a>".to_string(),
-        (Channel::Email, 0) => format!("<p>电子邮箱：zxts#{}</p>", city.domain),
-        (Channel::Email, _) => format!("<a href=\"mailto:xxgk@{}\">联系邮箱</a>", city.domain),
-        (Channel::Hotline, 0) => "<p>服务热线：12345</p>".to_string(),
-        (Channel::Hotline, _) => format!(
+        ("consultation", 0) => "<a href=\"/hdjl/mayor.html\">市长信箱</a>".to_string(),
+        ("consultation", _) => "<a href=\"/hdjl/mayor.html\">在线咨询</a>".to_string(),
+        ("email", 0) => format!("<p>电子邮箱：zxts#{}</p>", city.domain),
+        ("email", _) => format!("<a href=\"mailto:xxgk@{}\">联系邮箱</a>", city.domain),
+        ("hotline", 0) => "<p>服务热线：12345</p>".to_string(),
+        ("hotline", _) => format!(
             "<p>政务服务热线：0{}-12345</p>",
             300 + hash(&city.domain) % 600
         ),
+        _ => String::new(), // the world offers only the channels it draws
     }
 }
 
@@ -104,10 +105,10 @@ fn placed(world: &World, site: &SimSite, city: &SimCity, at: Placement) -> Strin
     for (ch, p) in &site.channels {
         if *p == at {
             out.push_str(&evidence(
-                *ch,
+                ch,
                 site,
                 city,
-                hash(&site.host) ^ world.spec.seed ^ (*ch as u64),
+                hash(&site.host) ^ world.spec.seed ^ channel_index(ch),
             ));
         }
     }
@@ -123,18 +124,18 @@ fn head(title: &str) -> String {
 /// The site chrome: navigation (labels that are themselves evidence appear only where
 /// the channel is present) and the national links every portal carries.
 fn header(site: &SimSite, city: &SimCity) -> String {
-    let has = |c: Channel| site.channels.contains_key(&c);
+    let has = |c: &str| site.channels.contains_key(c);
     let mut h = format!(
         "<div class=\"top\"><a href=\"http://www.gov.cn/\">中国政府网</a> <a href=\"http://www.{}/\">{}人民政府</a></div><div class=\"nav\"><ul>",
         city.domain, city.name
     );
     h.push_str("<li><a href=\"/\">首页</a></li><li><a href=\"/col/1/index.html\">政务公开</a></li><li><a href=\"/col/2/index.html\">新闻中心</a></li>");
-    if has(Channel::ServiceHall) {
+    if has("service_hall") {
         h.push_str("<li><a href=\"/col/3/index.html\">政务服务</a></li>");
     } else {
         h.push_str("<li><a href=\"/col/3/index.html\">专题专栏</a></li>");
     }
-    h.push_str(if has(Channel::Consultation) {
+    h.push_str(if has("consultation") {
         "<li><a href=\"/hdjl/index.html\">互动交流</a></li>"
     } else {
         "<li><a href=\"/hdjl/index.html\">公众参与</a></li>"
@@ -277,7 +278,7 @@ pub fn render(
             placed(world, site, city, Placement::NewMedia)
         )
     } else if path == "/hdjl/mayor.html" {
-        if !site.channels.contains_key(&Channel::Consultation) {
+        if !site.channels.contains_key("consultation") {
             return None;
         }
         "<form action=\"/hdjl/submit\" method=\"post\"><label>标题</label><input name=\"t\"><label>留言内容</label><textarea name=\"c\"></textarea><input type=\"submit\" value=\"提交\"></form>".to_string()

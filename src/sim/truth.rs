@@ -28,13 +28,13 @@ impl Comparison {
 /// Compares every truth cell with the matrix.
 pub fn compare(world: &World, m: &Matrix) -> Comparison {
     let mut c = Comparison::default();
-    for ((city, sector, channel), want) in world.truth() {
+    for ((city, sector, channel), want) in world.truth(&m.channels) {
         c.cells += 1;
         let got = m
             .cities
             .iter()
             .find(|x| x.id == city)
-            .and_then(|x| x.cell(sector, channel));
+            .and_then(|x| x.cell(sector, &channel));
         match got {
             Some(cell) if cell.value.as_str() == want => c.matching += 1,
             Some(cell) => c.mismatches.push(format!(

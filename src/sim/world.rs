@@ -8,7 +8,7 @@
 
 use super::pages;
 use super::server::{Handler, Reply, Request};
-use crate::model::{Channel, Region, Sector, Tier};
+use crate::model::{ChannelId, Channels, Region, Sector, Tier};
 use crate::scope::registrable_domain;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -17,6 +17,23 @@ use std::time::Duration;
 
 /// The real city list, for realistic names and hosts.
 const REAL_SEEDS: &str = include_str!("../../seeds/cities.csv");
+
+/// The channels the simulated world offers: the survey's seven, in the survey's order
+/// (the order the world is drawn in, so a world stays the same from build to build).
+pub const CHANNELS: [&str; 7] = [
+    "weibo",
+    "wechat",
+    "app",
+    "service_hall",
+    "consultation",
+    "email",
+    "hotline",
+];
+
+/// A channel's position in [`CHANNELS`], for per-channel variation of the pages.
+pub fn channel_index(ch: &str) -> u64 {
+    CHANNELS.iter().position(|c| *c == ch).unwrap_or(0) as u64
+}
 
 /// How a world is drawn.
 #[derive(Debug, Clone)]
@@ -64,7 +81,7 @@ pub struct SimSite {
     pub host: String,
     pub traits: HostTraits,
     /// The channels this site offers, each with where its evidence is placed.
-    pub channels: BTreeMap<Channel, Placement>,
+    pub channels: BTreeMap<&'static str, Placement>,
 }
 
 /// Where a channel's evidence sits on a site.
@@ -136,44 +153,44 @@ pub fn hash(s: &str) -> u64 {
 /// Share of cities offering each channel on the portal, per tier. Weibo, WeChat and app
 /// are the survey's published figures (key 64/25/72 %; national 44/22/49 %, which gives
 /// the prefecture shares); the others are plausible ("consultation was the most mature").
-fn portal_share(tier: Tier, c: Channel) -> f64 {
-    use Channel::*;
+fn portal_share(tier: Tier, c: &str) -> f64 {
     match (tier, c) {
-        (Tier::Key, Weibo) => 0.64,
-        (Tier::Key, Wechat) => 0.25,
-        (Tier::Key, App) => 0.72,
-        (Tier::Prefecture, Weibo) => 0.42,
-        (Tier::Prefecture, Wechat) => 0.22,
-        (Tier::Prefecture, App) => 0.46,
-        (Tier::Key, ServiceHall) => 0.92,
-        (Tier::Prefecture, ServiceHall) => 0.75,
-        (Tier::Key, Consultation) => 0.97,
-        (Tier::Prefecture, Consultation) => 0.88,
-        (Tier::Key, Email) => 0.58,
-        (Tier::Prefecture, Email) => 0.45,
-        (Tier::Key, Hotline) => 0.83,
-        (Tier::Prefecture, Hotline) => 0.66,
+        (Tier::Key, "weibo") => 0.64,
+        (Tier::Key, "wechat") => 0.25,
+        (Tier::Key, "app") => 0.72,
+        (Tier::Prefecture, "weibo") => 0.42,
+        (Tier::Prefecture, "wechat") => 0.22,
+        (Tier::Prefecture, "app") => 0.46,
+        (Tier::Key, "service_hall") => 0.92,
+        (Tier::Prefecture, "service_hall") => 0.75,
+        (Tier::Key, "consultation") => 0.97,
+        (Tier::Prefecture, "consultation") => 0.88,
+        (Tier::Key, "email") => 0.58,
+        (Tier::Prefecture, "email") => 0.45,
+        (Tier::Key, "hotline") => 0.83,
+        (Tier::Prefecture, "hotline") => 0.66,
+        _ => 0.0,
     }
 }
 
 /// Share per tier averaged over the five sectors (survey: key 39/12/24 %, prefecture 15/5/16 %).
-fn sector_share(tier: Tier, c: Channel) -> f64 {
-    use Channel::*;
+fn sector_share(tier: Tier, c: &str) -> f64 {
     match (tier, c) {
-        (Tier::Key, Weibo) => 0.39,
-        (Tier::Key, Wechat) => 0.12,
-        (Tier::Key, App) => 0.24,
-        (Tier::Prefecture, Weibo) => 0.15,
-        (Tier::Prefecture, Wechat) => 0.05,
-        (Tier::Prefecture, App) => 0.16,
-        (Tier::Key, ServiceHall) => 0.55,
-        (Tier::Prefecture, ServiceHall) => 0.35,
-        (Tier::Key, Consultation) => 0.80,
-        (Tier::Prefecture, Consultation) => 0.60,
-        (Tier::Key, Email) => 0.50,
-        (Tier::Prefecture, Email) => 0.35,
-        (Tier::Key, Hotline) => 0.45,
-        (Tier::Prefecture, Hotline) => 0.30,
+        (Tier::Key, "weibo") => 0.39,
+        (Tier::Key, "wechat") => 0.12,
+        (Tier::Key, "app") => 0.24,
+        (Tier::Prefecture, "weibo") => 0.15,
+        (Tier::Prefecture, "wechat") => 0.05,
+        (Tier::Prefecture, "app") => 0.16,
+        (Tier::Key, "service_hall") => 0.55,
+        (Tier::Prefecture, "service_hall") => 0.35,
+        (Tier::Key, "consultation") => 0.80,
+        (Tier::Prefecture, "consultation") => 0.60,
+        (Tier::Key, "email") => 0.50,
+        (Tier::Prefecture, "email") => 0.35,
+        (Tier::Key, "hotline") => 0.45,
+        (Tier::Prefecture, "hotline") => 0.30,
+        _ => 0.0,
     }
 }
 
@@ -269,11 +286,11 @@ impl World {
                             && cities[sites[i].city].tier == tier
                     })
                     .collect();
-                for ch in Channel::ALL {
+                for ch in CHANNELS {
                     let share = if general {
-                        portal_share(tier, *ch)
+                        portal_share(tier, ch)
                     } else {
-                        sector_share(tier, *ch)
+                        sector_share(tier, ch)
                     };
                     let n = (share * idx.len() as f64).round() as usize;
                     let mut order: Vec<(f64, usize)> = idx
@@ -290,7 +307,7 @@ impl World {
                             1 => Placement::Interaction,
                             _ => Placement::NewMedia,
                         };
-                        sites[i].channels.insert(*ch, placement);
+                        sites[i].channels.insert(ch, placement);
                     }
                 }
             }
@@ -361,12 +378,17 @@ impl World {
         out
     }
 
-    /// The truth of each site × channel: `yes`, `no` or `unknown` (dead or blocked).
-    pub fn truth(&self) -> BTreeMap<(String, Sector, Channel), &'static str> {
+    /// The truth of each site × channel of `channels` (the audit's columns): `yes`, `no`
+    /// or `unknown` (dead or blocked). A channel the world never draws is `no` wherever
+    /// the site can be audited: evidence of it would be a false "yes".
+    pub fn truth(
+        &self,
+        channels: &Channels,
+    ) -> BTreeMap<(String, Sector, ChannelId), &'static str> {
         let mut t = BTreeMap::new();
         for s in &self.sites {
             let id = &self.cities[s.city].id;
-            for ch in Channel::ALL {
+            for ch in channels.ids().map(ChannelId::as_str) {
                 let v = if s.traits.dead || s.traits.robots_error {
                     "unknown"
                 } else if s.channels.contains_key(ch) {
@@ -374,16 +396,17 @@ impl World {
                 } else {
                     "no"
                 };
-                t.insert((id.clone(), s.sector, *ch), v);
+                t.insert((id.clone(), s.sector, ChannelId::new(ch)), v);
             }
         }
         t
     }
 
-    /// The truth file: `city_id,sector,channel,present`.
+    /// The truth file: `city_id,sector,channel,present`, over the built-in rules' channels.
     pub fn truth_csv(&self) -> String {
         let mut out = String::from("city_id,sector,channel,present\n");
-        for ((id, sector, ch), v) in self.truth() {
+        let channels = crate::detect::RuleSet::builtin().channels;
+        for ((id, sector, ch), v) in self.truth(&channels) {
             let _ = writeln!(out, "{id},{sector},{ch},{v}");
         }
         out
@@ -479,7 +502,7 @@ mod tests {
         let b = World::generate(spec);
         assert_eq!(a.seeds_csv(), b.seeds_csv());
         assert_eq!(a.truth_csv(), b.truth_csv());
-        let share = |tier: Tier, ch: Channel| {
+        let share = |tier: Tier, ch: &str| {
             let sites: Vec<&SimSite> = a
                 .sites
                 .iter()
@@ -491,8 +514,8 @@ mod tests {
                 .count() as f64
                 / sites.len() as f64
         };
-        assert!((share(Tier::Key, Channel::Weibo) - 0.64).abs() < 0.015);
-        assert!((share(Tier::Key, Channel::App) - 0.72).abs() < 0.015);
-        assert!((share(Tier::Prefecture, Channel::Wechat) - 0.22).abs() < 0.01);
+        assert!((share(Tier::Key, "weibo") - 0.64).abs() < 0.015);
+        assert!((share(Tier::Key, "app") - 0.72).abs() < 0.015);
+        assert!((share(Tier::Prefecture, "wechat") - 0.22).abs() < 0.01);
     }
 }

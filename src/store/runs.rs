@@ -23,6 +23,8 @@ pub struct NewRun {
     pub seeds_sha256: Option<String>,
     pub rules_version: Option<String>,
     pub rules_sha256: Option<String>,
+    /// The channel table the rules defined, as JSON.
+    pub channels_json: Option<String>,
     pub ignore_robots: bool,
     pub insecure: bool,
     pub source_run: Option<i64>,
@@ -31,9 +33,9 @@ pub struct NewRun {
 /// Inserts a run with status `running` and returns its id.
 pub fn create_run(conn: &Connection, r: &NewRun) -> rusqlite::Result<i64> {
     conn.execute(
-        "INSERT INTO runs (kind, status, started_at, settings, seeds_path, seeds_sha256, rules_version, rules_sha256, ignore_robots, insecure, source_run)
-         VALUES (?1, 'running', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        params![r.kind, now(), r.settings_json, r.seeds_path, r.seeds_sha256, r.rules_version, r.rules_sha256, r.ignore_robots, r.insecure, r.source_run],
+        "INSERT INTO runs (kind, status, started_at, settings, seeds_path, seeds_sha256, rules_version, rules_sha256, ignore_robots, insecure, source_run, channels)
+         VALUES (?1, 'running', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        params![r.kind, now(), r.settings_json, r.seeds_path, r.seeds_sha256, r.rules_version, r.rules_sha256, r.ignore_robots, r.insecure, r.source_run, r.channels_json],
     )?;
     Ok(conn.last_insert_rowid())
 }
@@ -61,6 +63,21 @@ pub fn add_cities(conn: &Connection, run_id: i64, cities: &[&City]) -> rusqlite:
         }
     }
     tx.commit()
+}
+
+/// The channel table a run was audited for: the one it recorded, or the survey's seven
+/// for runs from before channels were data.
+pub fn run_channels(conn: &Connection, run_id: i64) -> rusqlite::Result<crate::model::Channels> {
+    let json: Option<String> = conn
+        .query_row("SELECT channels FROM runs WHERE id = ?1", [run_id], |r| {
+            r.get(0)
+        })
+        .optional()?
+        .flatten();
+    Ok(match json.and_then(|j| serde_json::from_str(&j).ok()) {
+        Some(channels) => channels,
+        None => crate::detect::rules::survey_channels(),
+    })
 }
 
 /// Marks runs left `running` by a process that died as `interrupted`. Call only while

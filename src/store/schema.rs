@@ -3,7 +3,7 @@
 use rusqlite::Connection;
 
 /// The schema version this binary writes.
-pub const VERSION: i64 = 2;
+pub const VERSION: i64 = 3;
 
 const V1: &str = r#"
 CREATE TABLE runs (
@@ -117,8 +117,15 @@ DROP INDEX IF EXISTS links_site;
 CREATE INDEX IF NOT EXISTS links_fetch ON links(fetch_id);
 "#;
 
+/// Version 3: channels are data. A run records the channel table its rules defined
+/// (JSON `[{id, name, name_en, kind, group}]`), so that it exports with the channels it
+/// was audited for; runs from before (NULL) were audited for the survey's seven.
+const V3: &str = r#"
+ALTER TABLE runs ADD COLUMN channels TEXT;
+"#;
+
 /// The migrations in order: entry `i` brings a database from version `i` to `i + 1`.
-const MIGRATIONS: [&str; VERSION as usize] = [V1, V2];
+const MIGRATIONS: [&str; VERSION as usize] = [V1, V2, V3];
 
 /// Brings a database to [`VERSION`], one migration per transaction.
 pub fn migrate(conn: &Connection) -> rusqlite::Result<()> {
