@@ -271,3 +271,103 @@ fn one_bad_byte_does_not_flip_the_charset() {
     );
     assert_eq!(present(&findings), ["consultation"]);
 }
+
+/// Each of today's channels: every target form counts, every trap does not.
+#[test]
+fn new_media_channels_and_their_traps() {
+    let yes: [(&str, &str); 17] = [
+        (
+            "douyin",
+            "<a href=\"https://www.douyin.com/user/MS4wLjABAAAAjia\">甲市发布</a>",
+        ),
+        (
+            "douyin",
+            "<a href=\"https://v.douyin.com/iRNBho6u/\">抖音</a>",
+        ),
+        (
+            "douyin",
+            "<div class=\"ewm\"><img src=\"/images/dy.png\"><p>甲市发布抖音号</p></div>",
+        ),
+        (
+            "kuaishou",
+            "<a href=\"https://www.kuaishou.com/profile/3xjiashi\">快手号</a>",
+        ),
+        (
+            "kuaishou",
+            "<a href=\"https://live.kuaishou.com/profile/jiashi\">快手</a>",
+        ),
+        (
+            "kuaishou",
+            "<a href=\"https://v.kuaishou.com/Jx7Ab2\">快手</a>",
+        ),
+        (
+            "toutiao",
+            "<a href=\"https://www.toutiao.com/c/user/token/MS4wLjABAAAA/\">头条号</a>",
+        ),
+        (
+            "toutiao",
+            "<a href=\"https://m.toutiao.com/profile/1234567/\">头条号</a>",
+        ),
+        (
+            "wechat_channels",
+            "<a href=\"https://channels.weixin.qq.com/platform\">视频号</a>",
+        ),
+        (
+            "wechat_channels",
+            "<a href=\"https://weixin.qq.com/sph/AbCd12\">视频号</a>",
+        ),
+        (
+            "wechat_channels",
+            "<div class=\"ewm\"><img src=\"/images/sph.png\"><p>甲市发布视频号</p></div>",
+        ),
+        (
+            "bilibili",
+            "<a href=\"https://space.bilibili.com/1234567\">B站</a>",
+        ),
+        (
+            "bilibili",
+            "<div class=\"ewm\"><img src=\"/images/bili.png\" alt=\"甲市发布哔哩哔哩\"></div>",
+        ),
+        (
+            "mini_program",
+            "<a href=\"weixin://dl/business/?t=AbCdEf12\">甲市政务服务小程序</a>",
+        ),
+        (
+            "mini_program",
+            "<a href=\"https://wxaurl.cn/AbCd12\">小程序</a>",
+        ),
+        (
+            "mini_program",
+            "<a href=\"alipays://platformapi/startapp?appId=2021000000000001\">支付宝小程序</a>",
+        ),
+        (
+            "mini_program",
+            "<div class=\"ewm\"><img src=\"/images/xcx.png\"><p>扫码进入甲市政务服务小程序</p></div>",
+        ),
+    ];
+    for (want, html) in yes {
+        assert_eq!(channels(&page(html)), [want], "{html}");
+    }
+    // A 视频号 QR is not the 公众号.
+    let sph = page("<div class=\"ewm\"><img src=\"/images/sph.png\"><p>微信视频号</p></div>");
+    assert_eq!(channels(&sph), ["wechat_channels"]);
+    for trap in [
+        // share buttons to the platforms
+        "<a href=\"https://www.douyin.com/share/video/7345\">分享到抖音</a>",
+        "<a href=\"#\" class=\"bds_douyin\" data-cmd=\"douyin\" title=\"分享到抖音\"></a>",
+        // another organisation's videos in an article
+        "<p>新华社 <a href=\"https://www.douyin.com/video/7312345678901234567\">视频</a></p>",
+        "<a href=\"https://www.bilibili.com/video/BV1xx411c7mD\">央视新闻B站视频</a>",
+        "<iframe src=\"https://www.ixigua.com/embed?group_id=123\"></iframe>",
+        // the province's accounts on a city page
+        "<a href=\"https://www.douyin.com/user/MS4wLjABAAAAzj\">浙江发布</a>",
+        "<div class=\"ewm\"><img src=\"/images/zjsph.png\"><p>浙江发布视频号</p></div>",
+        // commercial mini-programs in adverts, WeChat Pay
+        "<div class=\"ad\"><img src=\"/ad/jd.png\" alt=\"京东购物小程序\"></div>",
+        "<img src=\"/images/wxpay.png\" alt=\"微信支付\">",
+        // mentions in news text
+        "<p>近年来，我市积极入驻抖音、快手、今日头条、哔哩哔哩等平台，开通政务视频号和微信小程序，各平台粉丝总数超过百万，群众满意度不断提升。</p>",
+    ] {
+        assert_eq!(channels(&page(trap)), Vec::<String>::new(), "{trap}");
+    }
+}

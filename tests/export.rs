@@ -145,7 +145,7 @@ async fn matrix_summary_evidence_and_diff() {
         formats::MATRIX_CSV_HEADER
     );
     let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
-    assert_eq!(rows.len(), 7 * (2 + 1 + 1));
+    assert_eq!(rows.len(), m.channels.len() * (2 + 1 + 1));
     let wb = rows
         .iter()
         .find(|r| &r[0] == "110000" && &r[5] == "general" && &r[6] == "weibo")
@@ -165,7 +165,7 @@ async fn matrix_summary_evidence_and_diff() {
         ["matrix", "long", "summary", "findings"]
     );
     let long = book.worksheet_range("long").unwrap();
-    assert_eq!(long.height(), 1 + 28);
+    assert_eq!(long.height(), 1 + 4 * m.channels.len());
     let wide = book.worksheet_range("matrix").unwrap();
     assert_eq!(wide.get_value((1, 0)).unwrap().to_string(), "110000");
 

@@ -265,4 +265,39 @@ P2 = [
   '<div class="top"><a href="http://www.yueyang.gov.cn/webmail/">政务邮箱</a></div><div class="foot"><p>公开邮箱：yyzfxxgk@yueyang.gov.cn</p></div>', {"email"}),
  ("p25_portal_other_city_mailbox.html", "常德市人民政府", "http://www.changde.gov.cn/", "jcms",
   '<div class="yqlj"><span>友情链接</span><a href="http://www.yiyang.gov.cn/">益阳市人民政府</a><a href="https://weibo.com/yiyangfabu">益阳发布</a></div>', set()),
+ # ---------- today's channels: new-media matrices and their traps ----------
+ ("n01_portal_xmt_matrix.html", "杭州市人民政府", "https://www.hangzhou.gov.cn/col/col1229/index.html", "jcms",
+  '<div class="xmt-matrix"><ul>'
+  '<li><a href="https://weibo.com/hangzhoufabu" title="杭州发布微博"><img src="/images/xmt/wb.png" alt="微博"></a></li>'
+  '<li><a href="https://www.douyin.com/user/MS4wLjABAAAAhzfb" title="杭州发布抖音号"><img src="/images/xmt/dy.png" alt=""></a></li>'
+  '<li><a href="https://www.kuaishou.com/profile/3xhzfabu" title="杭州发布快手号"><img src="/images/xmt/ks.png" alt=""></a></li>'
+  '<li><a href="https://www.toutiao.com/c/user/token/MS4wLjABAAAAhzfb/" title="杭州发布头条号"><img src="/images/xmt/tt.png" alt=""></a></li>'
+  '<li><a href="https://space.bilibili.com/482910007" title="杭州发布B站"><img src="/images/xmt/bili.png" alt=""></a></li>'
+  '</ul></div>', {"weibo", "douyin", "kuaishou", "toutiao", "bilibili"}),
+ ("n02_portal_qr_row.html", "宁波市人民政府", "http://www.ningbo.gov.cn/", "jcms",
+  '<div class="ewm-row"><div class="ewm"><img src="/images/nbfb_gzh.jpg"><p>宁波发布公众号</p></div>'
+  '<div class="ewm"><img src="/images/nbfb_sph.jpg"><p>宁波发布视频号</p></div>'
+  '<div class="ewm"><img src="/images/nbfb_xcx.jpg"><p>宁波政务服务小程序</p></div></div>', {"wechat", "wechat_channels", "mini_program"}),
+ ("n03_portal_dy_share_only.html", "温州市人民政府", "http://www.wenzhou.gov.cn/art/2024/5/1/art_1_1.html", "jcms",
+  "<h1>温州市召开全市优化营商环境大会</h1>" + NEWS.format(o="市政府") +
+  '<div class="share"><span>分享到：</span><a href="https://www.douyin.com/share/video?url=x" class="dy">抖音</a><a href="#" class="bds_weixin" data-cmd="weixin" title="分享到微信"></a></div>', set()),
+ ("n04_article_outlet_videos.html", "绍兴市人民政府", "http://www.sx.gov.cn/art/2024/6/6/art_2_2.html", "jcms",
+  "<h1>央视聚焦绍兴古城保护</h1>" + NEWS.format(o="市文广旅游局") +
+  '<p>（来源：<a href="https://www.douyin.com/video/7345678901234567890">央视新闻抖音</a>、<a href="https://www.bilibili.com/video/BV1Gx4y1A7zz">央视频B站</a>）</p>', set()),
+ ("n05_portal_province_new_media.html", "衢州市人民政府", "http://www.qz.gov.cn/", "jcms",
+  '<div class="foot-xmt"><a href="https://www.douyin.com/user/MS4wLjABAAAAzjfb"><img src="/images/zjfb_dy.png" alt="浙江发布抖音"></a>'
+  '<div class="ewm"><img src="/images/zj_sph.png"><p>浙江发布视频号</p></div></div>', set()),
+ ("n06_dept_gjj_mini_program.html", "杭州住房公积金管理中心", "http://gjj.hangzhou.gov.cn/", "jcms",
+  '<div class="fw-qd"><a href="weixin://dl/business/?t=Xy12AbCd">公积金小程序</a>'
+  '<a href="alipays://platformapi/startapp?appId=2021001100000000">支付宝小程序</a></div><div class="foot"><p>服务热线：0571-12329</p></div>', {"mini_program", "hotline"}),
+ ("n07_dept_wjw_douyin_qr.html", "温州市卫生健康委员会", "http://wjw.wenzhou.gov.cn/col/col1209/index.html", "jcms",
+  '<div class="xmt"><div class="ewm"><img src="/picture/0/wzjk_dy.png"><p>温州健康抖音号</p></div>'
+  '<div class="ewm"><img src="/picture/0/wzjk_wb.png"><p>温州健康微博</p></div></div>', {"douyin", "weibo"}),
+ ("n08_portal_ads_and_pay.html", "金华市人民政府", "http://www.jinhua.gov.cn/", "shtml",
+  '<div class="adv"><a href="https://www.meituan.com/"><img src="/ad/mt.png" alt="美团外卖小程序"></a><img src="/images/pay.png" alt="微信支付"></div>', set()),
+ ("n09_news_mentions_new_media.html", "嘉兴市人民政府", "http://www.jiaxing.gov.cn/art/2024/3/3/art_3_3.html", "jcms",
+  "<h1>嘉兴政务新媒体矩阵建设成效明显</h1><p>截至目前，我市已在抖音、快手、今日头条、哔哩哔哩等平台开设政务账号，并上线“嘉兴政务服务”微信小程序和视频号，粉丝总数突破五百万，相关做法获省级推广。</p>" + SHARE, set()),
+ ("n10_dept_sthjj_ks_bili.html", "湖州市生态环境局", "http://sthjj.huzhou.gov.cn/", "trs",
+  '<div class="xmt-icons"><a href="https://live.kuaishou.com/profile/hzsthj" class="icon-ks" title="湖州生态环境快手"></a>'
+  '<a href="https://space.bilibili.com/3493117" class="icon-bili" title="湖州生态环境B站"></a></div>', {"kuaishou", "bilibili"}),
 ]

@@ -9,7 +9,8 @@ import csv, os, sys
 sys.path.insert(0, os.path.dirname(__file__))
 from corpus_more import P2, chrome
 
-CHANNELS = ["weibo", "wechat", "app", "service_hall", "consultation", "email", "hotline"]
+CHANNELS = ["weibo", "wechat", "app", "service_hall", "consultation", "email", "hotline",
+            "douyin", "kuaishou", "toutiao", "wechat_channels", "bilibili", "mini_program"]
 OUT = os.path.join(os.path.dirname(__file__), "..", "tests", "corpus")
 
 def page(title, body, host, charset="utf-8"):

@@ -279,12 +279,17 @@ fn eval(a: EvalArgs) -> Result<ExitCode> {
     } else {
         println!("{} pages, rules {}", report.pages, det.version());
         println!(
-            "{:<13} {:>4} {:>4} {:>4} {:>4} {:>9} {:>7}",
+            "{:<16} {:>4} {:>4} {:>4} {:>4} {:>9} {:>7}",
             "channel", "tp", "fp", "fn", "tn", "precision", "recall"
         );
-        for (c, n) in &report.per_channel {
+        // In the rules' channel order; channels the corpus does not label are absent.
+        let ordered = det
+            .channels()
+            .ids()
+            .filter_map(|c| report.per_channel.get(c).map(|n| (c, n)));
+        for (c, n) in ordered {
             println!(
-                "{:<13} {:>4} {:>4} {:>4} {:>4} {:>9.2} {:>7.2}",
+                "{:<16} {:>4} {:>4} {:>4} {:>4} {:>9.2} {:>7.2}",
                 c.as_str(),
                 n.tp,
                 n.fp,
@@ -296,7 +301,7 @@ fn eval(a: EvalArgs) -> Result<ExitCode> {
         }
         let o = report.overall();
         println!(
-            "{:<13} {:>4} {:>4} {:>4} {:>4} {:>9.2} {:>7.2}",
+            "{:<16} {:>4} {:>4} {:>4} {:>4} {:>9.2} {:>7.2}",
             "all",
             o.tp,
             o.fp,
