@@ -183,9 +183,9 @@ pub fn redetect(
             findings += found.len();
             for f in found {
                 tx.execute(
-                    "INSERT INTO findings (run_id, city_id, site_id, fetch_id, sector, channel, strength, rule, target, text, snippet, page_url, body_sha256, path)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-                    params![run_id, city, new_site, new_fetch, f.sector.as_str(), f.channel.as_str(), f.strength.as_str(), f.rule, f.target, f.text, f.snippet, final_url, sha, f.path],
+                    "INSERT INTO findings (run_id, city_id, site_id, fetch_id, sector, channel, strength, rule, target, text, snippet, page_url, body_sha256, path, account)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                    params![run_id, city, new_site, new_fetch, f.sector.as_str(), f.channel.as_str(), f.strength.as_str(), f.rule, f.target, f.text, f.snippet, final_url, sha, f.path, f.account],
                 )
                 .map_err(sql)?;
             }

@@ -30,7 +30,9 @@ async fn redetect_applies_new_rules_to_stored_pages_offline() {
     // Old rules: the built-in ones without any weibo rule.
     let old_rules: String = portal_audit::detect::rules::DEFAULT_RULES
         .split("[[rules]]")
-        .filter(|block| !block.contains("channel = \"weibo\""))
+        .enumerate()
+        .filter(|(i, block)| *i == 0 || !block.contains("channel = \"weibo\""))
+        .map(|(_, block)| block)
         .collect::<Vec<_>>()
         .join("[[rules]]")
         .replace("version = \"", "version = \"old-");

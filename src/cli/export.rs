@@ -2,7 +2,7 @@
 
 use super::{DiffArgs, EvidenceArgs, ExportArgs, ExportCommand};
 use anyhow::{Context, Result, bail};
-use portal_audit::export::{diff as d, evidence, formats, matrix, summary, warc, xlsx};
+use portal_audit::export::{accounts, diff as d, evidence, formats, matrix, summary, warc, xlsx};
 use portal_audit::store;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -13,6 +13,7 @@ pub fn run(cmd: ExportCommand) -> Result<ExitCode> {
         ExportCommand::Matrix(a) => export_matrix(a),
         ExportCommand::Summary(a) => export_summary(a),
         ExportCommand::Evidence(a) => export_evidence(a),
+        ExportCommand::Accounts(a) => export_accounts(a),
     }
 }
 
@@ -47,7 +48,9 @@ fn ensure_parent(path: &Path) -> Result<()> {
 
 fn load(a: &ExportArgs) -> Result<(rusqlite::Connection, matrix::Matrix)> {
     let conn = store::open_ro(&a.store.db)?;
-    let m = matrix::load(&conn, a.run)?;
+    let mut m = matrix::load(&conn, a.run)?;
+    m.select_channels(&a.channels, a.channel_group.as_deref())
+        .map_err(anyhow::Error::msg)?;
     if m.cities.is_empty() {
         bail!(
             "no finished city audit in {}{}",
@@ -101,6 +104,22 @@ fn export_summary(a: ExportArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+fn export_accounts(a: ExportArgs) -> Result<ExitCode> {
+    let (conn, m) = load(&a)?;
+    let rows = accounts::load(&conn, &m)?;
+    match a.format.as_str() {
+        "csv" => write_out(&a.out, "accounts.csv", &accounts::to_csv(&rows))?,
+        "json" => write_out(
+            &a.out,
+            "accounts.json",
+            serde_json::to_string_pretty(&accounts::to_json(&rows))?.as_bytes(),
+        )?,
+        "md" => write_out(&a.out, "accounts.md", accounts::to_md(&rows).as_bytes())?,
+        other => bail!("unknown accounts format `{other}` (csv, json, md)"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn export_evidence(a: EvidenceArgs) -> Result<ExitCode> {
     let conn = store::open_ro(&a.store.db)?;
     let mut m = matrix::load(&conn, a.run)?;
@@ -144,7 +163,8 @@ pub fn diff(a: DiffArgs) -> Result<ExitCode> {
         matrix::load(&conn, Some(a.run_a))?,
         matrix::load(&conn, Some(a.run_b))?,
     );
-    let changes = d::diff(&ma, &mb);
+    let mut changes = d::diff(&ma, &mb);
+    changes.extend(accounts::changes(&conn, &ma, &mb)?);
     match a.format.as_str() {
         "md" => print!("{}", d::to_md(&changes)),
         "csv" => {

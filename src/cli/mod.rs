@@ -124,6 +124,8 @@ pub enum ExportCommand {
     Summary(ExportArgs),
     /// The reviewers' evidence pack: a folder that opens offline in a browser.
     Evidence(EvidenceArgs),
+    /// The registry of the government's accounts (csv, json, md).
+    Accounts(ExportArgs),
 }
 
 #[derive(Args, Debug)]
@@ -138,6 +140,12 @@ pub struct ExportArgs {
     /// Export exactly this run (default: each city's latest finished audit).
     #[arg(long)]
     pub run: Option<i64>,
+    /// Only these channels (ids, comma-separated), in the rules' order.
+    #[arg(long, value_delimiter = ',')]
+    pub channels: Vec<String>,
+    /// Only the channels of this group (`survey2014`: the survey's published layout).
+    #[arg(long)]
+    pub channel_group: Option<String>,
 }
 
 #[derive(Args, Debug)]

@@ -163,7 +163,12 @@ pub fn detect(rules: &RuleSet, page: &PageFacts, ctx: &PageContext<'_>) -> Vec<F
                 }
                 _ => el.value.to_string(),
             };
+            let account = match (el.target, strength.counts()) {
+                (Some(t), true) => rules.account(&rule.channel, t),
+                _ => None,
+            };
             found.push(Finding {
+                account,
                 channel: rule.channel.clone(),
                 sector: ctx.sector,
                 strength,

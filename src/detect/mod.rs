@@ -38,6 +38,9 @@ pub struct Finding {
     pub snippet: String,
     /// CSS-like path to the element on the page.
     pub path: String,
+    /// For an account channel, the account's identity read from the target (weibo uid
+    /// or screen name, `__biz`, `sec_uid` …), so one account seen on 60 pages is one.
+    pub account: Option<String>,
 }
 
 /// A channel detector: pure, thread-safe, identified by version and content hash so a

@@ -161,6 +161,31 @@ struct ChannelFileDef {
     order: Option<i64>,
 }
 
+/// One `[[accounts]]` entry: how an account's identity is read from a link target.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AccountDef {
+    channel: String,
+    /// Hosts (equal, or a subdomain of); for non-http schemes (`weixin:`, `alipays:`),
+    /// the scheme.
+    target: Vec<String>,
+    /// A regex on the path and query (for other schemes: everything after `scheme:`)
+    /// with a group named `id`.
+    pattern: String,
+    /// Ids that are the platform's own pages, not accounts (`share`, `p` …).
+    #[serde(default)]
+    reserved: Vec<String>,
+}
+
+/// A compiled `[[accounts]]` entry.
+#[derive(Debug, Clone)]
+pub struct AccountPattern {
+    pub channel: ChannelId,
+    pub target: Vec<String>,
+    pub pattern: Regex,
+    pub reserved: Vec<String>,
+}
+
 /// Only the channel table of a rules file (to give files without one the survey's seven).
 #[derive(Debug, Deserialize)]
 struct ChannelsOnly {
@@ -192,6 +217,8 @@ struct RulesFile {
     rules: Vec<RuleDef>,
     #[serde(default)]
     vetoes: Vec<VetoDef>,
+    #[serde(default)]
+    accounts: Vec<AccountDef>,
 }
 
 /// A set of keyword ids as a bit mask.
@@ -289,6 +316,8 @@ pub struct RuleSet {
     pub sectors: Vec<SectorHint>,
     /// Names of other governments' places (provinces), for `other_place`.
     pub places: Vec<String>,
+    /// How account identities are read from link targets, in order.
+    pub accounts: Vec<AccountPattern>,
     /// Every keyword, once; masks index into it.
     pub keywords: AhoCorasick,
     pub mask_words: usize,
@@ -544,6 +573,29 @@ impl RuleSet {
                 when: compile(&v.id, &v.when)?,
             });
         }
+        let mut accounts = Vec::new();
+        for a in &file.accounts {
+            let owner = format!("accounts.{}", a.channel);
+            let channel = check("account pattern", &a.channel, &a.channel)?;
+            let pattern = Regex::new(&a.pattern).map_err(|e| RulesError::Rule {
+                path: name.into(),
+                rule: owner.clone(),
+                message: format!("pattern: {e}"),
+            })?;
+            if pattern.capture_names().all(|n| n != Some("id")) {
+                return Err(RulesError::Rule {
+                    path: name.into(),
+                    rule: owner,
+                    message: "pattern has no group named `id`".into(),
+                });
+            }
+            accounts.push(AccountPattern {
+                channel,
+                target: a.target.iter().map(|t| t.to_ascii_lowercase()).collect(),
+                pattern,
+                reserved: a.reserved.clone(),
+            });
+        }
         Ok(RuleSet {
             version: file.version,
             sha256: hex::encode(Sha256::digest(text.as_bytes())),
@@ -560,11 +612,44 @@ impl RuleSet {
                 })
                 .collect(),
             places: file.places,
+            accounts,
             keywords,
             mask_words,
             hosts,
             host_words,
         })
+    }
+
+    /// The identity of the `channel` account a link target points at (a weibo uid or
+    /// screen name, a 公众号's `__biz`, a douyin `sec_uid` …), by the `[[accounts]]`
+    /// patterns; `None` when the target is not an account page.
+    pub fn account(&self, channel: &ChannelId, target: &url::Url) -> Option<String> {
+        let host = target.host_str().unwrap_or_default().to_ascii_lowercase();
+        let http = matches!(target.scheme(), "http" | "https");
+        let tail = if http {
+            &target[url::Position::BeforePath..url::Position::AfterQuery]
+        } else {
+            &target[url::Position::AfterScheme..url::Position::AfterQuery]
+        };
+        self.accounts
+            .iter()
+            .filter(|a| a.channel == *channel)
+            .filter(|a| {
+                a.target.iter().any(|t| {
+                    if http {
+                        host == *t
+                            || host
+                                .strip_suffix(t.as_str())
+                                .is_some_and(|h| h.ends_with('.'))
+                    } else {
+                        target.scheme() == t
+                    }
+                })
+            })
+            .find_map(|a| {
+                let id = a.pattern.captures(tail)?.name("id")?.as_str();
+                (!id.is_empty() && !a.reserved.iter().any(|r| r == id)).then(|| id.to_string())
+            })
     }
 
     /// The keywords found in `text`, as a mask.

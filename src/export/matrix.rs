@@ -92,6 +92,50 @@ pub struct Matrix {
     pub cities: Vec<CityRow>,
 }
 
+impl Matrix {
+    /// Keeps only the channels named by `ids` (in the matrix's order) or, with `group`,
+    /// those of that group: `--channels` and `--channel-group` on exports. An id or group
+    /// the matrix does not have is an error listing what it has.
+    pub fn select_channels(&mut self, ids: &[String], group: Option<&str>) -> Result<(), String> {
+        if ids.is_empty() && group.is_none() {
+            return Ok(());
+        }
+        let known = || {
+            self.channels
+                .ids()
+                .map(ChannelId::as_str)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        if let Some(bad) = ids.iter().find(|i| !self.channels.contains(i)) {
+            return Err(format!(
+                "unknown channel `{bad}` (the audits have: {})",
+                known()
+            ));
+        }
+        if let Some(g) = group
+            && !self.channels.iter().any(|c| c.group == g)
+        {
+            let mut groups: Vec<&str> = self.channels.iter().map(|c| c.group.as_str()).collect();
+            groups.dedup();
+            return Err(format!(
+                "unknown channel group `{g}` (the audits have: {})",
+                groups.join(", ")
+            ));
+        }
+        let keep = self.channels.filtered(|c| {
+            (ids.is_empty() || ids.iter().any(|i| c.id == *i.as_str()))
+                && group.is_none_or(|g| c.group == g)
+        });
+        for city in &mut self.cities {
+            city.cells
+                .retain(|cell| keep.contains(cell.channel.as_str()));
+        }
+        self.channels = keep;
+        Ok(())
+    }
+}
+
 /// A finding as the matrix needs it: strength, target, page, id.
 type Evidence = (Strength, String, String, i64);
 

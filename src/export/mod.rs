@@ -2,6 +2,7 @@
 //! tables and charts, the reviewers' evidence pack, and run diffs. Every number is
 //! computed from findings in the store; nothing is entered by hand.
 
+pub mod accounts;
 pub mod evidence;
 pub mod formats;
 pub mod inert;

@@ -96,6 +96,45 @@ fn evidence(ch: &str, site: &SimSite, city: &SimCity, variant: u64) -> String {
             "<p>政务服务热线：0{}-12345</p>",
             300 + hash(&city.domain) % 600
         ),
+        // Today's channels, as new-media matrices draw them: icon-only links with a
+        // title or alt, and QR codes with captions.
+        ("douyin", 0) => format!(
+            "<a href=\"https://www.douyin.com/user/MS4w{slug}\" title=\"{who}抖音号\"><img src=\"/images/xmt/dy.png\" alt=\"\"></a>"
+        ),
+        ("douyin", _) => format!(
+            "<div class=\"ewm\"><img src=\"/images/xmt/dy_{slug}.png\"><p>{who}抖音号</p></div>"
+        ),
+        ("kuaishou", 0) => format!(
+            "<a href=\"https://www.kuaishou.com/profile/{slug}\" class=\"icon-ks\" title=\"快手号\"></a>"
+        ),
+        ("kuaishou", _) => format!(
+            "<div class=\"ewm\"><img src=\"/images/xmt/ks_{slug}.png\" alt=\"{who}快手号\"></div>"
+        ),
+        ("toutiao", 0) => format!(
+            "<a href=\"https://www.toutiao.com/c/user/token/{slug}/\"><img src=\"/images/xmt/tt.png\" alt=\"头条号\"></a>"
+        ),
+        ("toutiao", _) => format!(
+            "<div class=\"ewm\"><img src=\"/images/xmt/tt_{slug}.png\"><p>今日头条</p></div>"
+        ),
+        ("wechat_channels", 0) => format!(
+            "<div class=\"ewm\"><img src=\"/images/xmt/sph_{slug}.png\"><p>{who}视频号</p></div>"
+        ),
+        ("wechat_channels", _) => {
+            format!("<a href=\"https://weixin.qq.com/sph/{slug}\" title=\"视频号\">视频号</a>")
+        }
+        ("bilibili", 0) => format!(
+            "<a href=\"https://space.bilibili.com/{}\" title=\"B站\"><i class=\"icon-bili\"></i></a>",
+            hash(&slug) % 100_000_000
+        ),
+        ("bilibili", _) => format!(
+            "<div class=\"ewm\"><img src=\"/images/xmt/bili_{slug}.png\" alt=\"哔哩哔哩\"></div>"
+        ),
+        ("mini_program", 0) => format!(
+            "<div class=\"ewm\"><img src=\"/images/xmt/xcx_{slug}.png\"><p>{who}政务服务小程序</p></div>"
+        ),
+        ("mini_program", _) => {
+            format!("<a href=\"weixin://dl/business/?t={slug}\">政务服务小程序</a>")
+        }
         _ => String::new(), // the world offers only the channels it draws
     }
 }
@@ -161,6 +200,7 @@ fn share_box(url: &str) -> String {
     format!(
         "<div class=\"bdsharebuttonbox\"><span>分享到：</span><a href=\"#\" class=\"bds_tsina\" data-cmd=\"tsina\" title=\"分享到新浪微博\"></a><a href=\"#\" class=\"bds_weixin\" data-cmd=\"weixin\" title=\"分享到微信\"></a></div>\
          <a href=\"http://service.weibo.com/share/share.php?url={url}\" class=\"share-wb\">微博</a>\
+         <a href=\"https://www.douyin.com/share/video?url={url}\" class=\"share-dy\">分享到抖音</a>\
          <div class=\"qrcode\"><img src=\"/images/qrcode.png\"><p>扫一扫在手机打开当前页</p></div>"
     )
 }
@@ -235,7 +275,7 @@ pub fn render(
         // A news text that mentions channels: a mention, never evidence.
         let _ = write!(
             b,
-            "<p>市民可通过政务微博、微信公众号、手机APP或拨打12345市民服务热线反映诉求，{}。</p>",
+            "<p>市民可通过政务微博、微信公众号、抖音、视频号、小程序、手机APP或拨打12345市民服务热线反映诉求，{}。</p><p>（视频来源：<a href=\"https://www.douyin.com/video/7345678901234567890\">央视新闻</a>）</p>",
             text(&mut rng, 60)
         );
         b.push_str(&share_box(&format!("http://{}{}", site.host, target)));

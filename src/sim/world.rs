@@ -18,9 +18,9 @@ use std::time::Duration;
 /// The real city list, for realistic names and hosts.
 const REAL_SEEDS: &str = include_str!("../../seeds/cities.csv");
 
-/// The channels the simulated world offers: the survey's seven, in the survey's order
-/// (the order the world is drawn in, so a world stays the same from build to build).
-pub const CHANNELS: [&str; 7] = [
+/// The channels the simulated world offers: the survey's seven, then today's (the order
+/// the world is drawn in, so a world stays the same from build to build).
+pub const CHANNELS: [&str; 13] = [
     "weibo",
     "wechat",
     "app",
@@ -28,6 +28,12 @@ pub const CHANNELS: [&str; 7] = [
     "consultation",
     "email",
     "hotline",
+    "douyin",
+    "kuaishou",
+    "toutiao",
+    "wechat_channels",
+    "bilibili",
+    "mini_program",
 ];
 
 /// A channel's position in [`CHANNELS`], for per-channel variation of the pages.
@@ -169,6 +175,19 @@ fn portal_share(tier: Tier, c: &str) -> f64 {
         (Tier::Prefecture, "email") => 0.45,
         (Tier::Key, "hotline") => 0.83,
         (Tier::Prefecture, "hotline") => 0.66,
+        // Today's channels: plausible shares, key cities ahead.
+        (Tier::Key, "douyin") => 0.70,
+        (Tier::Prefecture, "douyin") => 0.45,
+        (Tier::Key, "kuaishou") => 0.30,
+        (Tier::Prefecture, "kuaishou") => 0.20,
+        (Tier::Key, "toutiao") => 0.50,
+        (Tier::Prefecture, "toutiao") => 0.30,
+        (Tier::Key, "wechat_channels") => 0.55,
+        (Tier::Prefecture, "wechat_channels") => 0.35,
+        (Tier::Key, "bilibili") => 0.25,
+        (Tier::Prefecture, "bilibili") => 0.10,
+        (Tier::Key, "mini_program") => 0.40,
+        (Tier::Prefecture, "mini_program") => 0.25,
         _ => 0.0,
     }
 }
@@ -190,6 +209,13 @@ fn sector_share(tier: Tier, c: &str) -> f64 {
         (Tier::Prefecture, "email") => 0.35,
         (Tier::Key, "hotline") => 0.45,
         (Tier::Prefecture, "hotline") => 0.30,
+        (Tier::Key, "douyin") => 0.30,
+        (Tier::Prefecture, "douyin") => 0.15,
+        (Tier::Key, "wechat_channels") => 0.20,
+        (Tier::Prefecture, "wechat_channels") => 0.10,
+        (Tier::Key, "mini_program") => 0.20,
+        (Tier::Prefecture, "mini_program") => 0.10,
+        (_, "kuaishou" | "toutiao" | "bilibili") => 0.08,
         _ => 0.0,
     }
 }

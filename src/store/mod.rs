@@ -84,6 +84,19 @@ fn configure(conn: &Connection, path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Whether `table` has a column `column` (a database of an older schema opened read-only
+/// lacks the newer ones).
+pub fn has_column(conn: &Connection, table: &str, column: &str) -> rusqlite::Result<bool> {
+    let mut st = conn.prepare(&format!("PRAGMA table_info({table})"))?;
+    let names = st.query_map([], |r| r.get::<_, String>(1))?;
+    for n in names {
+        if n? == column {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 /// Page size of new databases, in bytes.
 pub const PAGE_SIZE: i64 = 16 * 1024;
 

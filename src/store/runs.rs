@@ -68,6 +68,9 @@ pub fn add_cities(conn: &Connection, run_id: i64, cities: &[&City]) -> rusqlite:
 /// The channel table a run was audited for: the one it recorded, or the survey's seven
 /// for runs from before channels were data.
 pub fn run_channels(conn: &Connection, run_id: i64) -> rusqlite::Result<crate::model::Channels> {
+    if !super::has_column(conn, "runs", "channels")? {
+        return Ok(crate::detect::rules::survey_channels());
+    }
     let json: Option<String> = conn
         .query_row("SELECT channels FROM runs WHERE id = ?1", [run_id], |r| {
             r.get(0)

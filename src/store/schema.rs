@@ -119,9 +119,12 @@ CREATE INDEX IF NOT EXISTS links_fetch ON links(fetch_id);
 
 /// Version 3: channels are data. A run records the channel table its rules defined
 /// (JSON `[{id, name, name_en, kind, group}]`), so that it exports with the channels it
-/// was audited for; runs from before (NULL) were audited for the survey's seven.
+/// was audited for; runs from before (NULL) were audited for the survey's seven. A
+/// finding of an account channel records the account's identity.
 const V3: &str = r#"
 ALTER TABLE runs ADD COLUMN channels TEXT;
+ALTER TABLE findings ADD COLUMN account TEXT;
+CREATE INDEX IF NOT EXISTS findings_account ON findings(account) WHERE account IS NOT NULL;
 "#;
 
 /// The migrations in order: entry `i` brings a database from version `i` to `i + 1`.

@@ -278,8 +278,8 @@ fn insert_page(tx: &rusqlite::Transaction<'_>, p: &PageRecord) -> rusqlite::Resu
         }
     }
     let mut st = tx.prepare_cached(
-        "INSERT INTO findings (run_id, city_id, site_id, fetch_id, sector, channel, strength, rule, target, text, snippet, page_url, body_sha256, path)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        "INSERT INTO findings (run_id, city_id, site_id, fetch_id, sector, channel, strength, rule, target, text, snippet, page_url, body_sha256, path, account)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     )?;
     for f in &p.findings {
         st.execute(params![
@@ -296,7 +296,8 @@ fn insert_page(tx: &rusqlite::Transaction<'_>, p: &PageRecord) -> rusqlite::Resu
             f.snippet,
             p.final_url,
             p.body.as_ref().map(|b| &b.sha256),
-            f.path
+            f.path,
+            f.account
         ])?;
     }
     Ok(())

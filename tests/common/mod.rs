@@ -84,6 +84,18 @@ pub async fn audit_with(
     config: CrawlConfig,
     cancel: CancellationToken,
 ) -> Result<AuditReport, audit::AuditError> {
+    audit_detector(db, seeds, mode, config, cancel, RulesDetector::builtin()).await
+}
+
+/// An audit with the rules of `detector`.
+pub async fn audit_detector(
+    db: &Path,
+    seeds: &Path,
+    mode: RunMode,
+    config: CrawlConfig,
+    cancel: CancellationToken,
+    detector: RulesDetector,
+) -> Result<AuditReport, audit::AuditError> {
     let opts = AuditOptions {
         db: db.to_path_buf(),
         seeds: seeds.to_path_buf(),
@@ -91,7 +103,7 @@ pub async fn audit_with(
         config,
         progress: ProgressMode::Quiet,
     };
-    audit::run(&opts, Arc::new(RulesDetector::builtin()), cancel).await
+    audit::run(&opts, Arc::new(detector), cancel).await
 }
 
 pub fn all() -> RunMode {
