@@ -67,7 +67,15 @@ fn beside(child: NodeRef<'_, Node>) -> String {
         for sib in side.take(2) {
             let text = match sib.value() {
                 Node::Text(t) => squash(t),
-                Node::Element(e) if !is_hidden_content(e.name()) => read(sib, CAPTION_CHARS + 1).0,
+                // A neighbour holding an image of its own is that image's box: its words
+                // are its caption, not this image's.
+                Node::Element(e) if e.name() == "img" => break,
+                Node::Element(e) if !is_hidden_content(e.name()) => {
+                    if sib.descendants().take(READ_NODES).any(|n| is(n, "img")) {
+                        break;
+                    }
+                    read(sib, CAPTION_CHARS + 1).0
+                }
                 _ => String::new(),
             };
             if text.is_empty() {
