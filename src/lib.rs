@@ -11,6 +11,7 @@ pub mod config;
 pub mod crawl;
 pub mod decode;
 pub mod detect;
+pub mod discover;
 pub mod export;
 pub mod extract;
 pub mod fetch;

@@ -201,12 +201,36 @@ struct SectorDef {
     path: Vec<String>,
     #[serde(default)]
     keywords: Vec<String>,
+    /// The department's names, current and older forms (discovery).
+    #[serde(default)]
+    names: Vec<String>,
+}
+
+/// The `[discovery]` table: how portals name the pages that list departments, and the
+/// words that make a department another level's.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct DiscoveryRules {
+    /// Link texts of pages that list departments (部门网站, 政府机构, 机构设置 …).
+    #[serde(default)]
+    pub listing: Vec<String>,
+    /// Before a department's name: a higher level (省, 自治区, 国家 …).
+    #[serde(default)]
+    pub higher: Vec<String>,
+    /// Before a department's name: a lower level (区, 县, 旗 …).
+    #[serde(default)]
+    pub lower: Vec<String>,
+    /// Department names that are never a city bureau (厅: a province's).
+    #[serde(default)]
+    pub never: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RulesFile {
     version: String,
+    #[serde(default)]
+    discovery: DiscoveryRules,
     #[serde(default)]
     channels: Vec<ChannelFileDef>,
     #[serde(default)]
@@ -302,6 +326,8 @@ pub struct SectorHint {
     pub sector: Sector,
     pub path: Vec<String>,
     pub keywords: Vec<String>,
+    /// The department's names (住房和城乡建设局, 住建局 …), longest first.
+    pub names: Vec<String>,
 }
 
 /// The compiled rules: what [`crate::detect::engine`] runs.
@@ -311,6 +337,8 @@ pub struct RuleSet {
     pub sha256: String,
     /// The channels the rules detect, in export order.
     pub channels: Channels,
+    /// How department sites are found on portals.
+    pub discovery: DiscoveryRules,
     pub rules: Vec<Rule>,
     pub vetoes: Vec<Veto>,
     pub sectors: Vec<SectorHint>,
@@ -605,12 +633,18 @@ impl RuleSet {
             sectors: file
                 .sectors
                 .into_iter()
-                .map(|s| SectorHint {
-                    sector: s.sector,
-                    path: s.path,
-                    keywords: s.keywords,
+                .map(|s| {
+                    let mut names = s.names;
+                    names.sort_by_key(|n| std::cmp::Reverse(n.chars().count()));
+                    SectorHint {
+                        sector: s.sector,
+                        path: s.path,
+                        keywords: s.keywords,
+                        names,
+                    }
                 })
                 .collect(),
+            discovery: file.discovery,
             places: file.places,
             accounts,
             keywords,

@@ -48,6 +48,8 @@ pub enum LinkKind {
     Iframe,
     MetaRefresh,
     ScriptRedirect,
+    /// An `<option value="URL">` of a `<select>` (部门网站, 网站群 dropdowns).
+    Option,
 }
 
 impl LinkKind {
@@ -60,6 +62,7 @@ impl LinkKind {
             LinkKind::Iframe => "iframe",
             LinkKind::MetaRefresh => "meta-refresh",
             LinkKind::ScriptRedirect => "script",
+            LinkKind::Option => "option",
         }
     }
 }
@@ -664,6 +667,25 @@ fn open_element<'a>(
                 }
             }
         }
+        "option" => {
+            // A dropdown of sites: its values are links (its text is their label).
+            if let Some(value) = attr(el, "value").map(str::trim)
+                && (value.contains("://") || value.starts_with('/') || value.starts_with("www."))
+            {
+                let href = if value.starts_with("www.") {
+                    format!("http://{value}")
+                } else {
+                    value.to_string()
+                };
+                if let Some(i) = add_link(facts, stack, &href, LinkKind::Option, true) {
+                    stack[top].link = Some(i);
+                    facts.links[i].context = match ensure_block(&mut stack[..top], facts) {
+                        Some(b) => Around::Block(b),
+                        None => Around::OwnText,
+                    };
+                }
+            }
+        }
         "frame" | "iframe" => {
             if let Some(src) = attr(el, "src") {
                 let kind = if tag == "frame" {
@@ -888,6 +910,36 @@ mod tests {
         );
         assert!(!f.blocks.iter().any(|b| b.text.contains("mobile")));
         assert!(f.meta.contains(&("sitename".into(), "中国杭州".into())));
+    }
+
+    #[test]
+    fn option_values_are_links_of_their_own_kind() {
+        let f = extract(
+            r#"<div class="bmwz"><span>部门网站</span><select onchange="window.open(this.value)"><option value="">请选择</option><option value="http://jyj.jia.gov.cn/">市教育局</option><option value="/zjj/">市住建局</option><option value="www.jtj.jia.gov.cn">市交通运输局</option><option value="3">三</option></select></div>"#,
+            Some(&Url::parse("http://www.jia.gov.cn/").unwrap()),
+        );
+        let options: Vec<(String, String)> = f
+            .links
+            .iter()
+            .filter(|l| l.kind == Some(LinkKind::Option))
+            .map(|l| (l.url.as_ref().unwrap().to_string(), l.text.clone()))
+            .collect();
+        assert_eq!(
+            options,
+            [
+                ("http://jyj.jia.gov.cn/".to_string(), "市教育局".to_string()),
+                (
+                    "http://www.jia.gov.cn/zjj/".to_string(),
+                    "市住建局".to_string()
+                ),
+                (
+                    "http://www.jtj.jia.gov.cn/".to_string(),
+                    "市交通运输局".to_string()
+                ),
+            ]
+        );
+        let l = f.links.iter().find(|l| l.text == "市教育局").unwrap();
+        assert!(f.link_context(l).contains("部门网站"));
     }
 
     #[test]
