@@ -98,7 +98,8 @@ pub fn judge(
     let host = target.host_str().unwrap_or_default().to_ascii_lowercase();
     let domain = registrable_domain(&host);
     let own = city.domains.contains(&domain);
-    if !own && !(host.ends_with(".gov.cn") && named_city) {
+    let gov_named = host.ends_with(".gov.cn") && named_city;
+    if !(own || gov_named) {
         return Some(Err(NotOwn::Foreign));
     }
     let portal_host = city
