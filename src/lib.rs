@@ -25,6 +25,7 @@ pub mod redetect;
 pub mod robots;
 pub mod scope;
 pub mod seedcheck;
+pub mod seeddiscover;
 pub mod seeds;
 pub mod sim;
 pub mod store;

@@ -39,6 +39,7 @@ pub fn dispatch(cmd: super::Command) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Seeds(super::SeedsCommand::Check(a)) => seeds_check(a),
+        Seeds(super::SeedsCommand::Discover(a)) => seeds_discover(a),
         Export(e) => crate::cli::export::run(e),
         Diff(a) => crate::cli::export::diff(a),
         Demo(a) => crate::cli::sim::demo(a),
@@ -340,6 +341,82 @@ fn eval(a: EvalArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+fn seeds_discover(a: super::SeedsDiscoverArgs) -> Result<ExitCode> {
+    use portal_audit::model::Sector;
+    use portal_audit::seeddiscover::{discover_all, write};
+    let all = portal_audit::seeds::load(&a.seeds)?;
+    let cities: Vec<portal_audit::seeds::City> = if a.cities.is_empty() {
+        all.clone()
+    } else {
+        portal_audit::seeds::select(&all, &a.cities)
+            .map_err(anyhow::Error::msg)?
+            .into_iter()
+            .cloned()
+            .collect()
+    };
+    let rules = detector(&a.rules)?.rules.clone();
+    let cfg = a.crawl.merge()?;
+    let rt = runtime()?;
+    let found = rt
+        .block_on(async { anyhow::Ok(discover_all(&cities, Fetcher::new(&cfg)?, &rules).await) })?;
+    let mut sites = 0;
+    for (d, c) in found.iter().zip(&cities) {
+        println!("{} {}  ({} pages read)", d.city_id, d.city, d.pages.len());
+        for e in &d.errors {
+            println!("  error: {e}");
+        }
+        for sector in Sector::DEPARTMENTS {
+            let seeded = c.departments.contains_key(sector);
+            let mine: Vec<_> = d.found.iter().filter(|f| f.sector == *sector).collect();
+            if mine.is_empty() {
+                println!(
+                    "  {:<12} {}",
+                    sector.as_str(),
+                    if seeded {
+                        "seeded; none found"
+                    } else {
+                        "no site found"
+                    }
+                );
+            }
+            for f in mine {
+                sites += 1;
+                println!(
+                    "  {:<12} {}  ← {} ({} `{}`){}",
+                    sector.as_str(),
+                    f.url,
+                    f.page_url,
+                    f.link_kind,
+                    f.text,
+                    if seeded { "  [seeded column kept]" } else { "" }
+                );
+            }
+        }
+    }
+    println!(
+        "discover: {} cities, {sites} department sites found",
+        found.len()
+    );
+    if a.write {
+        let date = chrono::Utc::now().format("%Y-%m-%d").to_string();
+        let changes = write(&a.seeds, &found, &date)
+            .with_context(|| format!("cannot write {}", a.seeds.display()))?;
+        for (id, col, old, new) in &changes {
+            if old.is_empty() {
+                println!("wrote {id} {col}: {new}");
+            } else {
+                println!("wrote {id} {col}: {old} → {new}");
+            }
+        }
+        println!(
+            "{} change(s) written to {}",
+            changes.len(),
+            a.seeds.display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn seeds_check(a: SeedsCheckArgs) -> Result<ExitCode> {

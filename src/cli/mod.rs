@@ -178,6 +178,24 @@ pub struct DiffArgs {
 pub enum SeedsCommand {
     /// Validate the seeds file; with --probe, fetch every start URL once.
     Check(SeedsCheckArgs),
+    /// Find each city's department sites on its portal; with --write, fill the empty sector columns.
+    Discover(SeedsDiscoverArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct SeedsDiscoverArgs {
+    #[arg(long, default_value = "seeds/cities.csv")]
+    pub seeds: PathBuf,
+    /// Only these cities (ids or names, comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub cities: Vec<String>,
+    /// Write what was found into the empty sector columns (a filled column is never changed).
+    #[arg(long)]
+    pub write: bool,
+    #[command(flatten)]
+    pub crawl: CrawlArgs,
+    #[command(flatten)]
+    pub rules: RulesArgs,
 }
 
 #[derive(Args, Debug)]
