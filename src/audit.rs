@@ -198,22 +198,43 @@ pub async fn run(
     })
 }
 
-/// Crawls every site of a city, then marks the city done (ok when its portal was
-/// reachable), unless the run was cancelled meanwhile.
+/// Crawls every site of a city (seeded ones, and with discovery the department sites its
+/// portal names, each as soon as it is found), then marks the city done (ok when its
+/// portal was reachable), unless the run was cancelled meanwhile.
 async fn audit_city(
     city: Arc<City>,
     env: &CrawlEnv,
 ) -> Result<(), crate::store::writer::WriterGone> {
-    let sites = sites_of(&city);
-    let results = futures_util::future::join_all(sites.iter().map(|s| crawl_site(s, env))).await;
+    use futures_util::StreamExt;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut running = futures_util::stream::FuturesUnordered::new();
+    let discover = env.fetcher.config().discover;
+    for site in sites_of(&city) {
+        let hand = (discover && site.sector == Sector::General).then(|| tx.clone());
+        running.push(crawl_owned(site, env, hand));
+    }
+    drop(tx);
     let mut portal_ok = false;
-    for (site, r) in sites.iter().zip(results) {
-        let r = r?;
-        if r.cancelled {
-            return Ok(());
-        }
-        if site.sector == Sector::General {
-            portal_ok = r.outcome == "ok";
+    let mut receiving = true;
+    loop {
+        tokio::select! {
+            found = rx.recv(), if receiving => match found {
+                Some(site) => running.push(crawl_owned(site, env, None)),
+                None => receiving = false,
+            },
+            done = running.next() => match done {
+                Some((sector, r)) => {
+                    let r = r?;
+                    if r.cancelled {
+                        return Ok(());
+                    }
+                    if sector == Sector::General {
+                        portal_ok = r.outcome == "ok";
+                    }
+                }
+                None if !receiving => break,
+                None => {}
+            },
         }
     }
     if env.cancel.is_cancelled() {
@@ -227,6 +248,19 @@ async fn audit_city(
         env.stats.cities_failed.fetch_add(1, Ordering::Relaxed);
     }
     Ok(())
+}
+
+/// [`crawl_site`] on an owned spec, with the site's sector beside the result.
+async fn crawl_owned(
+    site: crate::crawl::SiteSpec,
+    env: &CrawlEnv,
+    hand: Option<tokio::sync::mpsc::UnboundedSender<crate::crawl::SiteSpec>>,
+) -> (
+    Sector,
+    Result<crate::crawl::SiteResult, crate::store::writer::WriterGone>,
+) {
+    let r = crawl_site(&site, env, hand).await;
+    (site.sector, r)
 }
 
 /// Reads the seeds file and picks the cities a run or recheck covers; returns the file's

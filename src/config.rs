@@ -62,6 +62,9 @@ pub struct CrawlConfig {
     pub max_query_variants: usize,
     /// Scale of retry backoff (seconds for the first retry); tests shrink it.
     pub backoff_base_secs: f64,
+    /// Look for the department sites of sectors the seeds leave empty on each portal, and
+    /// crawl them in the same run (`--no-discover` turns it off).
+    pub discover: bool,
 }
 
 impl Default for CrawlConfig {
@@ -85,6 +88,7 @@ impl Default for CrawlConfig {
             retry_after_cap_secs: DEFAULT_RETRY_AFTER_CAP_SECS,
             max_query_variants: DEFAULT_MAX_QUERY_VARIANTS,
             backoff_base_secs: 1.0,
+            discover: true,
         }
     }
 }

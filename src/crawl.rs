@@ -3,7 +3,8 @@
 //! extracted once, handed to the detector and sent to the store writer.
 
 use crate::decode::decode;
-use crate::detect::{Detector, PageContext};
+use crate::detect::{Detector, PageContext, RuleSet};
+use crate::discover::{CityRef, Discovered, MAX_LISTING_PAGES, discover, listing_pages};
 use crate::extract::{LinkKind, extract};
 use crate::fetch::{FetchError, Fetched, Fetcher};
 use crate::frontier::{Frontier, SeenHashes};
@@ -32,6 +33,9 @@ pub struct SiteSpec {
     pub scope: Scope,
     /// Registrable domains of all the city's sites, for ownership judgements.
     pub own_domains: Arc<Vec<String>>,
+    /// For a department site found on the portal: the evidence that named it (`None`
+    /// for a seeded site).
+    pub discovered: Option<Discovered>,
 }
 
 /// Registrable domains of all of a city's sites (portal and departments): whose
@@ -56,6 +60,7 @@ pub fn sites_of(city: &Arc<City>) -> Vec<SiteSpec> {
         start: city.portal.clone(),
         scope: Scope::portal(&city.portal, &dept_urls),
         own_domains: own.clone(),
+        discovered: None,
     }];
     for (sector, urls) in &city.departments {
         for u in urls {
@@ -65,6 +70,7 @@ pub fn sites_of(city: &Arc<City>) -> Vec<SiteSpec> {
                 start: u.clone(),
                 scope: Scope::department(u),
                 own_domains: own.clone(),
+                discovered: None,
             });
         }
     }
@@ -73,6 +79,8 @@ pub fn sites_of(city: &Arc<City>) -> Vec<SiteSpec> {
 
 /// What a site's crawl accumulates as it goes.
 struct SiteState {
+    /// The site's row in the store.
+    site_id: i64,
     frontier: Frontier,
     /// Links already recorded for the site (target and text).
     links_seen: SeenHashes,
@@ -120,8 +128,23 @@ fn other_scheme(url: &Url) -> Option<Url> {
     Some(u)
 }
 
-/// Crawls one site to the end of its budget (or until cancelled) and records it.
-pub async fn crawl_site(spec: &SiteSpec, env: &CrawlEnv) -> Result<SiteResult, WriterGone> {
+/// What a portal's first pages said about the city's department sites.
+#[derive(Default)]
+struct Found {
+    sites: Vec<Discovered>,
+    listing: Vec<Url>,
+}
+
+/// Crawls one site to the end of its budget (or until cancelled) and records it. A
+/// portal crawl given `departments` looks for the department sites of the sectors the
+/// seeds leave empty on its homepage and the pages that list departments (fetched first,
+/// at most three), hands each one found to `departments` to be crawled as its own site,
+/// and leaves its area to it.
+pub async fn crawl_site(
+    spec: &SiteSpec,
+    env: &CrawlEnv,
+    departments: Option<tokio::sync::mpsc::UnboundedSender<SiteSpec>>,
+) -> Result<SiteResult, WriterGone> {
     let cfg = env.fetcher.config().clone();
     let mut scope = spec.scope.clone();
     let site_id = env
@@ -133,9 +156,21 @@ pub async fn crawl_site(spec: &SiteSpec, env: &CrawlEnv) -> Result<SiteResult, W
             start_url: spec.start.to_string(),
             scope_json: serde_json::to_string(&scope).expect("serialisable"),
             started_at: now(),
+            origin: if spec.discovered.is_some() {
+                "discovered"
+            } else {
+                "seeded"
+            }
+            .into(),
+            discovered_from: spec.discovered.as_ref().map(|d| d.page_url.clone()),
+            discovered_text: spec
+                .discovered
+                .as_ref()
+                .map(|d| format!("{}: {}", d.link_kind, d.text)),
         })
         .await?;
     let mut state = SiteState {
+        site_id,
         frontier: Frontier::with_budget(cfg.max_depth, cfg.max_query_variants, cfg.max_pages),
         links_seen: SeenHashes::default(),
         findings_seen: SeenHashes::default(),
@@ -163,7 +198,7 @@ pub async fn crawl_site(spec: &SiteSpec, env: &CrawlEnv) -> Result<SiteResult, W
         };
         if second.error.is_none() {
             // Keep the failed attempt on record too.
-            send_page(env, spec, site_id, &scope, &first, 0, &mut state).await?;
+            send_page(env, spec, &scope, &first, 0, &mut state, None).await?;
             first = second;
         }
     }
@@ -187,9 +222,23 @@ pub async fn crawl_site(spec: &SiteSpec, env: &CrawlEnv) -> Result<SiteResult, W
     };
     state.frontier.mark_seen(&first.final_url);
     let mut pages = usize::from(first.attempts > 0);
-    send_page(env, spec, site_id, &scope, &first, 0, &mut state).await?;
-    // Keep only what the end of the crawl needs, not the start page's body.
+    let rules = env
+        .detector
+        .discovery_rules()
+        .filter(|_| departments.is_some() && spec.sector == Sector::General && outcome == "ok");
     let first_final = first.final_url.clone();
+    let mut own = (*spec.own_domains).clone();
+    own.push(registrable_domain(
+        first_final.host_str().unwrap_or_default(),
+    ));
+    let city = CityRef {
+        name: &spec.city.name,
+        domains: &own,
+        portal: &first_final,
+    };
+    let ask = rules.map(|r| (r, &city));
+    let mut found = send_page(env, spec, &scope, &first, 0, &mut state, ask).await?;
+    // Keep only what the end of the crawl needs, not the start page's body.
     drop(first);
     if outcome == "ok" {
         env.stats
@@ -202,7 +251,48 @@ pub async fn crawl_site(spec: &SiteSpec, env: &CrawlEnv) -> Result<SiteResult, W
     }
 
     let mut cancelled = false;
-    if outcome == "ok" {
+    // Listing pages fetched ahead of the frontier (which holds them too).
+    let mut fetched_early: Vec<Url> = Vec::new();
+    if let (Some(rules), Some(tx)) = (rules, &departments) {
+        // The pages that list departments, first.
+        let listing = std::mem::take(&mut found.listing);
+        for url in listing.into_iter().take(MAX_LISTING_PAGES) {
+            if pages >= cfg.max_pages || !scope.contains(&url) || fetched_early.contains(&url) {
+                continue;
+            }
+            fetched_early.push(url.clone());
+            let in_scope = |u: &Url| scope.contains(u);
+            let Some(f) = cancellable(env, env.fetcher.fetch(&url, &in_scope)).await else {
+                cancelled = true;
+                break;
+            };
+            pages += usize::from(f.attempts > 0);
+            state.frontier.mark_seen(&f.final_url);
+            let more =
+                send_page(env, spec, &scope, &f, 1, &mut state, Some((rules, &city))).await?;
+            found.sites.extend(more.sites);
+        }
+        // Each department found for a sector the seeds leave empty becomes a site of its own.
+        let mut taken: Vec<crate::scope::Area> = Vec::new();
+        for d in found.sites {
+            let area = crate::scope::Area::of_start(&d.url);
+            if spec.city.departments.contains_key(&d.sector) || taken.contains(&area) {
+                continue;
+            }
+            taken.push(area.clone());
+            scope.exclude(area);
+            let _ = tx.send(SiteSpec {
+                city: spec.city.clone(),
+                sector: d.sector,
+                start: d.url.clone(),
+                scope: Scope::department(&d.url),
+                own_domains: spec.own_domains.clone(),
+                discovered: Some(d),
+            });
+        }
+    }
+    drop(departments);
+    if outcome == "ok" && !cancelled {
         while pages < cfg.max_pages {
             if env.writer.failed() {
                 return Err(WriterGone);
@@ -210,6 +300,9 @@ pub async fn crawl_site(spec: &SiteSpec, env: &CrawlEnv) -> Result<SiteResult, W
             let Some(next) = state.frontier.pop() else {
                 break;
             };
+            if !scope.contains(&next.url) || fetched_early.contains(&next.url) {
+                continue; // left to a department's crawl, or fetched already for discovery
+            }
             let in_scope = |u: &Url| scope.contains(u);
             let Some(fetched) = cancellable(env, env.fetcher.fetch(&next.url, &in_scope)).await
             else {
@@ -220,7 +313,7 @@ pub async fn crawl_site(spec: &SiteSpec, env: &CrawlEnv) -> Result<SiteResult, W
                 pages += 1;
             }
             state.frontier.mark_seen(&fetched.final_url);
-            send_page(env, spec, site_id, &scope, &fetched, next.depth, &mut state).await?;
+            send_page(env, spec, &scope, &fetched, next.depth, &mut state, None).await?;
         }
     }
     if outcome == "ok" {
@@ -291,16 +384,17 @@ async fn cancellable<F: Future<Output = Fetched>>(env: &CrawlEnv, f: F) -> Optio
 async fn send_page(
     env: &CrawlEnv,
     spec: &SiteSpec,
-    site_id: i64,
     scope: &Scope,
     f: &Fetched,
     depth: u32,
     state: &mut SiteState,
-) -> Result<(), WriterGone> {
+    discovery: Option<(&RuleSet, &CityRef<'_>)>,
+) -> Result<Found, WriterGone> {
+    let mut found = Found::default();
     let stats = &env.stats;
     let mut record = PageRecord {
         run_id: env.run_id,
-        site_id,
+        site_id: state.site_id,
         city_id: spec.city.id.clone(),
         url: f.url.to_string(),
         final_url: f.final_url.to_string(),
@@ -333,6 +427,10 @@ async fn send_page(
         let decoded = decode(&f.body, f.content_type.as_deref());
         record.charset = Some(decoded.encoding.name().to_string());
         let facts = extract(&decoded.text, Some(&f.final_url));
+        if let Some((rules, city)) = discovery {
+            found.sites = discover(rules, &facts, &f.final_url, city);
+            found.listing = listing_pages(rules, &facts, city);
+        }
         let ctx = PageContext {
             page_url: &f.final_url,
             sector: spec.sector,
@@ -380,5 +478,6 @@ async fn send_page(
             zstd,
         });
     }
-    env.writer.page(record).await
+    env.writer.page(record).await?;
+    Ok(found)
 }

@@ -90,11 +90,11 @@ pub fn redetect(
     let mut site_map: HashMap<i64, (i64, String, Sector)> = HashMap::new();
     {
         let mut st = conn
-            .prepare("SELECT id, city_id, sector, start_url, final_url, scope, outcome, error, moved_to, pages, started_at, finished_at FROM sites WHERE run_id = ?1 ORDER BY id")
+            .prepare("SELECT id, city_id, sector, start_url, final_url, scope, outcome, error, moved_to, pages, started_at, finished_at, origin, discovered_from, discovered_text FROM sites WHERE run_id = ?1 ORDER BY id")
             .map_err(sql)?;
         let rows: Vec<(i64, String, String, Vec<rusqlite::types::Value>)> = st
             .query_map([source], |r| {
-                let vals = (3..12)
+                let vals = (3..15)
                     .map(|i| r.get::<_, rusqlite::types::Value>(i))
                     .collect::<Result<Vec<_>, _>>()?;
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, vals))
@@ -104,9 +104,9 @@ pub fn redetect(
             .map_err(sql)?;
         for (old, city, sector, v) in rows {
             conn.execute(
-                "INSERT INTO sites (run_id, city_id, sector, start_url, final_url, scope, outcome, error, moved_to, pages, started_at, finished_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-                params![run_id, city, sector, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]],
+                "INSERT INTO sites (run_id, city_id, sector, start_url, final_url, scope, outcome, error, moved_to, pages, started_at, finished_at, origin, discovered_from, discovered_text)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                params![run_id, city, sector, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11]],
             )
             .map_err(sql)?;
             site_map.insert(

@@ -102,6 +102,16 @@ impl Scope {
 
     /// Admits the final URL of a redirected start URL. Returns true when it was outside
     /// the scope (the site moved).
+    /// Leaves a department area found during the crawl to that department's own crawl
+    /// (a portal scope only).
+    pub fn exclude(&mut self, area: Area) {
+        if let Scope::Portal { excluded, .. } = self
+            && !excluded.contains(&area)
+        {
+            excluded.push(area);
+        }
+    }
+
     pub fn admit_move(&mut self, final_url: &Url) -> bool {
         if self.contains(final_url) {
             return false;

@@ -52,6 +52,8 @@ async fn build(
     let mut cfg = config(&server);
     cfg.resolve = vec![format!("www.bing.gov.cn:*:{closed}"), server.resolve_all()];
     cfg.max_retries = 0;
+    // Seeded sites only: discovery has its own tests (tests/discover.rs).
+    cfg.discover = false;
     let db = db(dir);
     audit(&db, &seeds, all(), cfg.clone()).await;
     (db, grow, server, seeds, cfg)

@@ -95,7 +95,10 @@ async fn a_small_simulated_audit_matches_the_truth_exactly() {
     let mut counts = std::collections::BTreeMap::new();
     for city in &m.cities {
         for cell in &city.cells {
-            let want = truth[&(city.id.clone(), cell.sector, cell.channel.clone())];
+            let want = truth
+                .get(&(city.id.clone(), cell.sector, cell.channel.clone()))
+                .copied()
+                .unwrap_or("unknown");
             *counts.entry(want).or_insert(0) += 1;
             if cell.value.as_str() != want {
                 wrong.push(format!(

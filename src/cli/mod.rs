@@ -262,6 +262,9 @@ pub struct CrawlArgs {
     /// Retries of timeouts, resets and 5xx.
     #[arg(long)]
     pub retries: Option<u32>,
+    /// Do not look for department sites on the portals (only seeded ones are crawled).
+    #[arg(long)]
+    pub no_discover: bool,
 }
 
 impl CrawlArgs {
@@ -301,6 +304,9 @@ impl CrawlArgs {
         c.ignore_robots |= self.ignore_robots;
         c.allow_private |= self.allow_private;
         c.insecure |= self.insecure;
+        if self.no_discover {
+            c.discover = false;
+        }
         c.resolve.extend(self.resolve.iter().cloned());
         c.validate()?;
         Ok(c)

@@ -34,6 +34,9 @@ impl Detector for RulesDetector {
     fn channels(&self) -> &Channels {
         &self.rules.channels
     }
+    fn discovery_rules(&self) -> Option<&RuleSet> {
+        Some(&self.rules)
+    }
     fn version(&self) -> String {
         self.rules.version.clone()
     }

@@ -53,6 +53,10 @@ pub trait Detector: Send + Sync {
     fn version(&self) -> String;
     /// sha256 of the rules' source.
     fn sha256(&self) -> String;
+    /// The rules that find department sites on portals, when the detector has them.
+    fn discovery_rules(&self) -> Option<&RuleSet> {
+        None
+    }
 }
 
 mod elements;

@@ -208,6 +208,23 @@ pub fn write_pack(
             run = c.audit_run,
             status = c.status
         );
+        let sites = sites_of(conn, c.audit_run, &c.id)?;
+        page.push_str("<h2>Sites</h2><table><tr><th>sector</th><th>start URL</th><th>origin</th><th>named by</th><th>outcome</th></tr>");
+        for (sector, start, origin, from, text, outcome) in &sites {
+            let named = match (from, text) {
+                (Some(f), Some(t)) => format!("{} on {}", esc(t), esc(f)),
+                _ => String::new(),
+            };
+            let _ = write!(
+                page,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{named}</td><td>{}</td></tr>",
+                esc(sector),
+                esc(start),
+                esc(origin),
+                esc(outcome)
+            );
+        }
+        page.push_str("</table>");
         if !fails.is_empty() {
             page.push_str("<h2>Failures</h2><table><tr><th>sector</th><th>start URL</th><th>outcome</th><th>error</th></tr>");
             for f in &fails {
@@ -226,9 +243,14 @@ pub fn write_pack(
             let _ = write!(page, "<h2>{s}</h2>");
             for ch in m.channels.ids() {
                 let v = c.value(*s, ch);
+                let why = c
+                    .cell(*s, ch)
+                    .and_then(|x| x.reason.as_deref())
+                    .map(|r| format!(" ({})", esc(r)))
+                    .unwrap_or_default();
                 let _ = write!(
                     page,
-                    "<h3 id=\"{s}-{ch}\">{ch}: {}</h3>",
+                    "<h3 id=\"{s}-{ch}\">{ch}: {}{why}</h3>",
                     v.as_str(),
                     ch = ch.as_str()
                 );
@@ -361,6 +383,37 @@ impl PackDir {
         self.write(MANIFEST, list.as_bytes())?;
         Ok(self.written.len())
     }
+}
+
+/// A city's sites in a run: sector, start URL, origin (seeded or discovered), the page
+/// and link that named a discovered one, and the outcome.
+type SiteLine = (
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+);
+
+fn sites_of(conn: &Connection, run: i64, city: &str) -> rusqlite::Result<Vec<SiteLine>> {
+    if !crate::store::has_column(conn, "sites", "origin")? {
+        return Ok(Vec::new());
+    }
+    let mut st = conn.prepare(
+        "SELECT sector, start_url, origin, discovered_from, discovered_text, outcome FROM sites WHERE run_id = ?1 AND city_id = ?2 ORDER BY id",
+    )?;
+    let rows = st.query_map(params![run, city], |r| {
+        Ok((
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get(5)?,
+        ))
+    })?;
+    rows.collect()
 }
 
 /// The content type and detected charset recorded when a body was fetched.

@@ -151,6 +151,12 @@ pub fn summary_md(s: &Summary) -> String {
             }
             out.push('\n');
         }
+        if !t.notes.is_empty() {
+            out.push('\n');
+            for n in &t.notes {
+                let _ = writeln!(out, "{n}  ");
+            }
+        }
     }
     out
 }
@@ -325,6 +331,9 @@ pub fn summary_html(s: &Summary) -> String {
             html.push_str("</tr>");
         }
         html.push_str("</table>");
+        for n in &t.notes {
+            let _ = write!(html, "<p>{}</p>", esc(n));
+        }
     }
     html.push_str("</body></html>");
     html

@@ -45,6 +45,9 @@ pub struct Cell {
     pub best_page: String,
     /// Id of the best finding, for links to the evidence.
     pub best_finding: Option<i64>,
+    /// Why an `unknown` cell is unknown: `no-site-found` (no department site was found
+    /// for the sector) or the failed site's outcome (`unreachable` …).
+    pub reason: Option<String>,
 }
 
 /// A city's row of the matrix.
@@ -62,6 +65,8 @@ pub struct CityRow {
     pub sectors: Vec<Sector>,
     /// The channels the city's audit looked for.
     pub audited_channels: Vec<ChannelId>,
+    /// The sectors the audit had a site for (seeded or discovered), general included.
+    pub site_sectors: Vec<Sector>,
     pub cells: Vec<Cell>,
 }
 
@@ -172,20 +177,30 @@ pub fn load(conn: &Connection, run: Option<i64>) -> rusqlite::Result<Matrix> {
     }
     for (city_id, run_id) in pairs {
         let audited = &tables[&run_id];
-        let (name, province, tier, region, departments, status, rules): (String, String, String, String, String, String, Option<String>) =
+        let (name, province, tier, region, departments, status, rules, settings): (String, String, String, String, String, String, Option<String>, String) =
             conn.query_row(
-                "SELECT c.name, c.province, c.tier, c.region, c.departments, c.status, r.rules_version
+                "SELECT c.name, c.province, c.tier, c.region, c.departments, c.status, r.rules_version, r.settings
                  FROM run_cities c JOIN runs r ON r.id = c.run_id WHERE c.run_id = ?1 AND c.city_id = ?2",
                 params![run_id, city_id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?)),
             )?;
+        // A run that looked for department sites has every sector: one where none was
+        // found is `unknown` (no-site-found), never `no`.
+        let discovered: bool = serde_json::from_str::<serde_json::Value>(&settings)
+            .ok()
+            .and_then(|v| v.get("discover").and_then(serde_json::Value::as_bool))
+            .unwrap_or(false);
         if let Some(v) = rules {
             versions.insert(v);
         }
         let depts: BTreeMap<Sector, Vec<String>> =
             serde_json::from_str(&departments).unwrap_or_default();
         let mut sectors = vec![Sector::General];
-        sectors.extend(depts.keys().copied());
+        if discovered {
+            sectors.extend(Sector::DEPARTMENTS.iter().copied());
+        } else {
+            sectors.extend(depts.keys().copied());
+        }
         // Site outcomes per sector.
         let mut outcomes: BTreeMap<Sector, Vec<String>> = BTreeMap::new();
         {
@@ -226,6 +241,12 @@ pub fn load(conn: &Connection, run: Option<i64>) -> rusqlite::Result<Matrix> {
                 }
             }
         }
+        for s in outcomes.keys() {
+            if !sectors.contains(s) {
+                sectors.push(*s);
+            }
+        }
+        let site_sectors: Vec<Sector> = outcomes.keys().copied().collect();
         let mut cells = Vec::new();
         for &sector in &sectors {
             let audited_ok = outcomes
@@ -251,6 +272,15 @@ pub fn load(conn: &Connection, run: Option<i64>) -> rusqlite::Result<Matrix> {
                     best_target: best.map(|b| b.1.clone()).unwrap_or_default(),
                     best_page: best.map(|b| b.2.clone()).unwrap_or_default(),
                     best_finding: best.map(|b| b.3),
+                    reason: match value {
+                        Value::Unknown if !outcomes.contains_key(&sector) => {
+                            Some("no-site-found".into())
+                        }
+                        Value::Unknown => outcomes
+                            .get(&sector)
+                            .and_then(|o| o.iter().find(|x| *x != "ok").cloned()),
+                        _ => None,
+                    },
                 });
             }
         }
@@ -264,6 +294,7 @@ pub fn load(conn: &Connection, run: Option<i64>) -> rusqlite::Result<Matrix> {
             status,
             sectors,
             audited_channels: audited.ids().cloned().collect(),
+            site_sectors,
             cells,
         });
     }

@@ -39,6 +39,8 @@ pub struct Row {
 pub struct Table {
     pub title: String,
     pub rows: Vec<Row>,
+    /// Lines printed under the table (in how many cities a department site was found).
+    pub notes: Vec<String>,
 }
 
 /// All the survey's tables.
@@ -95,6 +97,7 @@ pub fn summarize(m: &Matrix) -> Summary {
     let mut tables = vec![Table {
         title: "Whole-of-government portal: share of cities offering each channel, by tier".into(),
         rows: by_tier(&general),
+        notes: Vec::new(),
     }];
     tables.push(Table {
         title: "Whole-of-government portal, by region".into(),
@@ -102,16 +105,30 @@ pub fn summarize(m: &Matrix) -> Summary {
             .iter()
             .map(|r| row(m, r.as_str(), &general, &|_, region| region == *r))
             .collect(),
+        notes: Vec::new(),
     });
     for &sector in Sector::DEPARTMENTS {
+        let found = |t: Tier, label: &str| {
+            let group: Vec<_> = m.cities.iter().filter(|c| c.tier == t).collect();
+            let with = group
+                .iter()
+                .filter(|c| c.site_sectors.contains(&sector))
+                .count();
+            format!("{sector}: site found in {with}/{} {label}", group.len())
+        };
         tables.push(Table {
             title: format!("Sector {sector}: by tier"),
             rows: by_tier(&[sector]),
+            notes: vec![
+                found(Tier::Key, "key cities"),
+                found(Tier::Prefecture, "prefecture-level cities"),
+            ],
         });
     }
     tables.push(Table {
         title: "Averaged over the five sectors (pooled city-sector cells), by tier".into(),
         rows: by_tier(Sector::DEPARTMENTS),
+        notes: Vec::new(),
     });
     Summary {
         generated_at: crate::store::runs::now(),

@@ -412,6 +412,14 @@ impl World {
         channels: &Channels,
     ) -> BTreeMap<(String, Sector, ChannelId), &'static str> {
         let mut t = BTreeMap::new();
+        // A sector a city has no site for is unknown (no department site to audit).
+        for c in &self.cities {
+            for sector in Sector::DEPARTMENTS {
+                for ch in channels.ids() {
+                    t.insert((c.id.clone(), *sector, ch.clone()), "unknown");
+                }
+            }
+        }
         for s in &self.sites {
             let id = &self.cities[s.city].id;
             for ch in channels.ids().map(ChannelId::as_str) {

@@ -120,10 +120,14 @@ CREATE INDEX IF NOT EXISTS links_fetch ON links(fetch_id);
 /// Version 3: channels are data. A run records the channel table its rules defined
 /// (JSON `[{id, name, name_en, kind, group}]`), so that it exports with the channels it
 /// was audited for; runs from before (NULL) were audited for the survey's seven. A
-/// finding of an account channel records the account's identity.
+/// finding of an account channel records the account's identity. A site records whether
+/// it was seeded or discovered, and for a discovered one the page and link that named it.
 const V3: &str = r#"
 ALTER TABLE runs ADD COLUMN channels TEXT;
 ALTER TABLE findings ADD COLUMN account TEXT;
+ALTER TABLE sites ADD COLUMN origin TEXT NOT NULL DEFAULT 'seeded';
+ALTER TABLE sites ADD COLUMN discovered_from TEXT;
+ALTER TABLE sites ADD COLUMN discovered_text TEXT;
 CREATE INDEX IF NOT EXISTS findings_account ON findings(account) WHERE account IS NOT NULL;
 "#;
 

@@ -69,6 +69,11 @@ pub struct SiteStart {
     pub start_url: String,
     pub scope_json: String,
     pub started_at: String,
+    /// `seeded` or `discovered`.
+    pub origin: String,
+    /// For a discovered site: the page and the link text that named it.
+    pub discovered_from: Option<String>,
+    pub discovered_text: Option<String>,
 }
 
 /// How a site's crawl ended.
@@ -216,8 +221,8 @@ fn run(conn: &Connection, mut rx: mpsc::Receiver<Msg>, path: &std::path::Path) -
             match msg {
                 Msg::Site(s, reply) => {
                     tx.execute(
-                        "INSERT INTO sites (run_id, city_id, sector, start_url, scope, started_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                        params![s.run_id, s.city_id, s.sector, s.start_url, s.scope_json, s.started_at],
+                        "INSERT INTO sites (run_id, city_id, sector, start_url, scope, started_at, origin, discovered_from, discovered_text) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                        params![s.run_id, s.city_id, s.sector, s.start_url, s.scope_json, s.started_at, s.origin, s.discovered_from, s.discovered_text],
                     ).map_err(&err)?;
                     // The id is valid on this connection at once; a site need not wait
                     // for the commit (if it fails, the writer stops and so does the run).
