@@ -180,13 +180,17 @@ pub fn listing_pages(rules: &RuleSet, page: &PageFacts, city: &CityRef<'_>) -> V
     let mut out: Vec<Url> = Vec::new();
     for l in &page.links {
         let Some(u) = &l.url else { continue };
+        // The link's own words, or an included frame's title (网站群 frames of links).
+        let names = |t: &str| {
+            t.chars().count() <= 12
+                && rules
+                    .discovery
+                    .listing
+                    .iter()
+                    .any(|w| t.contains(w.as_str()))
+        };
         if !matches!(u.scheme(), "http" | "https")
-            || l.text.chars().count() > 12
-            || !rules
-                .discovery
-                .listing
-                .iter()
-                .any(|w| l.text.contains(w.as_str()))
+            || !(names(&l.text) || names(&l.title))
             || !city
                 .domains
                 .contains(&registrable_domain(u.host_str().unwrap_or_default()))

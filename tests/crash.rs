@@ -72,6 +72,7 @@ async fn world() -> (Arc<World>, Server) {
         departments: 1,
         hostile: false,
         seed: 11,
+        discover: false,
     }));
     let server = Server::start(world.clone().handler()).await.unwrap();
     (world, server)

@@ -19,6 +19,7 @@ async fn redetect_applies_new_rules_to_stored_pages_offline() {
         departments: 1,
         hostile: false,
         seed: 7,
+        discover: false,
     }));
     let server = Server::start(world.clone().handler()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();

@@ -131,3 +131,98 @@ async fn a_small_simulated_audit_matches_the_truth_exactly() {
             .any(|c| c.value == Value::Unknown)
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_discovery_world_is_audited_exactly_with_its_department_sites() {
+    // Seeds without department sites; portals list them in dropdowns, 机构设置 pages,
+    // footer blocks, frames and image maps among traps; two housing sites for some
+    // cities; dead department hosts; every sixth city's menu only in JavaScript.
+    let world = Arc::new(World::generate(WorldSpec {
+        cities: 12,
+        pages_per_site: 10,
+        departments: 3,
+        discover: true,
+        ..Default::default()
+    }));
+    assert!(
+        world
+            .seeds_csv()
+            .lines()
+            .skip(1)
+            .all(|l| l.contains(",,,,,"))
+    );
+    let server = Server::start(world.clone().handler()).await.unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let seeds = dir.path().join("cities.csv");
+    std::fs::write(&seeds, world.seeds_csv()).unwrap();
+    let mut cfg = config(&server);
+    cfg.resolve = world.resolve_rules(server.addr, closed);
+    cfg.rate = 40.0;
+    cfg.max_pages = 10;
+    cfg.max_retries = 1;
+    let db = db(dir.path());
+    let rep = audit(&db, &seeds, all(), cfg).await;
+    let m = matrix::load(&conn(&db), Some(rep.run_id)).unwrap();
+    let truth = world.truth(&m.channels);
+    let mut wrong = Vec::new();
+    let mut no_site = 0;
+    for city in &m.cities {
+        for cell in &city.cells {
+            let want = truth
+                .get(&(city.id.clone(), cell.sector, cell.channel.clone()))
+                .copied()
+                .unwrap_or("unknown");
+            if cell.reason.as_deref() == Some("no-site-found") {
+                no_site += 1;
+            }
+            if cell.value.as_str() != want {
+                wrong.push(format!(
+                    "{} {} {}: got {}, truth {want}",
+                    city.id,
+                    cell.sector,
+                    cell.channel,
+                    cell.value.as_str()
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{} wrong: {wrong:#?}", wrong.len());
+    assert!(no_site > 0, "the JavaScript-only city has no site found");
+    let two: i64 = scalar(
+        &db,
+        &format!(
+            "SELECT COUNT(*) FROM (SELECT city_id FROM sites WHERE run_id = {} AND sector = 'housing' GROUP BY city_id HAVING COUNT(*) = 2)",
+            rep.run_id
+        ),
+    );
+    assert!(two > 0, "a city with two housing sites");
+    let discovered: i64 = scalar(
+        &db,
+        &format!(
+            "SELECT COUNT(*) FROM sites WHERE run_id = {} AND origin = 'discovered'",
+            rep.run_id
+        ),
+    );
+    let portal_up = |city: usize| {
+        world.sites.iter().any(|p| {
+            p.city == city
+                && p.sector == portal_audit::model::Sector::General
+                && !(p.traits.dead || p.traits.robots_error)
+        })
+    };
+    let listed = world
+        .sites
+        .iter()
+        .filter(|s| {
+            s.sector != portal_audit::model::Sector::General && s.listed && portal_up(s.city)
+        })
+        .count();
+    assert_eq!(
+        discovered as usize, listed,
+        "every listed department site, and no trap"
+    );
+}

@@ -76,6 +76,10 @@ pub struct WorldArgs {
     /// No dead, slow, 429 or robots-blocked hosts.
     #[arg(long)]
     pub no_hostile: bool,
+    /// Leave the seeds' sector columns empty: the portals list their departments, to be
+    /// discovered (the demo always does).
+    #[arg(long)]
+    pub discover: bool,
 }
 
 #[derive(Args, Debug)]

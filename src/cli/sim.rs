@@ -26,6 +26,7 @@ fn spec(w: &WorldArgs) -> WorldSpec {
         pages_per_site: w.pages,
         departments: w.departments.min(5),
         hostile: !w.no_hostile,
+        discover: w.discover,
     }
 }
 
@@ -36,7 +37,11 @@ fn closed_port() -> Result<SocketAddr> {
 /// Audits an in-process simulated web and writes all exports.
 pub fn demo(a: DemoArgs) -> Result<ExitCode> {
     let t0 = Instant::now();
-    let world = Arc::new(World::generate(spec(&a.world)));
+    // The demo's seeds name no department site: the audit finds them on the portals.
+    let world = Arc::new(World::generate(WorldSpec {
+        discover: true,
+        ..spec(&a.world)
+    }));
     std::fs::create_dir_all(&a.out)
         .with_context(|| format!("cannot create {}", a.out.display()))?;
     let seeds = a.out.join("seeds.csv");
@@ -217,6 +222,7 @@ pub fn bench(a: BenchArgs) -> Result<ExitCode> {
         pages_per_site: budget,
         departments: sc.departments,
         hostile: false,
+        discover: false,
     };
     let world = World::generate(wspec.clone());
     // The server runs in its own process: its CPU and memory are not the crawler's.

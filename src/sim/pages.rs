@@ -205,6 +205,84 @@ fn share_box(url: &str) -> String {
     )
 }
 
+/// How a discovery world's portal lists its departments (by city).
+fn listing_style(ci: usize) -> usize {
+    ci % 5
+}
+
+/// The links to a city's department sites (as its portal writes them), with the traps
+/// real portals carry beside them: the province's 厅, a district's bureau, an unrelated
+/// bureau, another city's bureau.
+fn department_links(world: &World, ci: usize, tag: &str) -> String {
+    let city = &world.cities[ci];
+    let mut out = String::new();
+    let link = |href: &str, text: &str| match tag {
+        "option" => format!("<option value=\"{href}\">{text}</option>"),
+        "area" => {
+            format!("<area shape=\"rect\" coords=\"0,0,10,10\" href=\"{href}\" alt=\"{text}\">")
+        }
+        _ => format!("<li><a href=\"{href}\" target=\"_blank\">{text}</a></li>"),
+    };
+    for s in world
+        .sites
+        .iter()
+        .filter(|s| s.city == ci && s.sector != Sector::General)
+    {
+        let name = if s.host.starts_with("gjj.") {
+            "住房公积金管理中心".to_string()
+        } else {
+            sector_name(s.sector).to_string()
+        };
+        let text = if s.host.len() % 2 == 0 {
+            format!("市{name}")
+        } else {
+            format!("{}{name}", city.name)
+        };
+        out.push_str(&link(&format!("http://{}/", s.host), &text));
+    }
+    out.push_str(&link("http://jyt.zj.gov.cn/", "浙江省教育厅"));
+    out.push_str(&link(
+        &format!("http://xqjyj.{}/", city.domain),
+        "西湖区教育局",
+    ));
+    out.push_str(&link(&format!("http://tjj.{}/", city.domain), "市统计局"));
+    if let Some(other) = world
+        .cities
+        .get((ci + 1) % world.cities.len())
+        .filter(|o| o.id != city.id)
+    {
+        out.push_str(&link(
+            &format!("http://jyj.{}/", other.domain),
+            &format!("{}教育局", other.name),
+        ));
+    }
+    out
+}
+
+/// The department listing a discovery world's portal homepage carries, by style.
+fn homepage_listing(world: &World, ci: usize) -> String {
+    if ci % 6 == 5 {
+        // Written only by JavaScript: nothing a crawler can read.
+        return "<div id=\"bmlj\"></div><script>document.getElementById('bmlj').innerHTML='<a href=\"/jyj/\">市教育局</a>';</script>".into();
+    }
+    match listing_style(ci) {
+        0 => format!(
+            "<div class=\"bmwz\"><span>部门网站</span><select onchange=\"window.open(this.value)\"><option value=\"\">请选择</option>{}</select></div>",
+            department_links(world, ci, "option")
+        ),
+        1 => "<div class=\"jgdh\"><a href=\"/jgsz/index.html\">机构设置</a></div>".into(),
+        2 => format!(
+            "<div class=\"xglj\"><h3>相关链接</h3><ul>{}</ul></div>",
+            department_links(world, ci, "a")
+        ),
+        3 => "<div class=\"wzq\"><h3>网站群</h3><iframe src=\"/bmwz.html\" title=\"部门网站\"></iframe></div>".into(),
+        _ => format!(
+            "<div class=\"map\"><img src=\"/images/bm.png\" usemap=\"#bm\"><map name=\"bm\">{}</map></div>",
+            department_links(world, ci, "area")
+        ),
+    }
+}
+
 /// A page of the site, or `None` for a path the site does not have.
 pub fn render(
     world: &World,
@@ -218,11 +296,16 @@ pub fn render(
     let news_count = (world.pages_per_site() * 3).max(200);
     let mut page = head(&who);
     page.push_str(&header(site, city));
+    let ci = site.city;
+    let lists = world.spec.discover && site.sector == Sector::General;
     if path == "/" || path == "/index.html" {
         page.push_str(&format!(
             "<div class=\"banner\">{}</div>",
             placed(world, site, city, Placement::Home)
         ));
+        if lists {
+            page.push_str(&homepage_listing(world, ci));
+        }
         page.push_str("<div class=\"news\"><ul>");
         for i in 0..news_count {
             let _ = write!(
@@ -331,6 +414,16 @@ pub fn render(
             "<div class=\"cal\"><a href=\"/calendar/{}.html\">下一天</a><a href=\"/calendar/{}.html\">前一天</a></div>",
             n + 1,
             n.saturating_sub(1)
+        )
+    } else if lists && ci % 6 != 5 && path == "/jgsz/index.html" && listing_style(ci) == 1 {
+        format!(
+            "<div class=\"jgsz\"><h2>政府机构</h2><ul>{}</ul></div>",
+            department_links(world, ci, "a")
+        )
+    } else if lists && ci % 6 != 5 && path == "/bmwz.html" && listing_style(ci) == 3 {
+        format!(
+            "<ul class=\"bmlb\">{}</ul>",
+            department_links(world, ci, "a")
         )
     } else if path.starts_with("/private/") {
         "<p>内部页面</p>".to_string()

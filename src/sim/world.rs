@@ -52,6 +52,11 @@ pub struct WorldSpec {
     pub departments: usize,
     /// Whether hostile hosts (dead, slow, 429, robots) are included.
     pub hostile: bool,
+    /// Department sites are not seeded: the portals list them (in a dropdown, a 机构设置
+    /// page, a footer block, an included frame or an image map, among traps), some cities
+    /// have a second housing site (住房公积金管理中心), and every sixth city writes its
+    /// department menu only with JavaScript (nothing to discover).
+    pub discover: bool,
 }
 
 impl Default for WorldSpec {
@@ -62,6 +67,7 @@ impl Default for WorldSpec {
             pages_per_site: 30,
             departments: 2,
             hostile: true,
+            discover: false,
         }
     }
 }
@@ -88,6 +94,8 @@ pub struct SimSite {
     pub traits: HostTraits,
     /// The channels this site offers, each with where its evidence is placed.
     pub channels: BTreeMap<&'static str, Placement>,
+    /// In a discovery world: whether the portal lists the site where it can be found.
+    pub listed: bool,
 }
 
 /// Where a channel's evidence sits on a site.
@@ -291,7 +299,9 @@ impl World {
                 host: format!("www.{}", c.domain),
                 traits: HostTraits::default(),
                 channels: BTreeMap::new(),
+                listed: true,
             });
+            let listed = !(spec.discover && ci % 6 == 5);
             for (sector, prefix) in DEPT_PREFIX.iter().take(spec.departments) {
                 sites.push(SimSite {
                     city: ci,
@@ -299,7 +309,18 @@ impl World {
                     host: format!("{prefix}.{}", c.domain),
                     traits: HostTraits::default(),
                     channels: BTreeMap::new(),
+                    listed,
                 });
+                if spec.discover && *sector == Sector::Housing && ci % 4 == 1 {
+                    sites.push(SimSite {
+                        city: ci,
+                        sector: Sector::Housing,
+                        host: format!("gjj.{}", c.domain),
+                        traits: HostTraits::default(),
+                        channels: BTreeMap::new(),
+                        listed,
+                    });
+                }
             }
         }
         // Adoption: per tier and channel, exactly round(share × n) sites get it,
@@ -379,11 +400,15 @@ impl World {
         );
         for (ci, c) in self.cities.iter().enumerate() {
             let dept = |sector: Sector| {
+                if self.spec.discover {
+                    return String::new(); // the portals list them
+                }
                 self.sites
                     .iter()
-                    .find(|s| s.city == ci && s.sector == sector)
+                    .filter(|s| s.city == ci && s.sector == sector)
                     .map(|s| format!("http://{}/", s.host))
-                    .unwrap_or_default()
+                    .collect::<Vec<_>>()
+                    .join(";")
             };
             let _ = writeln!(
                 out,
@@ -420,17 +445,38 @@ impl World {
                 }
             }
         }
-        for s in &self.sites {
-            let id = &self.cities[s.city].id;
+        // The sites an audit can reach: in a discovery world, only the listed ones.
+        let mut by_sector: BTreeMap<(usize, Sector), Vec<&SimSite>> = BTreeMap::new();
+        // A portal that cannot be audited lists nothing: its departments stay unfound.
+        let portal_down = |city: usize| {
+            self.spec.discover
+                && self.sites.iter().any(|p| {
+                    p.city == city
+                        && p.sector == Sector::General
+                        && (p.traits.dead || p.traits.robots_error)
+                })
+        };
+        for s in self
+            .sites
+            .iter()
+            .filter(|s| s.listed && (s.sector == Sector::General || !portal_down(s.city)))
+        {
+            by_sector.entry((s.city, s.sector)).or_default().push(s);
+        }
+        for ((city, sector), sites) in by_sector {
+            let id = &self.cities[city].id;
             for ch in channels.ids().map(ChannelId::as_str) {
-                let v = if s.traits.dead || s.traits.robots_error {
-                    "unknown"
-                } else if s.channels.contains_key(ch) {
+                // yes when any site has it; else unknown when any cannot be audited.
+                let v = if sites.iter().any(|s| {
+                    !(s.traits.dead || s.traits.robots_error) && s.channels.contains_key(ch)
+                }) {
                     "yes"
+                } else if sites.iter().any(|s| s.traits.dead || s.traits.robots_error) {
+                    "unknown"
                 } else {
                     "no"
                 };
-                t.insert((id.clone(), s.sector, ChannelId::new(ch)), v);
+                t.insert((id.clone(), sector, ChannelId::new(ch)), v);
             }
         }
         t
