@@ -12,6 +12,63 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
+/// Re-judges the discovered sites of `source` with `rules` on the stored pages that named
+/// them; marks the copies of those no longer named `not-discovered` and returns their
+/// ids in `source`.
+fn recheck_discoveries(
+    conn: &rusqlite::Connection,
+    source: i64,
+    rules: &crate::detect::RuleSet,
+    own: &HashMap<String, (String, Arc<Vec<String>>)>,
+    site_map: &HashMap<i64, (i64, String, Sector)>,
+) -> rusqlite::Result<std::collections::HashSet<i64>> {
+    let mut gone = std::collections::HashSet::new();
+    if !store::has_column(conn, "sites", "origin")? {
+        return Ok(gone);
+    }
+    let rows: Vec<(i64, String, String, String, String)> = conn
+        .prepare(
+            "SELECT id, city_id, sector, start_url, discovered_from FROM sites WHERE run_id = ?1 AND origin = 'discovered' AND discovered_from IS NOT NULL",
+        )?
+        .query_map([source], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
+        .collect::<Result<_, _>>()?;
+    for (old, city, sector, start, page) in rows {
+        let body: Option<(String, Option<String>, Option<String>)> = conn
+            .query_row(
+                "SELECT body_sha256, content_type, charset FROM fetches WHERE run_id = ?1 AND final_url = ?2 AND body_sha256 IS NOT NULL LIMIT 1",
+                params![source, page],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let (Some((sha, ct, charset)), Ok(page_url)) = (body, url::Url::parse(&page)) else {
+            continue; // nothing stored to judge it by: keep it
+        };
+        let Ok(Some(text)) =
+            crate::store::bodies::page_text(conn, &sha, ct.as_deref(), charset.as_deref())
+        else {
+            continue;
+        };
+        let (name, domains) = own.get(&city).cloned().unwrap_or_default();
+        let facts = extract(&text, Some(&page_url));
+        let c = crate::discover::CityRef {
+            name: &name,
+            domains: &domains,
+            portal: &page_url,
+        };
+        let still = crate::discover::discover(rules, &facts, &page_url, &c)
+            .iter()
+            .any(|d| d.sector.as_str() == sector && d.url.as_str() == start);
+        if !still && let Some((new, _, _)) = site_map.get(&old) {
+            conn.execute(
+                "UPDATE sites SET outcome = 'not-discovered', error = ?2 WHERE id = ?1",
+                params![new, format!("the rules no longer name it on {page}")],
+            )?;
+            gone.insert(old);
+        }
+    }
+    Ok(gone)
+}
+
 /// Fetches re-analysed per transaction.
 const BATCH: usize = 500;
 
@@ -119,6 +176,13 @@ pub fn redetect(
             );
         }
     }
+    // Discovered department sites: the new rules must still name each on the stored page
+    // that named it; one they no longer name is kept on record as `not-discovered`, and
+    // its pages are copied without findings.
+    let mut not_named: std::collections::HashSet<i64> = std::collections::HashSet::new();
+    if let Some(rules) = detector.discovery_rules() {
+        not_named = recheck_discoveries(&conn, source, rules, &own, &site_map).map_err(sql)?;
+    }
     // Fetches, and detection on every stored body.
     let fetch_ids: Vec<i64> = conn
         .prepare("SELECT id FROM fetches WHERE run_id = ?1 ORDER BY id")
@@ -149,6 +213,9 @@ pub fn redetect(
             )
             .map_err(sql)?;
             let new_fetch = tx.last_insert_rowid();
+            if not_named.contains(&site) {
+                continue;
+            }
             let Some(sha) = sha else { continue };
             let text =
                 match crate::store::bodies::page_text(&tx, &sha, ct.as_deref(), charset.as_deref())

@@ -315,6 +315,33 @@ async fn a_run_crawls_the_department_sites_its_portals_name() {
     );
     assert!(city.contains("weibo: unknown (no-site-found)"), "{city}");
 
+    // Redetect with rules that no longer call 市教育局 an education bureau: the discovered
+    // site is kept on record, not counted.
+    let narrower = portal_audit::detect::rules::DEFAULT_RULES.replace(
+        "names = [\"教育局\", \"教育体育局\", \"教体局\", \"教育委员会\", \"教委\"]",
+        "names = [\"教育委员会\"]",
+    );
+    assert_ne!(narrower, portal_audit::detect::rules::DEFAULT_RULES);
+    let det = portal_audit::detect::RulesDetector::new(
+        portal_audit::detect::RuleSet::parse(&narrower, "narrow.toml").unwrap(),
+    );
+    let re = portal_audit::redetect::redetect(&db, Some(rep.run_id), &det).unwrap();
+    let outcome: String = conn
+        .query_row(
+            "SELECT outcome FROM sites WHERE run_id = ?1 AND sector = 'education'",
+            [re.run_id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(outcome, "not-discovered");
+    let m2 = matrix::load(&conn, Some(re.run_id)).unwrap();
+    let jia2 = m2.cities.iter().find(|c| c.id == "1").unwrap();
+    assert_eq!(
+        jia2.value(Sector::Education, &ChannelId::new("consultation")),
+        Unknown
+    );
+    assert_eq!(jia2.value(Sector::Housing, &ChannelId::new("hotline")), Yes);
+
     // --no-discover: only the seeded sites.
     let mut off = cfg;
     off.discover = false;
