@@ -22,6 +22,7 @@ pub mod net;
 pub mod politeness;
 pub mod progress;
 pub mod redetect;
+pub mod review;
 pub mod robots;
 pub mod scope;
 pub mod seedcheck;

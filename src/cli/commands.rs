@@ -42,6 +42,7 @@ pub fn dispatch(cmd: super::Command) -> Result<ExitCode> {
         Seeds(super::SeedsCommand::Discover(a)) => seeds_discover(a),
         Export(e) => crate::cli::export::run(e),
         Diff(a) => crate::cli::export::diff(a),
+        Review(r) => crate::cli::review::run(r),
         Demo(a) => crate::cli::sim::demo(a),
         Bench(a) => crate::cli::sim::bench(a),
         Sim(super::SimCommand::Serve(a)) => crate::cli::sim::serve(a),

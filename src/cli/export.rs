@@ -49,6 +49,9 @@ fn ensure_parent(path: &Path) -> Result<()> {
 fn load(a: &ExportArgs) -> Result<(rusqlite::Connection, matrix::Matrix)> {
     let conn = store::open_ro(&a.store.db)?;
     let mut m = matrix::load(&conn, a.run)?;
+    if !a.computed {
+        portal_audit::review::apply(&conn, &mut m)?;
+    }
     m.select_channels(&a.channels, a.channel_group.as_deref())
         .map_err(anyhow::Error::msg)?;
     if m.cities.is_empty() {
@@ -123,6 +126,7 @@ fn export_accounts(a: ExportArgs) -> Result<ExitCode> {
 fn export_evidence(a: EvidenceArgs) -> Result<ExitCode> {
     let conn = store::open_ro(&a.store.db)?;
     let mut m = matrix::load(&conn, a.run)?;
+    portal_audit::review::apply(&conn, &mut m)?;
     if let Some(q) = &a.city {
         m.cities
             .retain(|c| portal_audit::seeds::name_matches(&c.id, &c.name, q));
@@ -159,10 +163,12 @@ fn export_evidence(a: EvidenceArgs) -> Result<ExitCode> {
 /// `diff RUN_A RUN_B`.
 pub fn diff(a: DiffArgs) -> Result<ExitCode> {
     let conn = store::open_ro(&a.store.db)?;
-    let (ma, mb) = (
+    let (mut ma, mut mb) = (
         matrix::load(&conn, Some(a.run_a))?,
         matrix::load(&conn, Some(a.run_b))?,
     );
+    portal_audit::review::apply(&conn, &mut ma)?;
+    portal_audit::review::apply(&conn, &mut mb)?;
     let mut changes = d::diff(&ma, &mb);
     changes.extend(accounts::changes(&conn, &ma, &mb)?);
     match a.format.as_str() {

@@ -5,6 +5,7 @@
 
 mod commands;
 mod export;
+mod review;
 mod sim;
 
 use anyhow::Result;
@@ -50,6 +51,9 @@ pub enum Command {
     Export(ExportCommand),
     /// What changed between two runs, per city, sector and channel.
     Diff(DiffArgs),
+    /// Reviewers' decisions on cells: list, set, history, export, import.
+    #[command(subcommand)]
+    Review(ReviewCommand),
     /// Audit a simulated web offline and write every export into results/demo/.
     Demo(DemoArgs),
     /// Benchmark the crawler on a simulated world (wall vs politeness bound, CPU, memory, accuracy).
@@ -150,6 +154,85 @@ pub struct ExportArgs {
     /// Only the channels of this group (`survey2014`: the survey's published layout).
     #[arg(long)]
     pub channel_group: Option<String>,
+    /// The machine's values only, reviewers' decisions not applied.
+    #[arg(long)]
+    pub computed: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ReviewCommand {
+    /// Cells to review (`--pending` first the uncertain ones).
+    List(ReviewListArgs),
+    /// Record a decision on a cell: CITY SECTOR CHANNEL yes|no --reason "…".
+    Set(ReviewSetArgs),
+    /// Every decision on a city (or one cell): who, when, why.
+    History(ReviewHistoryArgs),
+    /// Write every decision as CSV (UTF-8 with BOM).
+    Export(ReviewExportArgs),
+    /// Record the decisions of a CSV (validated whole first).
+    Import(ReviewImportArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ReviewListArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[arg(long)]
+    pub city: Option<String>,
+    #[arg(long)]
+    pub sector: Option<String>,
+    #[arg(long)]
+    pub channel: Option<String>,
+    /// Not reviewed yet, the uncertain first.
+    #[arg(long, conflicts_with_all = ["stale", "reviewed"])]
+    pub pending: bool,
+    /// Reviewed, but the evidence changed since.
+    #[arg(long, conflicts_with = "reviewed")]
+    pub stale: bool,
+    /// Reviewed.
+    #[arg(long)]
+    pub reviewed: bool,
+    #[arg(long, default_value = "md")]
+    pub format: String,
+}
+
+#[derive(Args, Debug)]
+pub struct ReviewSetArgs {
+    pub city: String,
+    pub sector: String,
+    pub channel: String,
+    pub verdict: String,
+    #[arg(long)]
+    pub reason: String,
+    /// Who decides (default: PORTAL_AUDIT_REVIEWER, else the OS user).
+    #[arg(long)]
+    pub reviewer: Option<String>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct ReviewHistoryArgs {
+    pub city: String,
+    pub sector: Option<String>,
+    pub channel: Option<String>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct ReviewExportArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[arg(long, default_value = "results/decisions.csv")]
+    pub out: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct ReviewImportArgs {
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 #[derive(Args, Debug)]

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 /// Writes CSV through `write` into a buffer that starts with a UTF-8 BOM, so Excel
 /// shows Chinese correctly. Writing to memory cannot fail.
-pub(crate) fn csv_with_bom(write: impl FnOnce(&mut csv::Writer<&mut Vec<u8>>)) -> Vec<u8> {
+pub fn csv_with_bom(write: impl FnOnce(&mut csv::Writer<&mut Vec<u8>>)) -> Vec<u8> {
     let mut out = b"\xEF\xBB\xBF".to_vec();
     {
         let mut w = csv::Writer::from_writer(&mut out);
@@ -19,7 +19,7 @@ pub(crate) fn csv_with_bom(write: impl FnOnce(&mut csv::Writer<&mut Vec<u8>>)) -
 }
 
 /// The long CSV's header (a contract).
-pub const MATRIX_CSV_HEADER: [&str; 13] = [
+pub const MATRIX_CSV_HEADER: [&str; 18] = [
     "city_id",
     "city",
     "province",
@@ -33,6 +33,11 @@ pub const MATRIX_CSV_HEADER: [&str; 13] = [
     "best_target",
     "best_page",
     "audit_run",
+    "computed_value",
+    "reviewed",
+    "reviewer",
+    "review_reason",
+    "review_stale",
 ];
 
 /// The matrix as tidy long CSV, UTF-8 with a BOM.
@@ -55,6 +60,15 @@ pub fn matrix_csv(m: &Matrix) -> Vec<u8> {
                     &cell.best_target,
                     &cell.best_page,
                     &c.audit_run.to_string(),
+                    cell.computed.as_str(),
+                    if cell.review.is_some() { "yes" } else { "no" },
+                    cell.review.as_ref().map_or("", |r| r.reviewer.as_str()),
+                    cell.review.as_ref().map_or("", |r| r.reason.as_str()),
+                    match &cell.review {
+                        Some(r) if r.stale => "yes",
+                        Some(_) => "no",
+                        None => "",
+                    },
                 ])
                 .expect("in memory");
             }
@@ -77,9 +91,21 @@ pub fn matrix_json(m: &Matrix) -> serde_json::Value {
                 }
                 channels.insert(s.as_str().into(), row.into());
             }
+            let mut reviews = serde_json::Map::new();
+            for cell in c.cells.iter().filter(|x| m.channels.contains(x.channel.as_str())) {
+                if let Some(r) = &cell.review {
+                    let sector = reviews
+                        .entry(cell.sector.as_str())
+                        .or_insert_with(|| serde_json::json!({}));
+                    sector[cell.channel.as_str()] = serde_json::json!({
+                        "value": r.value, "computed": r.computed, "reviewer": r.reviewer,
+                        "reason": r.reason, "decided_at": r.decided_at, "stale": r.stale,
+                    });
+                }
+            }
             serde_json::json!({
                 "id": c.id, "name": c.name, "province": c.province, "tier": c.tier, "region": c.region,
-                "audit_run": c.audit_run, "status": c.status, "channels": channels,
+                "audit_run": c.audit_run, "status": c.status, "channels": channels, "reviews": reviews,
             })
         })
         .collect();
@@ -102,7 +128,7 @@ pub fn mark(v: Value) -> &'static str {
 /// A readable wide matrix: one table per sector, cities as rows, channels as columns.
 pub fn matrix_md(m: &Matrix) -> String {
     let mut out = format!(
-        "# Adoption matrix\n\nRules {}. ✓ offered · not found ? unknown (not audited, unreachable or blocked). {} cities.\n",
+        "# Adoption matrix\n\nRules {}. ✓ offered · not found ? unknown (not audited, unreachable, blocked, or no department site found); ᴿ reviewed (ᴿ* stale: the evidence changed since). {} cities.\n",
         m.rules_version,
         m.cities.len()
     );
@@ -122,7 +148,13 @@ pub fn matrix_md(m: &Matrix) -> String {
         for c in m.cities.iter().filter(|c| c.sectors.contains(&s)) {
             let _ = write!(out, "| {} {} | {} | {} |", c.id, c.name, c.tier, c.region);
             for ch in m.channels.ids() {
-                let _ = write!(out, " {} |", mark(c.value(s, ch)));
+                let reviewed = c.cell(s, ch).and_then(|x| x.review.as_ref());
+                let tag = match reviewed {
+                    Some(r) if r.stale => "ᴿ*",
+                    Some(_) => "ᴿ",
+                    None => "",
+                };
+                let _ = write!(out, " {}{tag} |", mark(c.value(s, ch)));
             }
             out.push('\n');
         }

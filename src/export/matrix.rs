@@ -48,6 +48,22 @@ pub struct Cell {
     /// Why an `unknown` cell is unknown: `no-site-found` (no department site was found
     /// for the sector) or the failed site's outcome (`unreachable` …).
     pub reason: Option<String>,
+    /// The machine's value (`value` is the reviewer's when the cell was reviewed).
+    pub computed: Value,
+    /// The reviewer's decision in force, when there is one.
+    pub review: Option<Review>,
+}
+
+/// A reviewer's decision applied to a cell.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Review {
+    pub value: Value,
+    pub computed: Value,
+    pub reviewer: String,
+    pub reason: String,
+    pub decided_at: String,
+    /// The audit's evidence for the cell differs from what the decision was based on.
+    pub stale: bool,
 }
 
 /// A city's row of the matrix.
@@ -264,6 +280,8 @@ pub fn load(conn: &Connection, run: Option<i64>) -> rusqlite::Result<Matrix> {
                     Value::Unknown
                 };
                 cells.push(Cell {
+                    computed: value,
+                    review: None,
                     sector,
                     channel: channel.clone(),
                     value,

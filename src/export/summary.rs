@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 pub struct Share {
     pub yes: usize,
     pub known: usize,
+    /// Cells of the share a reviewer decided.
+    pub reviewed: usize,
 }
 
 impl Share {
@@ -20,9 +22,14 @@ impl Share {
 
     /// `64% (23/36)`, or `– (0/0)` when nothing is known.
     pub fn label(&self) -> String {
+        let reviewed = if self.reviewed > 0 {
+            format!(", {} reviewed", self.reviewed)
+        } else {
+            String::new()
+        };
         match self.fraction() {
-            Some(f) => format!("{:.0}% ({}/{})", f * 100.0, self.yes, self.known),
-            None => format!("– ({}/{})", self.yes, self.known),
+            Some(f) => format!("{:.0}% ({}/{}{reviewed})", f * 100.0, self.yes, self.known),
+            None => format!("– ({}/{}{reviewed})", self.yes, self.known),
         }
     }
 }
@@ -61,6 +68,9 @@ fn row(m: &Matrix, group: &str, sectors: &[Sector], keep: &dyn Fn(Tier, Region) 
         for city in m.cities.iter().filter(|c| keep(c.tier, c.region)) {
             for &sector in sectors {
                 if let Some(cell) = city.cell(sector, ch) {
+                    if cell.review.is_some() && cell.value != Value::Unknown {
+                        s.reviewed += 1;
+                    }
                     match cell.value {
                         Value::Yes => {
                             s.yes += 1;

@@ -113,6 +113,19 @@ pub fn write(
                 ws.write_string(r, 10, &cell.best_target).map_err(err)?;
                 ws.write_string(r, 11, &cell.best_page).map_err(err)?;
                 ws.write_number(r, 12, c.audit_run as f64).map_err(err)?;
+                let review = cell.review.as_ref();
+                for (i, v) in [
+                    cell.computed.as_str(),
+                    if review.is_some() { "yes" } else { "no" },
+                    review.map_or("", |x| x.reviewer.as_str()),
+                    review.map_or("", |x| x.reason.as_str()),
+                    review.map_or("", |x| if x.stale { "yes" } else { "no" }),
+                ]
+                .iter()
+                .enumerate()
+                {
+                    ws.write_string(r, 13 + i as u16, *v).map_err(err)?;
+                }
                 r += 1;
             }
         }

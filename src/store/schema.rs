@@ -122,12 +122,28 @@ CREATE INDEX IF NOT EXISTS links_fetch ON links(fetch_id);
 /// was audited for; runs from before (NULL) were audited for the survey's seven. A
 /// finding of an account channel records the account's identity. A site records whether
 /// it was seeded or discovered, and for a discovered one the page and link that named it.
+/// Reviewers' decisions on cells are kept, append-only, in `decisions`.
 const V3: &str = r#"
 ALTER TABLE runs ADD COLUMN channels TEXT;
 ALTER TABLE findings ADD COLUMN account TEXT;
 ALTER TABLE sites ADD COLUMN origin TEXT NOT NULL DEFAULT 'seeded';
 ALTER TABLE sites ADD COLUMN discovered_from TEXT;
 ALTER TABLE sites ADD COLUMN discovered_text TEXT;
+CREATE TABLE decisions (
+    id           INTEGER PRIMARY KEY,
+    city_id      TEXT NOT NULL,
+    sector       TEXT NOT NULL,
+    channel      TEXT NOT NULL,
+    verdict      TEXT NOT NULL,               -- yes | no
+    reason       TEXT NOT NULL,
+    reviewer     TEXT NOT NULL,
+    decided_at   TEXT NOT NULL,
+    run_id       INTEGER,                     -- the audit the reviewer saw
+    computed     TEXT NOT NULL,               -- the cell's computed value then
+    finding_ids  TEXT NOT NULL,               -- JSON [id] of the cell's findings then
+    evidence     TEXT NOT NULL                -- JSON [[rule, target, body_sha256]]: what it rested on
+);
+CREATE INDEX decisions_cell ON decisions(city_id, sector, channel, id);
 CREATE INDEX IF NOT EXISTS findings_account ON findings(account) WHERE account IS NOT NULL;
 "#;
 

@@ -1,0 +1,236 @@
+//! `review list|set|history|export|import`: reviewers' decisions on cells.
+
+use super::{ReviewCommand, ReviewListArgs, ReviewSetArgs};
+use anyhow::{Context, Result, bail};
+use portal_audit::export::matrix::{self, Value};
+use portal_audit::model::Sector;
+use portal_audit::review::{self, NewDecision, Verdict};
+use portal_audit::store;
+use std::process::ExitCode;
+
+/// Runs a review subcommand.
+pub fn run(cmd: ReviewCommand) -> Result<ExitCode> {
+    match cmd {
+        ReviewCommand::List(a) => list(a),
+        ReviewCommand::Set(a) => set(a),
+        ReviewCommand::History(a) => {
+            let conn = store::open_ro(&a.store.db)?;
+            let m = matrix::load(&conn, None)?;
+            let city = find_city(&m, &a.city)?;
+            let cell = match (&a.sector, &a.channel) {
+                (Some(s), Some(c)) => {
+                    Some((s.parse::<Sector>().map_err(anyhow::Error::msg)?, c.as_str()))
+                }
+                (None, None) => None,
+                _ => bail!("give both SECTOR and CHANNEL, or neither"),
+            };
+            let ds = review::history(&conn, &city, cell)?;
+            if ds.is_empty() {
+                println!("no decisions on {}", a.city);
+            }
+            for d in ds {
+                println!(
+                    "{}  {} {} {}: {} (computed {}) by {}: {}",
+                    d.decided_at,
+                    d.city_id,
+                    d.sector,
+                    d.channel,
+                    d.verdict.as_str(),
+                    d.computed,
+                    d.reviewer,
+                    d.reason
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        ReviewCommand::Export(a) => {
+            let conn = store::open_ro(&a.store.db)?;
+            let ds = review::all(&conn)?;
+            if let Some(dir) = a.out.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("cannot create {}", dir.display()))?;
+            }
+            std::fs::write(&a.out, review::to_csv(&ds))
+                .with_context(|| format!("cannot write {}", a.out.display()))?;
+            println!("{} decisions written to {}", ds.len(), a.out.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        ReviewCommand::Import(a) => {
+            let bytes = std::fs::read(&a.file)
+                .with_context(|| format!("cannot read {}", a.file.display()))?;
+            let conn = store::open_rw(&a.store.db)?;
+            let m = matrix::load(&conn, None)?;
+            let n = review::import(&conn, &m, &bytes, &a.file.display().to_string())?;
+            println!("{n} decisions imported from {}", a.file.display());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn find_city(m: &matrix::Matrix, q: &str) -> Result<String> {
+    let hits: Vec<&matrix::CityRow> = m
+        .cities
+        .iter()
+        .filter(|c| portal_audit::seeds::name_matches(&c.id, &c.name, q))
+        .collect();
+    match hits.as_slice() {
+        [c] => Ok(c.id.clone()),
+        [] => bail!("no audited city matches `{q}`"),
+        _ => bail!("`{q}` names {} cities; use the id", hits.len()),
+    }
+}
+
+fn set(a: ReviewSetArgs) -> Result<ExitCode> {
+    // A missing database is an error, not a new empty one.
+    store::open_ro(&a.store.db)?;
+    let conn = store::open_rw(&a.store.db)?;
+    let m = matrix::load(&conn, None)?;
+    let city = find_city(&m, &a.city)?;
+    let sector: Sector = a.sector.parse().map_err(anyhow::Error::msg)?;
+    let verdict: Verdict = a.verdict.parse().map_err(anyhow::Error::msg)?;
+    let reviewer = review::reviewer_name(a.reviewer.as_deref());
+    let id = review::decide(
+        &conn,
+        &m,
+        &NewDecision {
+            city_id: &city,
+            sector,
+            channel: &a.channel,
+            verdict,
+            reason: &a.reason,
+            reviewer: &reviewer,
+            decided_at: None,
+        },
+    )?;
+    println!(
+        "decision {id}: {city} {sector} {} = {} by {reviewer}",
+        a.channel,
+        verdict.as_str()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One cell of `review list`.
+#[derive(serde::Serialize)]
+struct Item {
+    city_id: String,
+    city: String,
+    sector: Sector,
+    channel: String,
+    value: Value,
+    computed: Value,
+    strength: Option<String>,
+    finding_count: usize,
+    reviewed: bool,
+    stale: bool,
+    /// Why it is worth a look first (pending only).
+    uncertain: &'static str,
+}
+
+fn list(a: ReviewListArgs) -> Result<ExitCode> {
+    let conn = store::open_ro(&a.store.db)?;
+    let mut m = matrix::load(&conn, None)?;
+    review::apply(&conn, &mut m)?;
+    let mut items = Vec::new();
+    for c in &m.cities {
+        if a.city
+            .as_deref()
+            .is_some_and(|q| !portal_audit::seeds::name_matches(&c.id, &c.name, q))
+        {
+            continue;
+        }
+        for cell in &c.cells {
+            if a.sector
+                .as_deref()
+                .is_some_and(|s| s != cell.sector.as_str())
+                || a.channel
+                    .as_deref()
+                    .is_some_and(|ch| ch != cell.channel.as_str())
+            {
+                continue;
+            }
+            let reviewed = cell.review.is_some();
+            let stale = cell.review.as_ref().is_some_and(|r| r.stale);
+            if (a.pending && reviewed) || (a.stale && !stale) || (a.reviewed && !reviewed) {
+                continue;
+            }
+            let strength = cell.strength.map(|s| s.as_str().to_string());
+            let uncertain = match (cell.computed, strength.as_deref()) {
+                (Value::Yes, Some("medium")) => "yes on medium evidence only",
+                (Value::No, Some("weak")) => "no, with weak findings",
+                (Value::Unknown, _) => "unknown",
+                _ => "",
+            };
+            items.push(Item {
+                city_id: c.id.clone(),
+                city: c.name.clone(),
+                sector: cell.sector,
+                channel: cell.channel.to_string(),
+                value: cell.value,
+                computed: cell.computed,
+                strength,
+                finding_count: cell.finding_count,
+                reviewed,
+                stale,
+                uncertain,
+            });
+        }
+    }
+    if a.pending {
+        // The uncertain first: yes on medium evidence, no with weak findings; then the rest.
+        items.sort_by_key(|i| match i.uncertain {
+            "yes on medium evidence only" => 0,
+            "no, with weak findings" => 1,
+            "" => 2,
+            _ => 3,
+        });
+    }
+    match a.format.as_str() {
+        "json" => println!("{}", serde_json::to_string_pretty(&items)?),
+        "csv" => {
+            use std::io::Write;
+            let out = portal_audit::export::formats::csv_with_bom(|w| {
+                for i in &items {
+                    w.serialize(i).expect("in memory");
+                }
+            });
+            std::io::stdout().write_all(&out)?;
+        }
+        "md" => {
+            let done = m
+                .cities
+                .iter()
+                .flat_map(|c| &c.cells)
+                .filter(|c| c.review.is_some())
+                .count();
+            let total: usize = m.cities.iter().map(|c| c.cells.len()).sum();
+            println!("reviewed {done} / {total} cells\n");
+            println!(
+                "| city | sector | channel | value | computed | evidence | reviewed | note |\n|---|---|---|---|---|---|---|---|"
+            );
+            for i in &items {
+                println!(
+                    "| {} {} | {} | {} | {} | {} | {} ({}) | {} | {} |",
+                    i.city_id,
+                    i.city,
+                    i.sector,
+                    i.channel,
+                    i.value.as_str(),
+                    i.computed.as_str(),
+                    i.strength.as_deref().unwrap_or("-"),
+                    i.finding_count,
+                    if i.stale {
+                        "stale"
+                    } else if i.reviewed {
+                        "yes"
+                    } else {
+                        ""
+                    },
+                    i.uncertain
+                );
+            }
+        }
+        other => bail!("unknown review list format `{other}` (md, csv, json)"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
