@@ -84,6 +84,18 @@ id_enum!(
 );
 
 impl Sector {
+    /// The survey's Chinese name of the sector (综合服务, 住房 …), for headers people read.
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Sector::General => "综合服务",
+            Sector::Housing => "住房",
+            Sector::Education => "教育",
+            Sector::Transport => "交通",
+            Sector::Health => "医疗",
+            Sector::Environment => "环保",
+        }
+    }
+
     /// The five department sectors, in the seeds file's column order.
     pub const DEPARTMENTS: &'static [Sector] = &[
         Sector::Housing,

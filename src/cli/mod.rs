@@ -504,11 +504,21 @@ pub struct EvalArgs {
 /// Parses flags, runs the command, maps errors to exit codes.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    use std::io::IsTerminal;
+    // Colour only on a terminal, and never with NO_COLOR (https://no-color.org).
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    // The demo's simulated web fails some sites on purpose: it says so once, itself.
+    let quiet_default = if matches!(cli.command, Command::Demo(_)) {
+        "error"
+    } else {
+        "warn"
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(quiet_default)),
         )
+        .with_ansi(colour)
         .with_writer(std::io::stderr)
         .init();
     match commands::dispatch(cli.command) {

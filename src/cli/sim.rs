@@ -117,6 +117,23 @@ pub fn demo(a: DemoArgs) -> Result<ExitCode> {
         report.findings,
         report.elapsed.as_secs_f64()
     );
+    // The simulated web makes some hosts dead or robots-blocked on purpose: say so once.
+    let failed: Vec<(String, i64)> = conn
+        .prepare("SELECT outcome, COUNT(*) FROM sites WHERE run_id = ?1 AND outcome != 'ok' GROUP BY outcome ORDER BY outcome")?
+        .query_map([report.run_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    if !failed.is_empty() {
+        println!(
+            "{} sites failed, as the simulated web makes some hosts fail on purpose ({}); their cells are unknown, listed under Failures on each city's page of {}",
+            failed.iter().map(|(_, n)| n).sum::<i64>(),
+            failed
+                .iter()
+                .map(|(o, n)| format!("{n} {o}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            a.out.join("evidence").display()
+        );
+    }
     println!(
         "against the truth: {}/{} cells match ({:.1}%){}",
         cmp.matching,

@@ -163,9 +163,13 @@ pub fn write_pack(
         .flat_map(|c| c.sectors.iter().copied())
         .collect();
     for s in &sectors {
-        let _ = write!(index, "<h2>{s}</h2><table><tr><th>city</th>");
-        for ch in m.channels.ids() {
-            let _ = write!(index, "<th>{}</th>", ch.as_str());
+        let _ = write!(
+            index,
+            "<h2>{s} {}</h2><table><tr><th>city</th>",
+            s.name_zh()
+        );
+        for ch in m.channels.iter() {
+            let _ = write!(index, "<th>{}</th>", esc(&super::formats::heading(ch)));
         }
         index.push_str("</tr>");
         for c in m.cities.iter().filter(|c| c.sectors.contains(s)) {

@@ -116,6 +116,12 @@ pub fn matrix_json(m: &Matrix) -> serde_json::Value {
     })
 }
 
+/// A channel's column heading where people read it (md, html, xlsx): the Chinese label
+/// the rules give it, then its id (csv and json keep the id alone).
+pub fn heading(c: &crate::model::ChannelDef) -> String {
+    format!("{} {}", c.name, c.id)
+}
+
 /// The symbol of a cell in wide views.
 pub fn mark(v: Value) -> &'static str {
     match v {
@@ -138,9 +144,9 @@ pub fn matrix_md(m: &Matrix) -> String {
         .flat_map(|c| c.sectors.iter().copied())
         .collect();
     for s in sectors {
-        let _ = write!(out, "\n## {s}\n\n| city | tier | region |");
-        for ch in m.channels.ids() {
-            let _ = write!(out, " {} |", ch.as_str());
+        let _ = write!(out, "\n## {s} {}\n\n| city | tier | region |", s.name_zh());
+        for ch in m.channels.iter() {
+            let _ = write!(out, " {} |", heading(ch));
         }
         out.push_str("\n|---|---|---|");
         out.push_str(&"---|".repeat(m.channels.len()));
@@ -170,8 +176,8 @@ pub fn summary_md(s: &Summary) -> String {
     );
     for t in &s.tables {
         let _ = write!(out, "\n## {}\n\n| group |", t.title);
-        for ch in s.channels.ids() {
-            let _ = write!(out, " {} |", ch.as_str());
+        for ch in s.channels.iter() {
+            let _ = write!(out, " {} |", heading(ch));
         }
         out.push_str("\n|---|");
         out.push_str(&"---|".repeat(s.channels.len()));
@@ -351,8 +357,8 @@ pub fn summary_html(s: &Summary) -> String {
     }
     for t in &s.tables {
         let _ = write!(html, "<h2>{}</h2><table><tr><th>group</th>", esc(&t.title));
-        for ch in s.channels.ids() {
-            let _ = write!(html, "<th>{}</th>", ch.as_str());
+        for ch in s.channels.iter() {
+            let _ = write!(html, "<th>{}</th>", esc(&heading(ch)));
         }
         html.push_str("</tr>");
         for r in &t.rows {

@@ -56,8 +56,8 @@ pub fn write(
             .map(|s| s.to_string())
             .collect();
         for s in &sectors {
-            for ch in m.channels.ids() {
-                names.push(format!("{s}.{}", ch.as_str()));
+            for ch in m.channels.iter() {
+                names.push(format!("{s}.{} ({} {})", ch.id, s.name_zh(), ch.name));
             }
         }
         header(ws, &names, &bold)?;
