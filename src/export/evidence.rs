@@ -203,7 +203,7 @@ pub fn write_pack(
         let empty = Vec::new();
         let fs = by_city.get(c.id.as_str()).unwrap_or(&empty);
         let mut page = format!(
-            "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{name} evidence</title><style>body{{font-family:sans-serif;margin:1.5em;max-width:1100px}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:3px 6px;vertical-align:top;font-size:13px}}:target{{background:#ffe066}}</style></head><body><p><a href=\"index.html\">← matrix</a></p><h1>{id} {name}</h1><p>{province} · {tier} · {region} · audit run {run} · portal {status}</p>",
+            "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{name} evidence</title><style>body{{font-family:sans-serif;margin:1.5em;max-width:1400px}}table{{border-collapse:collapse;width:100%}}td,th{{border:1px solid #ccc;padding:3px 6px;vertical-align:top;font-size:13px;overflow-wrap:anywhere}}td.w{{min-width:14em}}:target{{background:#ffe066}}</style></head><body><p><a href=\"index.html\">← matrix</a></p><h1>{id} {name}</h1><p>{province} · {tier} · {region} · audit run {run} · portal {status}</p>",
             name = esc(&c.name),
             id = c.id,
             province = esc(&c.province),
@@ -270,7 +270,7 @@ pub fn write_pack(
                 for f in mine {
                     let _ = write!(
                         page,
-                        "<tr><td>{}</td><td>{}</td><td><a href=\"pages/{sha}.html\">archived page</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                        "<tr><td>{}</td><td>{}</td><td><a href=\"pages/{sha}.html\">archived page</a></td><td>{}</td><td>{}</td><td class=\"w\">{}</td><td class=\"w\">{}</td><td>{}</td><td>{}</td></tr>",
                         f.strength,
                         esc(&f.rule),
                         esc(&f.page_url),
