@@ -260,17 +260,7 @@ pub fn apply_fixes(
     path: &Path,
     probes: &[Probe],
 ) -> std::io::Result<Vec<(String, String, String, String)>> {
-    let bytes = std::fs::read(path)?;
-    let bom = bytes.starts_with(b"\xEF\xBB\xBF");
-    let body = if bom { &bytes[3..] } else { &bytes[..] };
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(body);
-    let mut records: Vec<csv::StringRecord> = reader
-        .records()
-        .collect::<Result<_, _>>()
-        .map_err(std::io::Error::other)?;
+    let (bom, mut records) = crate::seeds::read_records(path)?;
     let header = records.first().cloned().unwrap_or_default();
     let col = |name: &str| header.iter().position(|h| h.trim() == name);
     let mut changes = Vec::new();
@@ -284,40 +274,23 @@ pub fn apply_fixes(
         };
         let Some(ci) = col(&p.column) else { continue };
         for rec in records.iter_mut().skip(1) {
-            if rec.get(0).map(str::trim) != Some(p.city_id.as_str()) {
+            if rec.first().map(|v| v.trim()) != Some(p.city_id.as_str()) {
                 continue;
             }
-            let cell = rec.get(ci).unwrap_or_default().to_string();
+            let cell = rec.get(ci).cloned().unwrap_or_default();
             let new_cell = cell
                 .split(';')
                 .map(|u| if u.trim() == p.url { to.as_str() } else { u })
                 .collect::<Vec<_>>()
                 .join(";");
-            if new_cell != cell {
-                let mut fields: Vec<String> = rec.iter().map(str::to_string).collect();
-                fields[ci] = new_cell.clone();
-                *rec = csv::StringRecord::from(fields);
+            if new_cell != cell && ci < rec.len() {
+                rec[ci] = new_cell.clone();
                 changes.push((p.city_id.clone(), p.column.clone(), cell, new_cell));
             }
         }
     }
     if !changes.is_empty() {
-        let mut out = Vec::new();
-        if bom {
-            out.extend_from_slice(b"\xEF\xBB\xBF");
-        }
-        {
-            let mut w = csv::WriterBuilder::new()
-                .flexible(true)
-                .from_writer(&mut out);
-            for r in &records {
-                w.write_record(r).map_err(std::io::Error::other)?;
-            }
-            w.flush()?;
-        }
-        let tmp = path.with_extension("csv.tmp");
-        std::fs::write(&tmp, out)?;
-        std::fs::rename(&tmp, path)?;
+        crate::seeds::write_records(path, bom, &records)?;
     }
     Ok(changes)
 }

@@ -114,18 +114,7 @@ async fn discover_city(c: &City, fetcher: &Arc<Fetcher>, rules: &RuleSet) -> Cit
 /// (added when missing) where each came from and when. A filled column is never touched.
 /// Returns every change made.
 pub fn write(path: &Path, found: &[CityDiscovery], date: &str) -> std::io::Result<Vec<SeedChange>> {
-    let bytes = std::fs::read(path)?;
-    let bom = bytes.starts_with(b"\xEF\xBB\xBF");
-    let body = if bom { &bytes[3..] } else { &bytes[..] };
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(body);
-    let mut records: Vec<Vec<String>> = reader
-        .records()
-        .map(|r| r.map(|r| r.iter().map(str::to_string).collect()))
-        .collect::<Result<_, _>>()
-        .map_err(std::io::Error::other)?;
+    let (bom, mut records) = crate::seeds::read_records(path)?;
     let Some(header) = records.first().cloned() else {
         return Ok(Vec::new());
     };
@@ -195,22 +184,7 @@ pub fn write(path: &Path, found: &[CityDiscovery], date: &str) -> std::io::Resul
         }
     }
     if !changes.is_empty() {
-        let mut out = Vec::new();
-        if bom {
-            out.extend_from_slice(b"\xEF\xBB\xBF");
-        }
-        {
-            let mut w = csv::WriterBuilder::new()
-                .flexible(true)
-                .from_writer(&mut out);
-            for r in &records {
-                w.write_record(r).map_err(std::io::Error::other)?;
-            }
-            w.flush()?;
-        }
-        let tmp = path.with_extension("csv.tmp");
-        std::fs::write(&tmp, out)?;
-        std::fs::rename(&tmp, path)?;
+        crate::seeds::write_records(path, bom, &records)?;
     }
     Ok(changes)
 }

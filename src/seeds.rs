@@ -359,6 +359,45 @@ pub fn parse_start_url(text: &str) -> Result<Url, String> {
     Ok(url)
 }
 
+/// A seeds file as its rows of fields, for tools that rewrite it (`seeds check --fix`,
+/// `seeds discover --write`): whether it had a BOM, and every record, header first.
+pub fn read_records(path: &Path) -> std::io::Result<(bool, Vec<Vec<String>>)> {
+    let bytes = std::fs::read(path)?;
+    let bom = bytes.starts_with(b"\xEF\xBB\xBF");
+    let body = if bom { &bytes[3..] } else { &bytes[..] };
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(body);
+    let records = reader
+        .records()
+        .map(|r| r.map(|r| r.iter().map(str::to_string).collect()))
+        .collect::<Result<_, _>>()
+        .map_err(std::io::Error::other)?;
+    Ok((bom, records))
+}
+
+/// Writes the rows back (with the BOM if it had one), atomically: a temporary file
+/// renamed over the old one, so a failure never leaves half a seeds file.
+pub fn write_records(path: &Path, bom: bool, records: &[Vec<String>]) -> std::io::Result<()> {
+    let mut out = Vec::new();
+    if bom {
+        out.extend_from_slice(b"\xEF\xBB\xBF");
+    }
+    {
+        let mut w = csv::WriterBuilder::new()
+            .flexible(true)
+            .from_writer(&mut out);
+        for r in records {
+            w.write_record(r).map_err(std::io::Error::other)?;
+        }
+        w.flush()?;
+    }
+    let tmp = path.with_extension("csv.tmp");
+    std::fs::write(&tmp, out)?;
+    std::fs::rename(&tmp, path)
+}
+
 /// Selects the cities named by `queries` (ids or names), reporting names that match none.
 pub fn select<'a>(cities: &'a [City], queries: &[String]) -> Result<Vec<&'a City>, String> {
     let mut chosen: Vec<&City> = Vec::new();

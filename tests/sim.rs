@@ -65,14 +65,11 @@ fn the_world_is_byte_identical_for_a_seed() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_small_simulated_audit_matches_the_truth_exactly() {
-    let world = Arc::new(World::generate(WorldSpec {
-        cities: 12,
-        pages_per_site: 12,
-        departments: 2,
-        ..Default::default()
-    }));
+/// Serves `world` and audits it (its dead hosts on a closed port), `pages` per site.
+async fn audit_world(
+    world: &Arc<World>,
+    pages: usize,
+) -> (Server, tempfile::TempDir, portal_audit::audit::AuditReport) {
     let server = Server::start(world.clone().handler()).await.unwrap();
     let closed = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -84,10 +81,22 @@ async fn a_small_simulated_audit_matches_the_truth_exactly() {
     let mut cfg = config(&server);
     cfg.resolve = world.resolve_rules(server.addr, closed);
     cfg.rate = 40.0;
-    cfg.max_pages = 12;
+    cfg.max_pages = pages;
     cfg.max_retries = 1;
+    let rep = audit(&db(dir.path()), &seeds, all(), cfg).await;
+    (server, dir, rep)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_small_simulated_audit_matches_the_truth_exactly() {
+    let world = Arc::new(World::generate(WorldSpec {
+        cities: 12,
+        pages_per_site: 12,
+        departments: 2,
+        ..Default::default()
+    }));
+    let (_server, dir, rep) = audit_world(&world, 12).await;
     let db = db(dir.path());
-    let rep = audit(&db, &seeds, all(), cfg).await;
     assert!(!rep.interrupted);
     let m = matrix::load(&conn(&db), None).unwrap();
     let truth = world.truth(&m.channels);
@@ -151,21 +160,8 @@ async fn a_discovery_world_is_audited_exactly_with_its_department_sites() {
             .skip(1)
             .all(|l| l.contains(",,,,,"))
     );
-    let server = Server::start(world.clone().handler()).await.unwrap();
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let seeds = dir.path().join("cities.csv");
-    std::fs::write(&seeds, world.seeds_csv()).unwrap();
-    let mut cfg = config(&server);
-    cfg.resolve = world.resolve_rules(server.addr, closed);
-    cfg.rate = 40.0;
-    cfg.max_pages = 10;
-    cfg.max_retries = 1;
+    let (_server, dir, rep) = audit_world(&world, 10).await;
     let db = db(dir.path());
-    let rep = audit(&db, &seeds, all(), cfg).await;
     let m = matrix::load(&conn(&db), Some(rep.run_id)).unwrap();
     let truth = world.truth(&m.channels);
     let mut wrong = Vec::new();
