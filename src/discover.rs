@@ -62,11 +62,11 @@ pub fn judge(
     target: &Url,
 ) -> Option<Result<(Sector, Url), NotOwn>> {
     let d = &rules.discovery;
-    let (sector, at) = rules.sectors.iter().find_map(|s| {
-        s.names
-            .iter()
-            .find_map(|n| text.find(n.as_str()).map(|i| (s.sector, i)))
-    })?;
+    let hit = rules.department_names.find(text)?;
+    let (sector, at) = (
+        rules.department_sectors[hit.pattern().as_usize()],
+        hit.start(),
+    );
     if d.never.iter().any(|w| text.contains(w.as_str())) {
         return Some(Err(NotOwn::HigherLevel));
     }

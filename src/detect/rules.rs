@@ -339,6 +339,10 @@ pub struct RuleSet {
     pub channels: Channels,
     /// How department sites are found on portals.
     pub discovery: DiscoveryRules,
+    /// Every sector's department names in one automaton (leftmost-longest), and the
+    /// sector of each: a link text is scanned once, not once per name.
+    pub department_names: AhoCorasick,
+    pub department_sectors: Vec<Sector>,
     pub rules: Vec<Rule>,
     pub vetoes: Vec<Veto>,
     pub sectors: Vec<SectorHint>,
@@ -624,6 +628,21 @@ impl RuleSet {
                 reserved: a.reserved.clone(),
             });
         }
+        let (mut names, mut name_sectors) = (Vec::new(), Vec::new());
+        for sd in &file.sectors {
+            for n in &sd.names {
+                names.push(n.clone());
+                name_sectors.push(sd.sector);
+            }
+        }
+        let department_names = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(&names)
+            .map_err(|e| RulesError::Rule {
+                path: name.into(),
+                rule: "sectors".into(),
+                message: e.to_string(),
+            })?;
         Ok(RuleSet {
             version: file.version,
             sha256: hex::encode(Sha256::digest(text.as_bytes())),
@@ -645,6 +664,8 @@ impl RuleSet {
                 })
                 .collect(),
             discovery: file.discovery,
+            department_names,
+            department_sectors: name_sectors,
             places: file.places,
             accounts,
             keywords,

@@ -88,6 +88,13 @@ static KEEP: LazyLock<AhoCorasick> = LazyLock::new(|| {
         .expect("valid patterns")
 });
 
+/// Whether a text may hold a line or an address: a phone-length digit run or an e-mail
+/// mark (the evidence that lives in running text).
+pub fn has_contact(text: &str) -> bool {
+    let (email, phone) = email_and_number_marks(text);
+    email || phone
+}
+
 /// Whether a text may be evidence: it has a phone-length digit run, an e-mail mark, or
 /// a channel, line or owner word.
 pub fn matters(text: &str) -> bool {

@@ -565,16 +565,28 @@ fn open_qr_box<'a>(
         return;
     }
     let bg = attr(el, "style").and_then(background_url);
+    // Most classes name nothing of the kind: a single scan rules them out before any
+    // lower-casing or splitting.
+    static QR_HINT: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build([
+                "ewm", "erweima", "qr", "2wm", "weixin", "wechat", "wx", "weibo", "wb",
+            ])
+            .expect("valid patterns")
+    });
     let qr_class = || {
         ["class", "id"].iter().any(|k| {
-            attr(el, k).is_some_and(|v| {
-                let v = v.to_ascii_lowercase();
-                let tokens = || v.split(|c: char| c.is_whitespace() || c == '-' || c == '_');
-                // `ewm`, `qrcode` …; or a platform and a picture (`weixin_img`, `wx-pic`).
-                tokens().any(is_qr_token)
-                    || (tokens().any(|t| matches!(t, "weixin" | "wechat" | "wx" | "weibo" | "wb"))
-                        && tokens().any(|t| matches!(t, "img" | "pic" | "code" | "image")))
-            })
+            attr(el, k).is_some_and(|v| QR_HINT.is_match(v))
+                && attr(el, k).is_some_and(|v| {
+                    let v = v.to_ascii_lowercase();
+                    let tokens = || v.split(|c: char| c.is_whitespace() || c == '-' || c == '_');
+                    // `ewm`, `qrcode` …; or a platform and a picture (`weixin_img`, `wx-pic`).
+                    tokens().any(is_qr_token)
+                        || (tokens()
+                            .any(|t| matches!(t, "weixin" | "wechat" | "wx" | "weibo" | "wb"))
+                            && tokens().any(|t| matches!(t, "img" | "pic" | "code" | "image")))
+                })
         })
     };
     if bg.is_none() && !qr_class() {

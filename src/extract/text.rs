@@ -133,14 +133,13 @@ pub fn prefix_chars(s: &str, n: usize) -> &str {
 /// Appends text to a link, form or block text, white space collapsed; `separate` puts
 /// a space between this text node and the previous one (blocks), links run on. A text
 /// keeps about [`MAX_TEXT`] characters: the rest of a long paragraph is not copied
-/// (or scanned by detection), except, with `keep_marked`, text nodes that may be
-/// evidence (a phone number or a channel word at the end of a long footer), up to four
-/// times as much.
+/// (or scanned by detection), except, with `keep_marked`, text nodes that hold a line or
+/// an address (a phone number at the end of a long footer), up to four times as much.
 pub(super) fn push_text(buf: &mut String, t: &str, separate: bool, keep_marked: bool) {
     // Bytes, not characters: counting characters on every append would be quadratic.
     let mut cap = MAX_TEXT * 3;
     if buf.len() >= cap {
-        if !(keep_marked && buf.len() < cap * 4 && super::marks::matters(t)) {
+        if !(keep_marked && buf.len() < cap * 4 && super::marks::has_contact(t)) {
             return;
         }
         cap *= 4;
