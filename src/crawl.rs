@@ -4,7 +4,9 @@
 
 use crate::decode::decode;
 use crate::detect::{Detector, PageContext, RuleSet};
-use crate::discover::{CityRef, Discovered, MAX_LISTING_PAGES, discover, listing_pages};
+use crate::discover::{
+    CityRef, Discovered, MAX_LISTING_PAGES, add_unique, discover, listing_pages,
+};
 use crate::extract::{LinkKind, extract};
 use crate::fetch::{FetchError, Fetched, Fetcher};
 use crate::frontier::{Frontier, SeenHashes};
@@ -270,17 +272,16 @@ pub async fn crawl_site(
             state.frontier.mark_seen(&f.final_url);
             let more =
                 send_page(env, spec, &scope, &f, 1, &mut state, Some((rules, &city))).await?;
-            found.sites.extend(more.sites);
+            for d in more.sites {
+                add_unique(&mut found.sites, d);
+            }
         }
         // Each department found for a sector the seeds leave empty becomes a site of its own.
-        let mut taken: Vec<crate::scope::Area> = Vec::new();
         for d in found.sites {
-            let area = crate::scope::Area::of_start(&d.url);
-            if spec.city.departments.contains_key(&d.sector) || taken.contains(&area) {
+            if spec.city.departments.contains_key(&d.sector) {
                 continue;
             }
-            taken.push(area.clone());
-            scope.exclude(area);
+            scope.exclude(crate::scope::Area::of_start(&d.url));
             let _ = tx.send(SiteSpec {
                 city: spec.city.clone(),
                 sector: d.sector,

@@ -156,22 +156,32 @@ pub fn discover(
         let Some(Ok((sector, url))) = judge(rules, city, text, target) else {
             continue;
         };
-        let area = Area::of_start(&url);
-        if out
-            .iter()
-            .any(|d| d.sector == sector && Area::of_start(&d.url) == area)
-        {
-            continue;
-        }
-        out.push(Discovered {
-            sector,
-            url,
-            text: text.clone(),
-            page_url: page_url.to_string(),
-            link_kind: l.kind.map_or("a", |k| k.as_str()).to_string(),
-        });
+        add_unique(
+            &mut out,
+            Discovered {
+                sector,
+                url,
+                text: text.clone(),
+                page_url: page_url.to_string(),
+                link_kind: l.kind.map_or("a", |k| k.as_str()).to_string(),
+            },
+        );
     }
     out
+}
+
+/// Adds `d` unless a site of the same sector and area is there already (the first
+/// link naming a site is its evidence); whether it was added.
+pub fn add_unique(found: &mut Vec<Discovered>, d: Discovered) -> bool {
+    let area = Area::of_start(&d.url);
+    if found
+        .iter()
+        .any(|x| x.sector == d.sector && Area::of_start(&x.url) == area)
+    {
+        return false;
+    }
+    found.push(d);
+    true
 }
 
 /// Links on a page to the pages that list departments (政府机构, 部门网站 …), on the

@@ -181,6 +181,11 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Decision> {
     })
 }
 
+/// Whether the database has the decisions table (an older one opened read-only has not).
+fn has_decisions(conn: &Connection) -> bool {
+    crate::store::has_column(conn, "decisions", "verdict").unwrap_or(false)
+}
+
 const COLUMNS: &str = "id, city_id, sector, channel, verdict, reason, reviewer, decided_at, run_id, computed, finding_ids, evidence";
 
 /// Every decision on a city (and cell), oldest first: the audit trail.
@@ -189,7 +194,7 @@ pub fn history(
     city: &str,
     cell: Option<(Sector, &str)>,
 ) -> rusqlite::Result<Vec<Decision>> {
-    if !crate::store::has_column(conn, "decisions", "verdict").unwrap_or(false) {
+    if !has_decisions(conn) {
         return Ok(Vec::new());
     }
     let (s, c) = cell.map_or((None, None), |(s, c)| (Some(s.as_str()), Some(c)));
@@ -202,7 +207,7 @@ pub fn history(
 
 /// Every decision, oldest first (for `review export`).
 pub fn all(conn: &Connection) -> rusqlite::Result<Vec<Decision>> {
-    if !crate::store::has_column(conn, "decisions", "verdict").unwrap_or(false) {
+    if !has_decisions(conn) {
         return Ok(Vec::new());
     }
     let mut st = conn.prepare(&format!("SELECT {COLUMNS} FROM decisions ORDER BY id"))?;
@@ -217,9 +222,19 @@ pub fn latest(
     sector: Sector,
     channel: &str,
 ) -> rusqlite::Result<Option<Decision>> {
-    if !crate::store::has_column(conn, "decisions", "verdict").unwrap_or(false) {
+    if !has_decisions(conn) {
         return Ok(None);
     }
+    latest_in(conn, city, sector, channel)
+}
+
+/// [`latest`] on a database known to have the table.
+fn latest_in(
+    conn: &Connection,
+    city: &str,
+    sector: Sector,
+    channel: &str,
+) -> rusqlite::Result<Option<Decision>> {
     conn.query_row(
         &format!(
             "SELECT {COLUMNS} FROM decisions WHERE city_id = ?1 AND sector = ?2 AND channel = ?3 ORDER BY id DESC LIMIT 1"
@@ -234,7 +249,7 @@ pub fn latest(
 /// records the review, stale when the cell's computed value or its evidence differs from
 /// what the decision was based on (a later audit found other things).
 pub fn apply(conn: &Connection, m: &mut Matrix) -> rusqlite::Result<()> {
-    if !crate::store::has_column(conn, "decisions", "verdict").unwrap_or(false) {
+    if !has_decisions(conn) {
         return Ok(());
     }
     let reviewed: Vec<(String, String, String)> = conn
@@ -249,7 +264,7 @@ pub fn apply(conn: &Connection, m: &mut Matrix) -> rusqlite::Result<()> {
             continue;
         };
         let run = city.audit_run;
-        let Some(d) = latest(conn, &city_id, sector, &channel)? else {
+        let Some(d) = latest_in(conn, &city_id, sector, &channel)? else {
             continue;
         };
         let (_, now) = cell_evidence(conn, run, &city_id, sector.as_str(), &channel)?;

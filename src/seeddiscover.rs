@@ -5,11 +5,11 @@
 
 use crate::decode::decode;
 use crate::detect::rules::RuleSet;
-use crate::discover::{CityRef, Discovered, discover, listing_pages};
+use crate::discover::{CityRef, Discovered, add_unique, discover, listing_pages};
 use crate::extract::extract;
 use crate::fetch::Fetcher;
 use crate::model::Sector;
-use crate::scope::{Area, registrable_domain};
+use crate::scope::registrable_domain;
 use crate::seeds::City;
 use std::path::Path;
 use std::sync::Arc;
@@ -90,14 +90,7 @@ async fn discover_city(c: &City, fetcher: &Arc<Fetcher>, rules: &RuleSet) -> Cit
             portal: &f.final_url,
         };
         for d in discover(rules, &facts, &f.final_url, &city) {
-            let area = Area::of_start(&d.url);
-            if !out
-                .found
-                .iter()
-                .any(|x| x.sector == d.sector && Area::of_start(&x.url) == area)
-            {
-                out.found.push(d);
-            }
+            add_unique(&mut out.found, d);
         }
         if first {
             let mut listing = listing_pages(rules, &facts, &city);

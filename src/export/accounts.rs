@@ -60,8 +60,8 @@ pub fn load(conn: &Connection, m: &Matrix) -> rusqlite::Result<Vec<AccountRow>> 
         "SELECT MIN(run_id), MAX(run_id) FROM findings
          WHERE city_id = ?1 AND sector = ?2 AND channel = ?3 AND account = ?4 AND strength IN ('strong', 'medium')",
     )?;
+    let columns: BTreeSet<&ChannelId> = m.channels.ids().collect();
     for c in &m.cities {
-        let columns: BTreeSet<&ChannelId> = m.channels.ids().collect();
         let found = here.query_map(params![c.audit_run, c.id], |r| {
             Ok((
                 r.get::<_, i64>(0)?,

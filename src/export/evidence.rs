@@ -197,7 +197,8 @@ pub fn write_pack(
     }
     index.push_str("</body></html>");
     pack.write("index.html", index.as_bytes())?;
-    // A page per city.
+    // A page per city (databases from before schema 3 record no site origins).
+    let with_origin = crate::store::has_column(conn, "sites", "origin")?;
     for c in &m.cities {
         let fails = failures(conn, c.audit_run, &c.id)?;
         let empty = Vec::new();
@@ -212,7 +213,11 @@ pub fn write_pack(
             run = c.audit_run,
             status = c.status
         );
-        let sites = sites_of(conn, c.audit_run, &c.id)?;
+        let sites = if with_origin {
+            sites_of(conn, c.audit_run, &c.id)?
+        } else {
+            Vec::new()
+        };
         page.push_str("<h2>Sites</h2><table><tr><th>sector</th><th>start URL</th><th>origin</th><th>named by</th><th>outcome</th></tr>");
         for (sector, start, origin, from, text, outcome) in &sites {
             let named = match (from, text) {
@@ -400,11 +405,9 @@ type SiteLine = (
     String,
 );
 
+/// (Call only on a database whose `sites` has `origin`.)
 fn sites_of(conn: &Connection, run: i64, city: &str) -> rusqlite::Result<Vec<SiteLine>> {
-    if !crate::store::has_column(conn, "sites", "origin")? {
-        return Ok(Vec::new());
-    }
-    let mut st = conn.prepare(
+    let mut st = conn.prepare_cached(
         "SELECT sector, start_url, origin, discovered_from, discovered_text, outcome FROM sites WHERE run_id = ?1 AND city_id = ?2 ORDER BY id",
     )?;
     let rows = st.query_map(params![run, city], |r| {
