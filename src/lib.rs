@@ -25,6 +25,7 @@ pub mod redetect;
 pub mod review;
 pub mod robots;
 pub mod scope;
+pub mod screen;
 pub mod seedcheck;
 pub mod seeddiscover;
 pub mod seeds;

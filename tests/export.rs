@@ -192,16 +192,19 @@ async fn matrix_summary_evidence_and_diff() {
         .split('"')
         .next()
         .unwrap();
-    let archived = std::fs::read_to_string(pack.join("pages").join(link)).unwrap();
+    // The link names the finding; its element, alone, carries that anchor.
+    let (file, fragment) = link.split_once('#').expect("a fragment naming the finding");
+    assert!(fragment.starts_with("finding-"), "{link}");
+    let archived = std::fs::read_to_string(pack.join("pages").join(file)).unwrap();
     assert!(archived.contains("Archived copy (inert) of http://www.jia.gov.cn/"));
-    assert!(
-        archived
-            .contains("html > body > div:nth-child(2) > div[id=\"top\"] > a:nth-child(1){outline")
-            || archived.contains("div[id=\"top\"] > a:nth-child(1){outline"),
-        "{}",
-        &archived[..600.min(archived.len())]
-    );
     let doc = scraper::Html::parse_document(&archived);
+    let marked: Vec<_> = doc
+        .select(&scraper::Selector::parse(&format!("[id=\"{fragment}\"]")).unwrap())
+        .collect();
+    assert_eq!(marked.len(), 1, "{fragment}");
+    assert_eq!(&*marked[0].value().name.local, "a");
+    assert!(marked[0].value().attr("data-evidence").is_some());
+    assert!(archived.contains("[data-evidence]:target{outline"));
     for sc in doc.select(&scraper::Selector::parse("script").unwrap()) {
         assert_eq!(
             sc.value().attr("type"),

@@ -3,6 +3,7 @@
 use super::{DiffArgs, EvidenceArgs, ExportArgs, ExportCommand};
 use anyhow::{Context, Result, bail};
 use portal_audit::export::{accounts, diff as d, evidence, formats, matrix, summary, warc, xlsx};
+use portal_audit::review::queue;
 use portal_audit::store;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -91,16 +92,37 @@ fn export_matrix(a: ExportArgs) -> Result<ExitCode> {
 }
 
 fn export_summary(a: ExportArgs) -> Result<ExitCode> {
-    let (_conn, m) = load(&a)?;
+    let (conn, m) = load(&a)?;
     let s = summary::summarize(&m);
+    // The machine's shares are measured against the reviewers: how often they overturned it.
+    let agreement = if a.computed {
+        let mut reviewed = m.clone();
+        portal_audit::review::apply(&conn, &mut reviewed)?;
+        Some(queue::agreement(&reviewed))
+    } else {
+        None
+    };
     match a.format.as_str() {
-        "md" => write_out(&a.out, "summary.md", formats::summary_md(&s).as_bytes())?,
+        "md" => {
+            let mut md = formats::summary_md(&s);
+            if let Some(rows) = &agreement {
+                md.push('\n');
+                md.push_str(&queue::agreement_md(rows));
+            }
+            write_out(&a.out, "summary.md", md.as_bytes())?
+        }
         "csv" => write_out(&a.out, "summary.csv", &formats::summary_csv(&s))?,
-        "json" => write_out(
-            &a.out,
-            "summary.json",
-            serde_json::to_string_pretty(&s)?.as_bytes(),
-        )?,
+        "json" => {
+            let mut v = serde_json::to_value(&s)?;
+            if let (Some(rows), Some(obj)) = (&agreement, v.as_object_mut()) {
+                obj.insert("agreement".into(), serde_json::to_value(rows)?);
+            }
+            write_out(
+                &a.out,
+                "summary.json",
+                serde_json::to_string_pretty(&v)?.as_bytes(),
+            )?
+        }
         "html" => write_out(&a.out, "summary.html", formats::summary_html(&s).as_bytes())?,
         other => bail!("unknown summary format `{other}` (md, csv, json, html)"),
     }

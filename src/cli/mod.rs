@@ -154,7 +154,8 @@ pub struct ExportArgs {
     /// Only the channels of this group (`survey2014`: the survey's published layout).
     #[arg(long)]
     pub channel_group: Option<String>,
-    /// The machine's values only, reviewers' decisions not applied.
+    /// The machine's values only, reviewers' decisions not applied (the summary adds how
+    /// often the reviewers kept and overturned them, per channel).
     #[arg(long)]
     pub computed: bool,
 }
@@ -171,6 +172,8 @@ pub enum ReviewCommand {
     Export(ReviewExportArgs),
     /// Record the decisions of a CSV (validated whole first).
     Import(ReviewImportArgs),
+    /// The review screen in the browser, on 127.0.0.1 (prints its URL with a token).
+    Serve(ReviewServeArgs),
 }
 
 #[derive(Args, Debug)]
@@ -179,19 +182,28 @@ pub struct ReviewListArgs {
     pub store: StoreArgs,
     #[arg(long)]
     pub city: Option<String>,
+    /// key or prefecture.
+    #[arg(long)]
+    pub tier: Option<String>,
+    /// east, central or west.
+    #[arg(long)]
+    pub region: Option<String>,
     #[arg(long)]
     pub sector: Option<String>,
     #[arg(long)]
     pub channel: Option<String>,
     /// Not reviewed yet, the uncertain first.
-    #[arg(long, conflicts_with_all = ["stale", "reviewed"])]
+    #[arg(long, conflicts_with_all = ["stale", "reviewed", "weak"])]
     pub pending: bool,
     /// Reviewed, but the evidence changed since.
-    #[arg(long, conflicts_with = "reviewed")]
+    #[arg(long, conflicts_with_all = ["reviewed", "weak"])]
     pub stale: bool,
     /// Reviewed.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "weak")]
     pub reviewed: bool,
+    /// Cells whose findings are all weak.
+    #[arg(long)]
+    pub weak: bool,
     #[arg(long, default_value = "md")]
     pub format: String,
 }
@@ -226,6 +238,18 @@ pub struct ReviewExportArgs {
     pub store: StoreArgs,
     #[arg(long, default_value = "results/decisions.csv")]
     pub out: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct ReviewServeArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The port on 127.0.0.1 (0: any free port).
+    #[arg(long, default_value_t = portal_audit::screen::DEFAULT_PORT)]
+    pub port: u16,
+    /// Who the decisions are recorded as (default: PORTAL_AUDIT_REVIEWER, else the OS user).
+    #[arg(long)]
+    pub reviewer: Option<String>,
 }
 
 #[derive(Args, Debug)]

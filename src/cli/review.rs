@@ -1,9 +1,10 @@
 //! `review list|set|history|export|import`: reviewers' decisions on cells.
 
-use super::{ReviewCommand, ReviewListArgs, ReviewSetArgs};
+use super::{ReviewCommand, ReviewListArgs, ReviewServeArgs, ReviewSetArgs};
 use anyhow::{Context, Result, bail};
-use portal_audit::export::matrix::{self, Value};
+use portal_audit::export::matrix;
 use portal_audit::model::Sector;
+use portal_audit::review::queue::{self, Filter, State};
 use portal_audit::review::{self, NewDecision, Verdict};
 use portal_audit::store;
 use std::process::ExitCode;
@@ -55,6 +56,7 @@ pub fn run(cmd: ReviewCommand) -> Result<ExitCode> {
             println!("{} decisions written to {}", ds.len(), a.out.display());
             Ok(ExitCode::SUCCESS)
         }
+        ReviewCommand::Serve(a) => serve(a),
         ReviewCommand::Import(a) => {
             let bytes = std::fs::read(&a.file)
                 .with_context(|| format!("cannot read {}", a.file.display()))?;
@@ -78,6 +80,28 @@ fn find_city(m: &matrix::Matrix, q: &str) -> Result<String> {
         [] => bail!("no audited city matches `{q}`"),
         _ => bail!("`{q}` names {} cities; use the id", hits.len()),
     }
+}
+
+fn serve(a: ReviewServeArgs) -> Result<ExitCode> {
+    let rt = super::commands::runtime()?;
+    rt.block_on(async {
+        let screen = portal_audit::screen::start(portal_audit::screen::ServeOptions {
+            db: a.store.db.clone(),
+            port: a.port,
+            reviewer: review::reviewer_name(a.reviewer.as_deref()),
+        })
+        .await?;
+        println!("review screen: {}", screen.url());
+        println!("(127.0.0.1 only; the token is this session's; Ctrl-C stops)");
+        use std::io::Write;
+        std::io::stdout().flush()?;
+        tokio::select! {
+            r = screen.wait() => r.context("the review screen stopped")?,
+            _ = tokio::signal::ctrl_c() => {}
+        }
+        Ok::<_, anyhow::Error>(())
+    })?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn set(a: ReviewSetArgs) -> Result<ExitCode> {
@@ -110,81 +134,44 @@ fn set(a: ReviewSetArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// One cell of `review list`.
-#[derive(serde::Serialize)]
-struct Item {
-    city_id: String,
-    city: String,
-    sector: Sector,
-    channel: String,
-    value: Value,
-    computed: Value,
-    strength: Option<String>,
-    finding_count: usize,
-    reviewed: bool,
-    stale: bool,
-    /// Why it is worth a look first (pending only).
-    uncertain: &'static str,
-}
-
 fn list(a: ReviewListArgs) -> Result<ExitCode> {
     let conn = store::open_ro(&a.store.db)?;
     let mut m = matrix::load(&conn, None)?;
     review::apply(&conn, &mut m)?;
-    let mut items = Vec::new();
-    for c in &m.cities {
-        if a.city
+    let filter = Filter {
+        city: a.city.clone(),
+        tier: a
+            .tier
             .as_deref()
-            .is_some_and(|q| !portal_audit::seeds::name_matches(&c.id, &c.name, q))
-        {
-            continue;
-        }
-        for cell in &c.cells {
-            if a.sector
-                .as_deref()
-                .is_some_and(|s| s != cell.sector.as_str())
-                || a.channel
-                    .as_deref()
-                    .is_some_and(|ch| ch != cell.channel.as_str())
-            {
-                continue;
-            }
-            let reviewed = cell.review.is_some();
-            let stale = cell.review.as_ref().is_some_and(|r| r.stale);
-            if (a.pending && reviewed) || (a.stale && !stale) || (a.reviewed && !reviewed) {
-                continue;
-            }
-            let strength = cell.strength.map(|s| s.as_str().to_string());
-            let uncertain = match (cell.computed, strength.as_deref()) {
-                (Value::Yes, Some("medium")) => "yes on medium evidence only",
-                (Value::No, Some("weak")) => "no, with weak findings",
-                (Value::Unknown, _) => "unknown",
-                _ => "",
-            };
-            items.push(Item {
-                city_id: c.id.clone(),
-                city: c.name.clone(),
-                sector: cell.sector,
-                channel: cell.channel.to_string(),
-                value: cell.value,
-                computed: cell.computed,
-                strength,
-                finding_count: cell.finding_count,
-                reviewed,
-                stale,
-                uncertain,
-            });
-        }
-    }
-    if a.pending {
-        // The uncertain first: yes on medium evidence, no with weak findings; then the rest.
-        items.sort_by_key(|i| match i.uncertain {
-            "yes on medium evidence only" => 0,
-            "no, with weak findings" => 1,
-            "" => 2,
-            _ => 3,
-        });
-    }
+            .map(str::parse)
+            .transpose()
+            .map_err(anyhow::Error::msg)?,
+        region: a
+            .region
+            .as_deref()
+            .map(str::parse)
+            .transpose()
+            .map_err(anyhow::Error::msg)?,
+        sector: a
+            .sector
+            .as_deref()
+            .map(str::parse)
+            .transpose()
+            .map_err(anyhow::Error::msg)?,
+        channel: a.channel.clone(),
+        state: if a.pending {
+            State::Pending
+        } else if a.stale {
+            State::Stale
+        } else if a.reviewed {
+            State::Reviewed
+        } else if a.weak {
+            State::Weak
+        } else {
+            State::All
+        },
+    };
+    let items = queue::queue(&m, &filter);
     match a.format.as_str() {
         "json" => println!("{}", serde_json::to_string_pretty(&items)?),
         "csv" => {
@@ -197,13 +184,7 @@ fn list(a: ReviewListArgs) -> Result<ExitCode> {
             std::io::stdout().write_all(&out)?;
         }
         "md" => {
-            let done = m
-                .cities
-                .iter()
-                .flat_map(|c| &c.cells)
-                .filter(|c| c.review.is_some())
-                .count();
-            let total: usize = m.cities.iter().map(|c| c.cells.len()).sum();
+            let (done, total) = queue::progress(&m);
             println!("reviewed {done} / {total} cells\n");
             println!(
                 "| city | sector | channel | value | computed | evidence | reviewed | note |\n|---|---|---|---|---|---|---|---|"
@@ -217,7 +198,7 @@ fn list(a: ReviewListArgs) -> Result<ExitCode> {
                     i.channel,
                     i.value.as_str(),
                     i.computed.as_str(),
-                    i.strength.as_deref().unwrap_or("-"),
+                    i.strength.map_or("-", |s| s.as_str()),
                     i.finding_count,
                     if i.stale {
                         "stale"
@@ -226,7 +207,7 @@ fn list(a: ReviewListArgs) -> Result<ExitCode> {
                     } else {
                         ""
                     },
-                    i.uncertain
+                    i.doubt.describe()
                 );
             }
         }

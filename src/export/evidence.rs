@@ -12,7 +12,7 @@
 //! a folder holding anything else is refused rather than mixed with.
 
 use super::formats::{esc, mark};
-use super::inert::inert_page;
+use super::inert::{Mark, inert_page};
 use super::matrix::Matrix;
 use crate::model::Sector;
 use rusqlite::{Connection, params};
@@ -48,41 +48,111 @@ pub struct Failure {
     pub error: String,
 }
 
+/// What a [`FindingRow`] is read from (append a `WHERE`).
+const FINDING_SELECT: &str = "SELECT f.id, f.run_id, f.city_id, f.sector, f.channel, f.strength, f.rule, f.page_url, f.target, f.text, f.snippet,
+        fe.started_at, COALESCE(f.body_sha256, ''), f.path
+ FROM findings f JOIN fetches fe ON fe.id = f.fetch_id";
+
+fn finding_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FindingRow> {
+    Ok(FindingRow {
+        id: r.get(0)?,
+        run_id: r.get(1)?,
+        city_id: r.get(2)?,
+        sector: r.get(3)?,
+        channel: r.get(4)?,
+        strength: r.get(5)?,
+        rule: r.get(6)?,
+        page_url: r.get(7)?,
+        target: r.get(8)?,
+        text: r.get(9)?,
+        snippet: r.get(10)?,
+        fetched_at: r.get(11)?,
+        body_sha256: r.get(12)?,
+        path: r.get(13)?,
+    })
+}
+
 /// The findings of the audits a matrix was built from.
 pub fn findings(conn: &Connection, m: &Matrix) -> rusqlite::Result<Vec<FindingRow>> {
     let mut out = Vec::new();
-    let mut st = conn.prepare(
-        "SELECT f.id, f.run_id, f.city_id, f.sector, f.channel, f.strength, f.rule, f.page_url, f.target, f.text, f.snippet,
-                fe.started_at, COALESCE(f.body_sha256, ''), f.path
-         FROM findings f JOIN fetches fe ON fe.id = f.fetch_id WHERE f.run_id = ?1 AND f.city_id = ?2 ORDER BY f.id",
-    )?;
+    let mut st = conn.prepare(&format!(
+        "{FINDING_SELECT} WHERE f.run_id = ?1 AND f.city_id = ?2 ORDER BY f.id"
+    ))?;
     for c in &m.cities {
-        let rows = st.query_map(params![c.audit_run, c.id], |r| {
-            Ok(FindingRow {
-                id: r.get(0)?,
-                run_id: r.get(1)?,
-                city_id: r.get(2)?,
-                sector: r.get(3)?,
-                channel: r.get(4)?,
-                strength: r.get(5)?,
-                rule: r.get(6)?,
-                page_url: r.get(7)?,
-                target: r.get(8)?,
-                text: r.get(9)?,
-                snippet: r.get(10)?,
-                fetched_at: r.get(11)?,
-                body_sha256: r.get(12)?,
-                path: r.get(13)?,
-            })
-        })?;
-        for r in rows {
+        for r in st.query_map(params![c.audit_run, c.id], finding_row)? {
             out.push(r?);
         }
     }
     Ok(out)
 }
 
-fn failures(conn: &Connection, run: i64, city: &str) -> rusqlite::Result<Vec<Failure>> {
+/// The findings of one cell in an audit run, strongest first.
+pub fn cell_findings(
+    conn: &Connection,
+    run: i64,
+    city: &str,
+    sector: &str,
+    channel: &str,
+) -> rusqlite::Result<Vec<FindingRow>> {
+    let mut st = conn.prepare_cached(&format!(
+        "{FINDING_SELECT} WHERE f.run_id = ?1 AND f.city_id = ?2 AND f.sector = ?3 AND f.channel = ?4
+         ORDER BY CASE f.strength WHEN 'strong' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, f.id"
+    ))?;
+    let rows = st.query_map(params![run, city, sector, channel], finding_row)?;
+    rows.collect()
+}
+
+/// Every finding made on one stored body (in any run), oldest first.
+pub fn body_findings(conn: &Connection, sha: &str) -> rusqlite::Result<Vec<FindingRow>> {
+    let mut st = conn.prepare_cached(&format!(
+        "{FINDING_SELECT} WHERE f.body_sha256 = ?1 ORDER BY f.id"
+    ))?;
+    let rows = st.query_map([sha], finding_row)?;
+    rows.collect()
+}
+
+/// The archived (inert) copy of a stored body, with its banner, each finding's element
+/// given its anchor from [`element_anchors`]. `None` when the body is not stored or not
+/// text. `fs` are findings on this body.
+pub fn archived_page(
+    conn: &Connection,
+    sha: &str,
+    fs: &[&FindingRow],
+    anchors: &BTreeMap<i64, String>,
+) -> Result<Option<String>, super::ExportError> {
+    let (ct, charset) = fetch_encoding(conn, sha)?;
+    let Some(text) = crate::store::bodies::page_text(conn, sha, ct.as_deref(), charset.as_deref())?
+    else {
+        return Ok(None);
+    };
+    let Some(first) = fs.first() else {
+        return Ok(None);
+    };
+    let banner = format!(
+        "Archived copy (inert) of {} fetched {} · sha256 {} · evidence: {}",
+        first.page_url,
+        first.fetched_at,
+        sha,
+        fs.iter()
+            .map(|f| format!("{} ({})", f.channel, f.rule))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let marks: Vec<Mark<'_>> = fs
+        .iter()
+        .filter_map(|f| {
+            Some(Mark {
+                path: &f.path,
+                anchor: anchors.get(&f.id)?,
+            })
+        })
+        .collect();
+    let page_url = url::Url::parse(&first.page_url).ok();
+    Ok(Some(inert_page(&text, page_url.as_ref(), &banner, &marks)))
+}
+
+/// The sites of a city that failed in a run (all sectors).
+pub fn failures(conn: &Connection, run: i64, city: &str) -> rusqlite::Result<Vec<Failure>> {
     let mut st = conn.prepare(
         "SELECT sector, start_url, outcome, COALESCE(error, '') FROM sites WHERE run_id = ?1 AND city_id = ?2 AND outcome != 'ok' ORDER BY id",
     )?;
@@ -119,33 +189,18 @@ pub fn write_pack(
     for r in &rows {
         by_city.entry(r.city_id.as_str()).or_default().push(r);
     }
-    // Archived pages: one per stored body, highlighting every finding on it.
+    // Archived pages: one per stored body; a finding's link opens it at its element.
     let mut by_body: BTreeMap<&str, Vec<&FindingRow>> = BTreeMap::new();
     for r in rows.iter().filter(|r| !r.body_sha256.is_empty()) {
         by_body.entry(r.body_sha256.as_str()).or_default().push(r);
     }
+    let link_of = element_anchors(by_body.values().map(Vec::as_slice));
     for (sha, fs) in &by_body {
-        let (ct, charset) = fetch_encoding(conn, sha)?;
-        let Some(text) =
-            crate::store::bodies::page_text(conn, sha, ct.as_deref(), charset.as_deref())?
-        else {
+        let Some(page) = archived_page(conn, sha, fs, &link_of)? else {
             continue;
         };
-        let first = fs[0];
-        let banner = format!(
-            "Archived copy (inert) of {} fetched {} · sha256 {} · highlighted: {}",
-            first.page_url,
-            first.fetched_at,
-            sha,
-            fs.iter()
-                .map(|f| format!("{} ({})", f.channel, f.rule))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        let paths: Vec<&str> = fs.iter().map(|f| f.path.as_str()).collect();
-        let page_url = url::Url::parse(&first.page_url).ok();
         let mut out = b"\xEF\xBB\xBF".to_vec();
-        out.extend_from_slice(inert_page(&text, page_url.as_ref(), &banner, &paths).as_bytes());
+        out.extend_from_slice(page.as_bytes());
         pack.write(&format!("pages/{sha}.html"), &out)?;
     }
     // The index: the matrix, every cell a link to its evidence.
@@ -275,9 +330,10 @@ pub fn write_pack(
                 for f in mine {
                     let _ = write!(
                         page,
-                        "<tr><td>{}</td><td>{}</td><td><a href=\"pages/{sha}.html\">archived page</a></td><td>{}</td><td>{}</td><td class=\"w\">{}</td><td class=\"w\">{}</td><td>{}</td><td>{}</td></tr>",
+                        "<tr><td>{}</td><td>{}</td><td><a href=\"pages/{sha}.html#{}\">archived page</a></td><td>{}</td><td>{}</td><td class=\"w\">{}</td><td class=\"w\">{}</td><td>{}</td><td>{}</td></tr>",
                         f.strength,
                         esc(&f.rule),
+                        link_of.get(&f.id).map_or("", String::as_str),
                         esc(&f.page_url),
                         esc(&f.target),
                         esc(&f.text),
@@ -299,6 +355,27 @@ pub fn write_pack(
         files: written,
         cleared,
     })
+}
+
+/// The fragment naming a finding in its archived page.
+pub fn anchor(finding: i64) -> String {
+    format!("finding-{finding}")
+}
+
+/// For every finding, the anchor of its element in its archived page: findings on the
+/// same element share the first one's (an element has one id).
+pub fn element_anchors<'a>(
+    bodies: impl IntoIterator<Item = &'a [&'a FindingRow]>,
+) -> BTreeMap<i64, String> {
+    let mut out = BTreeMap::new();
+    for fs in bodies {
+        let mut first: BTreeMap<&str, i64> = BTreeMap::new();
+        for f in fs {
+            let id = *first.entry(f.path.as_str()).or_insert(f.id);
+            out.insert(f.id, anchor(id));
+        }
+    }
+    out
 }
 
 /// The file in a pack's folder that lists the files the pack wrote.

@@ -20,7 +20,8 @@
 //!
 //! No element is removed or added outside `<head>`, so a finding's stored element path
 //! still selects its element (paths into `<head>` shift by the [`HEAD_INSERTED`]
-//! elements put in front, which the highlight selectors account for).
+//! elements put in front). Evidence elements are given an anchor `id`, so a link to one
+//! finding scrolls to its element and highlights it alone.
 
 use crate::extract::{MAX_NESTING, limit_nesting};
 use html5ever::{Attribute, LocalName, QualName, ns};
@@ -284,10 +285,33 @@ pub fn css_selector(path: &str, head_shift: usize) -> String {
     out
 }
 
+/// An evidence element to mark in an archived page: its stored path, and the anchor
+/// (fragment) a link to this finding opens the page at.
+#[derive(Debug, Clone, Copy)]
+pub struct Mark<'a> {
+    pub path: &'a str,
+    pub anchor: &'a str,
+}
+
 /// Makes a stored page inert (see the module docs) and marks it: a banner saying what it
-/// is, and the elements at `paths` outlined. `page_url` makes link targets absolute.
-pub fn inert_page(html: &str, page_url: Option<&Url>, banner: &str, paths: &[&str]) -> String {
+/// is, and each element of `marks` given its anchor as `id` (the page's own id, if any,
+/// kept as `data-inert-id`), so that `page.html#anchor` scrolls to it and highlights that
+/// one element only (`:target`; no script needed). The first mark of an element wins.
+/// `page_url` makes link targets absolute.
+pub fn inert_page(html: &str, page_url: Option<&Url>, banner: &str, marks: &[Mark<'_>]) -> String {
     let mut doc = Html::parse_document(limit_nesting(html, MAX_NESTING));
+    // Find the marked elements while the tree is as extraction saw it.
+    let mut anchors: Vec<(ego_tree::NodeId, &str)> = Vec::new();
+    for m in marks {
+        let Ok(sel) = scraper::Selector::parse(&css_selector(m.path, 0)) else {
+            continue;
+        };
+        if let Some(el) = doc.select(&sel).next()
+            && !anchors.iter().any(|(id, _)| *id == el.id())
+        {
+            anchors.push((el.id(), m.anchor));
+        }
+    }
     let ids: Vec<ego_tree::NodeId> = doc.tree.nodes().map(|n| n.id()).collect();
     let mut head = None;
     for id in ids {
@@ -305,7 +329,14 @@ pub fn inert_page(html: &str, page_url: Option<&Url>, banner: &str, paths: &[&st
                 if head.is_none() && &*el.name.local == "head" {
                     head = Some(id);
                 }
-                let attrs = rewrite_attrs(el, page_url);
+                let mut attrs = rewrite_attrs(el, page_url);
+                if let Some((_, anchor)) = anchors.iter().find(|(n, _)| *n == id) {
+                    for (k, _) in attrs.iter_mut().filter(|(k, _)| &*k.local == "id") {
+                        *k = qual("data-inert-id");
+                    }
+                    attrs.push((qual("id"), (*anchor).into()));
+                    attrs.push((qual("data-evidence"), "".into()));
+                }
                 el.attrs = attrs.into_iter().collect();
             }
             Node::Text(t) if parent_style => {
@@ -319,17 +350,11 @@ pub fn inert_page(html: &str, page_url: Option<&Url>, banner: &str, paths: &[&st
             _ => {}
         }
     }
-    let mut style = format!(
-        "body::before{{content:{};display:block;position:sticky;top:0;z-index:2147483647;background:#fff3b0;color:#000;border-bottom:2px solid #c00;padding:6px;font:13px sans-serif;white-space:pre-wrap}}",
+    let style = format!(
+        "body::before{{content:{};display:block;position:sticky;top:0;z-index:2147483647;background:#fff3b0;color:#000;border-bottom:2px solid #c00;padding:6px;font:13px sans-serif;white-space:pre-wrap}}\
+         [data-evidence]:target{{outline:4px solid #e00000 !important;background:#ffe066 !important;scroll-margin-top:6em}}",
         css_string(banner)
     );
-    for p in paths {
-        let _ = write!(
-            style,
-            "{}{{outline:4px solid #e00000 !important;background:#ffe066 !important}}",
-            css_selector(p, HEAD_INSERTED)
-        );
-    }
     if let Some(head) = head
         && let Some(mut h) = doc.tree.get_mut(head)
     {
@@ -468,7 +493,10 @@ mod tests {
             "<p>x</p>",
             None,
             "</style><script>alert(1)</script>\"",
-            &["html > body > p:nth-child(1)"],
+            &[Mark {
+                path: "html > body > p:nth-child(1)",
+                anchor: "finding-1",
+            }],
         );
         assert!(!out.contains("</style><script>"), "{out}");
         // A hostile tag name still selects its own element and nothing else.

@@ -3,6 +3,8 @@
 //! the cell differs. Only this module writes the `decisions` table; nothing deletes from it
 //! (`redetect`, `recheck` and runs never touch it).
 
+pub mod queue;
+
 use crate::export::matrix::{Matrix, Value};
 use crate::model::Sector;
 use rusqlite::{Connection, OptionalExtension, params};
