@@ -197,6 +197,15 @@ async fn decisions_override_exports_keep_their_history_and_go_stale() {
         t.contains("| general | weibo | no | yes |") && t.contains("stale"),
         "{t}"
     );
+    // The hotline number is gone: a cell that changed since the last audit comes right
+    // after the uncertain ones in the pending queue.
+    let out = run_bin(run(&["review", "list", "--pending"]), dir.path()).await;
+    let t = text(&out);
+    let first = t.lines().find(|l| l.starts_with("| 1 ")).unwrap();
+    assert!(
+        first.contains("| hotline |") && first.contains("changed since the last audit"),
+        "{t}"
+    );
 
     // Export and import: a broken file is refused whole, a good one recorded.
     let out = run_bin(

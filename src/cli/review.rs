@@ -171,7 +171,8 @@ fn list(a: ReviewListArgs) -> Result<ExitCode> {
             State::All
         },
     };
-    let items = queue::queue(&m, &filter);
+    let changed = queue::changed_in_store(&conn, &m)?;
+    let items = queue::queue(&m, &filter, &changed);
     match a.format.as_str() {
         "json" => println!("{}", serde_json::to_string_pretty(&items)?),
         "csv" => {

@@ -172,13 +172,39 @@ fn audits(conn: &Connection, run: Option<i64>) -> rusqlite::Result<Vec<(String, 
     rows.collect()
 }
 
+/// Each city's finished audit before its latest one: the previous edition.
+fn previous_audits(conn: &Connection) -> rusqlite::Result<Vec<(String, i64)>> {
+    let mut st = conn.prepare(
+        "SELECT c.city_id, MAX(c.run_id) FROM run_cities c
+         WHERE c.status != 'pending' AND c.run_id < (SELECT MAX(d.run_id) FROM run_cities d WHERE d.city_id = c.city_id AND d.status != 'pending')
+         GROUP BY c.city_id ORDER BY MIN(c.rowid)",
+    )?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    rows.collect()
+}
+
 /// Computes the matrix from the store.
 pub fn load(conn: &Connection, run: Option<i64>) -> rusqlite::Result<Matrix> {
+    let pairs = audits(conn, run)?;
+    load_audits(conn, run, pairs)
+}
+
+/// The matrix of each city's previous audit (the one before its latest), for the cities
+/// audited more than once: what "changed since the last edition" compares with.
+pub fn load_previous(conn: &Connection) -> rusqlite::Result<Matrix> {
+    let pairs = previous_audits(conn)?;
+    load_audits(conn, None, pairs)
+}
+
+fn load_audits(
+    conn: &Connection,
+    run: Option<i64>,
+    pairs: Vec<(String, i64)>,
+) -> rusqlite::Result<Matrix> {
     let mut cities = Vec::new();
     let mut versions = std::collections::BTreeSet::new();
     let mut columns = Channels::default();
     let mut tables: BTreeMap<i64, Channels> = BTreeMap::new();
-    let pairs = audits(conn, run)?;
     for (_, run_id) in &pairs {
         if !tables.contains_key(run_id) {
             let t = crate::store::runs::run_channels(conn, *run_id)?;

@@ -4,7 +4,7 @@
 
 use crate::export::matrix::{Cell, CityRow, Matrix, Value};
 use crate::model::{Region, Sector, Strength, Tier};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::str::FromStr;
 
 /// The review state a filter keeps.
@@ -106,6 +106,8 @@ pub enum Doubt {
     MediumYes,
     /// A no although weak findings exist.
     WeakNo,
+    /// The computed value differs from the city's previous audit.
+    Changed,
     /// Nothing special.
     None,
     /// The machine could not tell (site unreachable, none found …).
@@ -113,10 +115,11 @@ pub enum Doubt {
 }
 
 impl Doubt {
-    fn of(cell: &Cell) -> Doubt {
+    fn of(cell: &Cell, changed: bool) -> Doubt {
         match (cell.computed, cell.strength) {
             (Value::Yes, Some(Strength::Medium)) => Doubt::MediumYes,
             (Value::No, Some(Strength::Weak)) => Doubt::WeakNo,
+            _ if changed => Doubt::Changed,
             (Value::Unknown, _) => Doubt::Unknown,
             _ => Doubt::None,
         }
@@ -127,6 +130,7 @@ impl Doubt {
         match self {
             Doubt::MediumYes => "yes on medium evidence only",
             Doubt::WeakNo => "no, with weak findings",
+            Doubt::Changed => "changed since the last audit",
             Doubt::None => "",
             Doubt::Unknown => "unknown",
         }
@@ -150,10 +154,43 @@ pub struct Item {
     pub doubt: Doubt,
 }
 
+/// A cell's address.
+pub type CellKey = (String, Sector, String);
+
+/// The cells whose computed value differs between a city's previous audit (`prev`, from
+/// `matrix::load_previous`) and its latest (`now`).
+pub fn changed_since(prev: &Matrix, now: &Matrix) -> BTreeSet<CellKey> {
+    let mut out = BTreeSet::new();
+    for c in &now.cities {
+        let Some(p) = prev.cities.iter().find(|p| p.id == c.id) else {
+            continue;
+        };
+        for cell in &c.cells {
+            if let Some(old) = p.cell(cell.sector, &cell.channel)
+                && old.computed != cell.computed
+            {
+                out.insert((c.id.clone(), cell.sector, cell.channel.to_string()));
+            }
+        }
+    }
+    out
+}
+
+/// The cells of `now` that changed since each city's previous audit in the store.
+pub fn changed_in_store(
+    conn: &rusqlite::Connection,
+    now: &Matrix,
+) -> rusqlite::Result<BTreeSet<CellKey>> {
+    Ok(changed_since(
+        &crate::export::matrix::load_previous(conn)?,
+        now,
+    ))
+}
+
 /// The cells of `m` (decisions applied) that `f` keeps, in matrix order, or, for the
-/// pending queue, the uncertain first (yes on medium evidence, no with weak findings),
-/// each group in matrix order.
-pub fn queue(m: &Matrix, f: &Filter) -> Vec<Item> {
+/// pending queue, the uncertain first (yes on medium evidence, no with weak findings,
+/// cells in `changed`), each group in matrix order.
+pub fn queue(m: &Matrix, f: &Filter, changed: &BTreeSet<CellKey>) -> Vec<Item> {
     let mut items: Vec<Item> = m
         .cities
         .iter()
@@ -173,7 +210,10 @@ pub fn queue(m: &Matrix, f: &Filter) -> Vec<Item> {
                     finding_count: cell.finding_count,
                     reviewed: cell.review.is_some(),
                     stale: cell.review.as_ref().is_some_and(|r| r.stale),
-                    doubt: Doubt::of(cell),
+                    doubt: Doubt::of(
+                        cell,
+                        changed.contains(&(c.id.clone(), cell.sector, cell.channel.to_string())),
+                    ),
                 })
         })
         .collect();
@@ -285,11 +325,23 @@ mod tests {
 
     #[test]
     fn doubts_sort_uncertain_first() {
-        let mut d = vec![Doubt::Unknown, Doubt::None, Doubt::WeakNo, Doubt::MediumYes];
+        let mut d = vec![
+            Doubt::Unknown,
+            Doubt::None,
+            Doubt::Changed,
+            Doubt::WeakNo,
+            Doubt::MediumYes,
+        ];
         d.sort();
         assert_eq!(
             d,
-            [Doubt::MediumYes, Doubt::WeakNo, Doubt::None, Doubt::Unknown]
+            [
+                Doubt::MediumYes,
+                Doubt::WeakNo,
+                Doubt::Changed,
+                Doubt::None,
+                Doubt::Unknown
+            ]
         );
     }
 }

@@ -393,7 +393,8 @@ async fn matrix_page(AxState(app): AxState<Shared>, Query(p): Query<Params>) -> 
     let out = with_db(&app, move |conn| {
         let m = reviewed_matrix(conn).map_err(internal)?;
         let filter = p.filter().map_err(bad)?;
-        let items = queue::queue(&m, &filter);
+        let changed = queue::changed_in_store(conn, &m).map_err(internal)?;
+        let items = queue::queue(&m, &filter, &changed);
         Ok(pages::matrix(&m, &p, &p.query(), &items, queue::progress(&m)).into_string())
     })
     .await;
@@ -479,7 +480,8 @@ async fn cell_page(AxState(app): AxState<Shared>, Query(p): Query<CellParams>) -
             _ => None,
         };
         let filter = p.queue.filter().map_err(bad)?;
-        let items = queue::queue(&m, &filter);
+        let changed = queue::changed_in_store(conn, &m).map_err(internal)?;
+        let items = queue::queue(&m, &filter, &changed);
         let pos = position(&items, &city.id, sector, &p.channel);
         Ok(pages::cell(&pages::CellView {
             matrix: &m,
@@ -586,7 +588,8 @@ async fn decide(
         let verdict: Verdict = form.verdict.parse().map_err(bad)?;
         // The next cell is taken from the queue as it was before this decision.
         let filter = form.queue.filter().map_err(bad)?;
-        let items = queue::queue(&m, &filter);
+        let changed = queue::changed_in_store(conn, &m).map_err(internal)?;
+        let items = queue::queue(&m, &filter, &changed);
         let next = position(&items, &form.city_id, sector, &form.channel)
             .next
             .map(|i| (i.city_id.clone(), i.sector, i.channel.clone()));
