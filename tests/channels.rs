@@ -195,6 +195,30 @@ async fn an_old_database_with_seven_channels_exports_as_before() {
         7,
         "an old run keeps the channels it was audited for"
     );
+    // The migrated database takes decisions on its old run.
+    portal_audit::review::decide(
+        &rw,
+        &m2,
+        &portal_audit::review::NewDecision {
+            city_id: "1",
+            sector: portal_audit::model::Sector::General,
+            channel: "weibo",
+            verdict: portal_audit::review::Verdict::No,
+            reason: "checked by hand",
+            reviewer: "李",
+            decided_at: None,
+        },
+    )
+    .unwrap();
+    let mut m3 = matrix::load(&rw, None).unwrap();
+    portal_audit::review::apply(&rw, &mut m3).unwrap();
+    assert_eq!(
+        m3.cities[0].value(
+            portal_audit::model::Sector::General,
+            &portal_audit::model::ChannelId::new("weibo")
+        ),
+        matrix::Value::No
+    );
 }
 
 /// A rules file that adds 小红书 without any code: its own table entry, a rule and an

@@ -152,6 +152,32 @@ async fn decisions_override_exports_keep_their_history_and_go_stale() {
         (Some("no"), Some("yes"), Some(false))
     );
     assert!(formats::matrix_md(&m).contains("·ᴿ"));
+    // The evidence pack and the workbook say so too.
+    let pack = dir.path().join("pack");
+    portal_audit::export::evidence::write_pack(&conn, &m, &pack).unwrap();
+    let index = std::fs::read_to_string(pack.join("index.html")).unwrap();
+    assert!(index.contains("#general-weibo\">·ᴿ</a>"), "{index}");
+    let city = std::fs::read_to_string(pack.join("city-1.html")).unwrap();
+    assert!(
+        city.contains("weibo: no (reviewed by 王审 at ") && city.contains("computed yes)"),
+        "{city}"
+    );
+    let book_path = dir.path().join("m.xlsx");
+    portal_audit::export::xlsx::write(
+        &m,
+        &summary::summarize(&m),
+        &portal_audit::export::evidence::findings(&conn, &m).unwrap(),
+        &book_path,
+    )
+    .unwrap();
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(&book_path).unwrap();
+    let long = book.worksheet_range("long").unwrap();
+    let row = long
+        .rows()
+        .find(|r| r.iter().any(|c| *c == "weibo") && r.iter().any(|c| *c == "王审"))
+        .expect("the long sheet names the reviewer");
+    assert!(row.iter().any(|c| *c == "checked again: no account"));
     let sm = formats::summary_md(&summary::summarize(&m));
     assert!(sm.contains("0% (0/1, 1 reviewed)"), "{sm}");
     // --computed: the machine's values.
@@ -195,6 +221,14 @@ async fn decisions_override_exports_keep_their_history_and_go_stale() {
     let t = text(&out);
     assert!(
         t.contains("| general | weibo | no | yes |") && t.contains("stale"),
+        "{t}"
+    );
+    // diff says which values are reviewers'.
+    let out = run_bin(run(&["diff", "1", "2", "--format", "csv"]), dir.path()).await;
+    let t = text(&out);
+    assert!(t.contains("evidence,before_reviewed,after_reviewed"), "{t}");
+    assert!(
+        t.contains(",general,hotline,disappeared,yes,no,") && t.contains(",no,no"),
         "{t}"
     );
     // The hotline number is gone: a cell that changed since the last audit comes right

@@ -214,5 +214,8 @@ fn change(r: &AccountRow, what: &'static str, before: Value, after: Value) -> Ch
         before,
         after,
         evidence: format!("account {} ({} on {})", r.account, r.url, r.page_url),
+        // Accounts are what the machine read, never a reviewer's value.
+        before_reviewed: false,
+        after_reviewed: false,
     }
 }

@@ -18,6 +18,9 @@ pub struct Change {
     pub after: Value,
     /// The evidence on the "yes" side: target and page.
     pub evidence: String,
+    /// Whether `before` and `after` are reviewers' values rather than the machine's.
+    pub before_reviewed: bool,
+    pub after_reviewed: bool,
 }
 
 /// The changes from `a` to `b` for the cities both contain.
@@ -28,9 +31,8 @@ pub fn diff(a: &Matrix, b: &Matrix) -> Vec<Change> {
             continue;
         };
         for cell in &cb.cells {
-            let before = ca
-                .cell(cell.sector, &cell.channel)
-                .map_or(Value::Unknown, |c| c.value);
+            let old = ca.cell(cell.sector, &cell.channel);
+            let before = old.map_or(Value::Unknown, |c| c.value);
             let after = cell.value;
             let change = match (before, after) {
                 (x, y) if x == y => continue,
@@ -56,6 +58,8 @@ pub fn diff(a: &Matrix, b: &Matrix) -> Vec<Change> {
                 before,
                 after,
                 evidence,
+                before_reviewed: old.is_some_and(|c| c.review.is_some()),
+                after_reviewed: cell.review.is_some(),
             });
         }
     }
@@ -70,19 +74,28 @@ pub fn to_md(changes: &[Change]) -> String {
     let mut out = String::from(
         "| city | sector | channel | change | before → after | evidence |\n|---|---|---|---|---|---|\n",
     );
+    let r = |reviewed: bool| if reviewed { "ᴿ" } else { "" };
     for c in changes {
         let _ = writeln!(
             out,
-            "| {} {} | {} | {} | {} | {} → {} | {} |",
+            "| {} {} | {} | {} | {} | {}{} → {}{} | {} |",
             c.city_id,
             c.city,
             c.sector,
             c.channel,
             c.change,
             c.before.as_str(),
+            r(c.before_reviewed),
             c.after.as_str(),
+            r(c.after_reviewed),
             c.evidence
         );
+    }
+    if changes
+        .iter()
+        .any(|c| c.before_reviewed || c.after_reviewed)
+    {
+        out.push_str("\nᴿ: a reviewer's value, not the machine's.\n");
     }
     out
 }
@@ -91,7 +104,16 @@ pub fn to_md(changes: &[Change]) -> String {
 pub fn to_csv(changes: &[Change]) -> Vec<u8> {
     super::formats::csv_with_bom(|w| {
         w.write_record([
-            "city_id", "city", "sector", "channel", "change", "before", "after", "evidence",
+            "city_id",
+            "city",
+            "sector",
+            "channel",
+            "change",
+            "before",
+            "after",
+            "evidence",
+            "before_reviewed",
+            "after_reviewed",
         ])
         .expect("in memory");
         for c in changes {
@@ -104,6 +126,8 @@ pub fn to_csv(changes: &[Change]) -> Vec<u8> {
                 c.before.as_str(),
                 c.after.as_str(),
                 &c.evidence,
+                if c.before_reviewed { "yes" } else { "no" },
+                if c.after_reviewed { "yes" } else { "no" },
             ])
             .expect("in memory");
         }

@@ -209,7 +209,7 @@ pub fn write_pack(
     );
     let _ = write!(
         index,
-        "<h1>Evidence pack</h1><p>Rules {}. ✓ offered (click for the evidence) · not found ? unknown. <a href=\"findings.csv\">findings.csv</a></p>",
+        "<h1>Evidence pack</h1><p>Rules {}. ✓ offered (click for the evidence) · not found ? unknown; ᴿ a reviewer's value (ᴿ* stale: the evidence changed since). <a href=\"findings.csv\">findings.csv</a></p>",
         esc(&m.rules_version)
     );
     let sectors: std::collections::BTreeSet<Sector> = m
@@ -236,14 +236,20 @@ pub fn write_pack(
             );
             for ch in m.channels.ids() {
                 let v = c.value(*s, ch);
+                let review = c.cell(*s, ch).and_then(|x| x.review.as_ref());
                 let _ = write!(
                     index,
-                    "<td class=\"{}\"><a href=\"city-{}.html#{}-{}\">{}</a></td>",
+                    "<td class=\"{}\"><a href=\"city-{}.html#{}-{}\">{}{}</a></td>",
                     v.as_str(),
                     c.id,
                     s,
                     ch.as_str(),
-                    mark(v)
+                    mark(v),
+                    match review {
+                        Some(r) if r.stale => "ᴿ*",
+                        Some(_) => "ᴿ",
+                        None => "",
+                    }
                 );
             }
             index.push_str("</tr>");
@@ -307,11 +313,26 @@ pub fn write_pack(
             let _ = write!(page, "<h2>{s}</h2>");
             for ch in m.channels.ids() {
                 let v = c.value(*s, ch);
-                let why = c
+                let mut why = c
                     .cell(*s, ch)
                     .and_then(|x| x.reason.as_deref())
                     .map(|r| format!(" ({})", esc(r)))
                     .unwrap_or_default();
+                if let Some(r) = c.cell(*s, ch).and_then(|x| x.review.as_ref()) {
+                    let _ = write!(
+                        why,
+                        " (reviewed by {} at {}: {}; computed {}{})",
+                        esc(&r.reviewer),
+                        esc(&r.decided_at),
+                        esc(&r.reason),
+                        r.computed.as_str(),
+                        if r.stale {
+                            "; stale: the evidence changed since"
+                        } else {
+                            ""
+                        }
+                    );
+                }
                 let _ = write!(
                     page,
                     "<h3 id=\"{s}-{ch}\">{ch}: {}{why}</h3>",
