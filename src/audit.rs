@@ -135,13 +135,17 @@ pub async fn run(
     stats
         .cities_total
         .store(cities.len() as u64, Ordering::Relaxed);
-    let fetcher = Fetcher::new(&opts.config)?;
     let (writer, handle) = Writer::start(conn, opts.db.clone());
+    // Bodies read and not yet parsed share one memory budget: the fetcher waits for
+    // room before reading a body, the parser returns it when the body is parsed.
+    let parser = Arc::new(crate::parse::ParsePool::for_machine(detector.clone()));
+    let fetcher = Fetcher::with_body_budget(&opts.config, parser.budget())?;
     let env = CrawlEnv {
         run_id,
         fetcher,
         writer: handle,
         detector,
+        parser,
         stats: stats.clone(),
         cancel: cancel.clone(),
     };

@@ -2,29 +2,21 @@
 //! then the frontier within the page and depth budget. Every fetched page is decoded,
 //! extracted once, handed to the detector and sent to the store writer.
 
-use crate::decode::decode;
-use crate::detect::{Detector, PageContext, RuleSet};
-use crate::discover::{
-    CityRef, Discovered, MAX_LISTING_PAGES, add_unique, discover, listing_pages,
-};
-use crate::extract::{LinkKind, extract};
+use crate::detect::Detector;
+use crate::discover::{Discovered, MAX_LISTING_PAGES, add_unique};
 use crate::fetch::{FetchError, Fetched, Fetcher};
 use crate::frontier::{Frontier, SeenHashes};
 use crate::model::Sector;
+use crate::parse::{DiscoveryAsk, ParseJob, ParsePool, Parsed, Pending};
 use crate::progress::Stats;
 use crate::scope::{Scope, registrable_domain};
 use crate::seeds::City;
 use crate::store::runs::now;
-use crate::store::writer::{
-    BodyRecord, LinkRecord, PageRecord, SiteEnd, SiteStart, WriterGone, WriterHandle,
-};
-use sha2::{Digest, Sha256};
+use crate::store::writer::{LinkRecord, PageRecord, SiteEnd, SiteStart, WriterGone, WriterHandle};
+use std::collections::VecDeque;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 use url::Url;
-
-/// zstd level for stored bodies: fast, and HTML compresses well anyway.
-const ZSTD_LEVEL: i32 = 1;
 
 /// One site to crawl: whose it is, where it starts, what it may fetch.
 #[derive(Debug, Clone)]
@@ -98,6 +90,8 @@ pub struct CrawlEnv {
     pub fetcher: Arc<Fetcher>,
     pub writer: WriterHandle,
     pub detector: Arc<dyn Detector>,
+    /// Where pages are parsed (off the async threads).
+    pub parser: Arc<ParsePool>,
     pub stats: Arc<Stats>,
     pub cancel: CancellationToken,
 }
@@ -200,8 +194,9 @@ pub async fn crawl_site(
         };
         if second.error.is_none() {
             // Keep the failed attempt on record too.
-            send_page(env, spec, &scope, &first, 0, &mut state, None).await?;
-            first = second;
+            let failed = std::mem::replace(&mut first, second);
+            let page = start_page(env, spec, &mut state, failed, 0, None, true).await;
+            finish_page(env, &scope, &mut state, page).await?;
         }
     }
     let moved = first.error.is_none() && scope.admit_move(&first.final_url);
@@ -224,24 +219,26 @@ pub async fn crawl_site(
     };
     state.frontier.mark_seen(&first.final_url);
     let mut pages = usize::from(first.attempts > 0);
-    let rules = env
-        .detector
-        .discovery_rules()
-        .filter(|_| departments.is_some() && spec.sector == Sector::General && outcome == "ok");
+    let discovers = env.detector.discovery_rules().is_some()
+        && departments.is_some()
+        && spec.sector == Sector::General
+        && outcome == "ok";
     let first_final = first.final_url.clone();
-    let mut own = (*spec.own_domains).clone();
-    own.push(registrable_domain(
-        first_final.host_str().unwrap_or_default(),
-    ));
-    let city = CityRef {
-        name: &spec.city.name,
-        domains: &own,
-        portal: &first_final,
+    let ask = || {
+        discovers.then(|| {
+            let mut domains = (*spec.own_domains).clone();
+            domains.push(registrable_domain(
+                first_final.host_str().unwrap_or_default(),
+            ));
+            DiscoveryAsk {
+                portal: first_final.clone(),
+                domains,
+            }
+        })
     };
-    let ask = rules.map(|r| (r, &city));
-    let mut found = send_page(env, spec, &scope, &first, 0, &mut state, ask).await?;
-    // Keep only what the end of the crawl needs, not the start page's body.
-    drop(first);
+    // The start page: nothing else is known until it is parsed.
+    let page = start_page(env, spec, &mut state, first, 0, ask(), true).await;
+    let mut found = finish_page(env, &scope, &mut state, page).await?;
     if outcome == "ok" {
         env.stats
             .sites_ok
@@ -255,7 +252,7 @@ pub async fn crawl_site(
     let mut cancelled = false;
     // Listing pages fetched ahead of the frontier (which holds them too).
     let mut fetched_early: Vec<Url> = Vec::new();
-    if let (Some(rules), Some(tx)) = (rules, &departments) {
+    if let (true, Some(tx)) = (discovers, &departments) {
         // The pages that list departments, first.
         let listing = std::mem::take(&mut found.listing);
         for url in listing.into_iter().take(MAX_LISTING_PAGES) {
@@ -270,14 +267,14 @@ pub async fn crawl_site(
             };
             pages += usize::from(f.attempts > 0);
             state.frontier.mark_seen(&f.final_url);
-            let more =
-                send_page(env, spec, &scope, &f, 1, &mut state, Some((rules, &city))).await?;
+            let page = start_page(env, spec, &mut state, f, 1, ask(), true).await;
+            let more = finish_page(env, &scope, &mut state, page).await?;
             for d in more.sites {
                 add_unique(&mut found.sites, d);
             }
         }
         // Each department found for a sector the seeds leave empty becomes a site of its own.
-        for d in found.sites {
+        for d in std::mem::take(&mut found.sites) {
             if spec.city.departments.contains_key(&d.sector) {
                 continue;
             }
@@ -294,12 +291,34 @@ pub async fn crawl_site(
     }
     drop(departments);
     if outcome == "ok" && !cancelled {
-        while pages < cfg.max_pages {
+        // The next fetch goes out as soon as the host's slot opens, while earlier pages
+        // are still being parsed; before choosing the page after next, the page before
+        // is merged, so a channel link found on page N still jumps ahead for page N+2.
+        let mut parsing: VecDeque<InFlight> = VecDeque::new();
+        loop {
             if env.writer.failed() {
                 return Err(WriterGone);
             }
-            let Some(next) = state.frontier.pop() else {
+            while let Some(done) = parsing.front_mut().and_then(InFlight::try_done) {
+                let page = parsing.pop_front().expect("just seen");
+                finish_parsed(env, &scope, &mut state, page, done).await?;
+            }
+            while parsing.len() > 1 {
+                let page = parsing.pop_front().expect("two in flight");
+                finish_page(env, &scope, &mut state, page).await?;
+            }
+            if pages >= cfg.max_pages {
                 break;
+            }
+            let Some(next) = state.frontier.pop() else {
+                // Nothing known to fetch: what is being parsed may add links.
+                match parsing.pop_front() {
+                    Some(page) => {
+                        finish_page(env, &scope, &mut state, page).await?;
+                        continue;
+                    }
+                    None => break,
+                }
             };
             if !scope.contains(&next.url) || fetched_early.contains(&next.url) {
                 continue; // left to a department's crawl, or fetched already for discovery
@@ -314,7 +333,14 @@ pub async fn crawl_site(
                 pages += 1;
             }
             state.frontier.mark_seen(&fetched.final_url);
-            send_page(env, spec, &scope, &fetched, next.depth, &mut state, None).await?;
+            let urgent = state.frontier.is_empty() && parsing.is_empty();
+            parsing.push_back(
+                start_page(env, spec, &mut state, fetched, next.depth, None, urgent).await,
+            );
+        }
+        // What was fetched is recorded, even when the run is being cancelled.
+        while let Some(page) = parsing.pop_front() {
+            finish_page(env, &scope, &mut state, page).await?;
         }
     }
     if outcome == "ok" {
@@ -345,33 +371,6 @@ pub async fn crawl_site(
     })
 }
 
-/// zstd with one compression context and output buffer per worker thread, reused page
-/// after page; the result is copied out at its compressed size.
-fn compress(body: &[u8]) -> Vec<u8> {
-    thread_local! {
-        static ZSTD: std::cell::RefCell<Option<(zstd::bulk::Compressor<'static>, Vec<u8>)>> =
-            const { std::cell::RefCell::new(None) };
-    }
-    ZSTD.with(|cell| {
-        let mut slot = cell.borrow_mut();
-        if slot.is_none() {
-            *slot = zstd::bulk::Compressor::new(ZSTD_LEVEL)
-                .ok()
-                .map(|c| (c, Vec::new()));
-        }
-        let (c, out) = slot.as_mut()?;
-        out.clear();
-        out.reserve(zstd::zstd_safe::compress_bound(body.len()));
-        c.compress_to_buffer(body, out).ok()?;
-        let packed = out.to_vec();
-        if out.capacity() > 1 << 20 {
-            *out = Vec::new(); // do not keep a huge page's buffer
-        }
-        Some(packed)
-    })
-    .unwrap_or_default()
-}
-
 async fn cancellable<F: Future<Output = Fetched>>(env: &CrawlEnv, f: F) -> Option<Fetched> {
     tokio::select! {
         biased;
@@ -380,20 +379,36 @@ async fn cancellable<F: Future<Output = Fetched>>(env: &CrawlEnv, f: F) -> Optio
     }
 }
 
-/// Decodes, extracts and detects a fetched page, queues its in-scope links, and sends
-/// everything to the writer.
-async fn send_page(
+/// A fetched page on its way to the store: its record (everything but what the parse
+/// adds) and, for an HTML page, its parse in the pool.
+struct InFlight {
+    record: PageRecord,
+    depth: u32,
+    parse: Option<Pending>,
+}
+
+impl InFlight {
+    /// The parse's result, if it is done (a page without a parse is done at once).
+    fn try_done(&mut self) -> Option<Option<Parsed>> {
+        match &mut self.parse {
+            None => Some(None),
+            Some(p) => p.try_take().map(Some),
+        }
+    }
+}
+
+/// Records what the fetch says about a page and hands an HTML body to the parser.
+async fn start_page(
     env: &CrawlEnv,
     spec: &SiteSpec,
-    scope: &Scope,
-    f: &Fetched,
-    depth: u32,
     state: &mut SiteState,
-    discovery: Option<(&RuleSet, &CityRef<'_>)>,
-) -> Result<Found, WriterGone> {
-    let mut found = Found::default();
+    mut f: Fetched,
+    depth: u32,
+    discovery: Option<DiscoveryAsk>,
+    urgent: bool,
+) -> InFlight {
     let stats = &env.stats;
-    let mut record = PageRecord {
+    let record = PageRecord {
         run_id: env.run_id,
         site_id: state.site_id,
         city_id: spec.city.id.clone(),
@@ -421,35 +436,82 @@ async fn send_page(
             .errors
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
-    if f.is_html() {
+    let parse = if f.is_html() {
         stats
             .pages
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let decoded = decode(&f.body, f.content_type.as_deref());
-        record.charset = Some(decoded.encoding.name().to_string());
-        let facts = extract(&decoded.text, Some(&f.final_url));
-        if let Some((rules, city)) = discovery {
-            found.sites = discover(rules, &facts, &f.final_url, city);
-            found.listing = listing_pages(rules, &facts, city);
-        }
-        let ctx = PageContext {
-            page_url: &f.final_url,
+        let job = ParseJob {
+            body: std::mem::take(&mut f.body),
+            content_type: f.content_type.take(),
+            final_url: f.final_url,
             sector: spec.sector,
-            city_name: &spec.city.name,
-            own_domains: &spec.own_domains,
+            city_name: spec.city.name.as_str().into(),
+            own_domains: spec.own_domains.clone(),
+            discovery,
+            budget: f.budget.take(),
         };
-        record.findings = env.detector.detect(&facts, &ctx);
+        Some(env.parser.submit(job, urgent).await)
+    } else {
+        None
+    };
+    InFlight {
+        record,
+        depth,
+        parse,
+    }
+}
+
+/// Waits for a page's parse and records it.
+async fn finish_page(
+    env: &CrawlEnv,
+    scope: &Scope,
+    state: &mut SiteState,
+    page: InFlight,
+) -> Result<Found, WriterGone> {
+    let InFlight {
+        record,
+        depth,
+        parse,
+    } = page;
+    let parsed = match parse {
+        Some(p) => Some(p.wait().await),
+        None => None,
+    };
+    let page = InFlight {
+        record,
+        depth,
+        parse: None,
+    };
+    finish_parsed(env, scope, state, page, parsed).await
+}
+
+/// Adds a parse's results to a page's record (findings and links new to the site; the
+/// in-scope links queued in the frontier) and sends it to the writer.
+async fn finish_parsed(
+    env: &CrawlEnv,
+    scope: &Scope,
+    state: &mut SiteState,
+    page: InFlight,
+    parsed: Option<Parsed>,
+) -> Result<Found, WriterGone> {
+    let InFlight {
+        mut record, depth, ..
+    } = page;
+    let mut found = Found::default();
+    if let Some(p) = parsed {
+        record.charset = p.charset;
+        record.findings = p.findings;
         record.findings.retain(|f| {
             state
                 .findings_seen
                 .insert((&f.channel, f.sector, &f.rule, &f.target))
         });
-        stats.findings.fetch_add(
+        env.stats.findings.fetch_add(
             record.findings.len() as u64,
             std::sync::atomic::Ordering::Relaxed,
         );
-        for link in &facts.links {
-            let Some(url) = &link.url else { continue };
+        for link in &p.links {
+            let url = &link.url;
             let followable = matches!(url.scheme(), "http" | "https");
             let in_scope = followable && scope.contains(url);
             if in_scope {
@@ -467,17 +529,13 @@ async fn send_page(
             record.links.push(LinkRecord {
                 target: url.to_string(),
                 text: text.to_string(),
-                kind: link.kind.unwrap_or(LinkKind::Anchor).as_str(),
+                kind: link.kind.as_str(),
                 in_scope,
             });
         }
-        let sha = hex::encode(Sha256::digest(&f.body));
-        let zstd = compress(&f.body);
-        record.body = Some(BodyRecord {
-            sha256: sha,
-            size: f.body.len(),
-            zstd,
-        });
+        record.body = p.body;
+        found.sites = p.sites;
+        found.listing = p.listing;
     }
     env.writer.page(record).await?;
     Ok(found)

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use url::Url;
 
 /// Response header bytes kept per fetch.
@@ -92,7 +92,7 @@ pub struct Hop {
 }
 
 /// The outcome of fetching one URL, successful or not; every field is stored.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Fetched {
     pub url: Url,
     pub final_url: Url,
@@ -107,6 +107,9 @@ pub struct Fetched {
     pub elapsed: Duration,
     pub attempts: u32,
     pub error: Option<FetchError>,
+    /// The body's share of the run's memory budget for bodies (see
+    /// [`Fetcher::with_body_budget`]), held until the body is parsed and dropped.
+    pub budget: Option<OwnedSemaphorePermit>,
 }
 
 impl Fetched {
@@ -131,6 +134,7 @@ impl Fetched {
             elapsed: t0.elapsed(),
             attempts: end.attempts,
             error: Some(error),
+            budget: None,
         }
     }
 
@@ -179,6 +183,7 @@ pub(crate) struct Response {
     content_type: Option<String>,
     body: Vec<u8>,
     truncated: bool,
+    budget: Option<OwnedSemaphorePermit>,
 }
 
 /// The HTTP client of a run, with its politeness state and robots cache.
@@ -189,7 +194,19 @@ pub struct Fetcher {
     global: Semaphore,
     cfg: CrawlConfig,
     rules: Vec<ResolveRule>,
+    /// Bodies in memory, in KiB, when a budget is set.
+    body_budget: Option<BodyBudget>,
 }
+
+/// The memory budget for bodies read but not yet parsed: a semaphore of KiB and its size.
+#[derive(Clone)]
+pub struct BodyBudget {
+    pub permits: Arc<Semaphore>,
+    pub kib: u32,
+}
+
+/// What a body is assumed to weigh when its length is not announced.
+const UNANNOUNCED_BODY: usize = 64 * 1024;
 
 impl Fetcher {
     /// Builds the client from validated settings.
@@ -202,7 +219,10 @@ impl Fetcher {
             .no_proxy()
             .connect_timeout(Duration::from_secs_f64(cfg.connect_timeout_secs))
             .timeout(Duration::from_secs_f64(cfg.request_timeout_secs))
-            .pool_max_idle_per_host(2)
+            // One request at a time per host: one idle connection per host, kept across
+            // a few of the host's intervals (a finished site's is closed soon after).
+            .pool_max_idle_per_host(1)
+            .pool_idle_timeout(cfg.host_interval().mul_f64(3.0).max(Duration::from_secs(5)))
             .dns_resolver(Arc::new(SafeResolver::new(
                 rules.clone(),
                 cfg.allow_private,
@@ -217,7 +237,20 @@ impl Fetcher {
             global: Semaphore::new(cfg.concurrency),
             cfg: cfg.clone(),
             rules,
+            body_budget: None,
         }))
+    }
+
+    /// [`Fetcher::new`] whose bodies wait for room in `budget` before they are read (the
+    /// announced length, else 64 KiB, at most the whole budget), so that the bodies
+    /// held in memory at once are bounded by it, however many sites answer together.
+    pub fn with_body_budget(
+        cfg: &CrawlConfig,
+        budget: BodyBudget,
+    ) -> Result<Arc<Self>, crate::config::ConfigError> {
+        let mut f = Arc::into_inner(Fetcher::new(cfg)?).expect("just built");
+        f.body_budget = Some(budget);
+        Ok(Arc::new(f))
     }
 
     /// The settings this fetcher was built with.
@@ -291,6 +324,7 @@ impl Fetcher {
                     elapsed: t0.elapsed(),
                     attempts,
                     error: None,
+                    budget: resp.budget,
                 };
             };
             redirects.push(Hop {
@@ -421,7 +455,21 @@ impl Fetcher {
                     let ct = ct.to_ascii_lowercase();
                     ct.contains("html") || ct.starts_with("text/") || ct.contains("xml")
                 }));
+        let mut budget = None;
         let (body, truncated) = if wants_body {
+            if let Some(b) = &self.body_budget {
+                let weight = resp.content_length().map_or(UNANNOUNCED_BODY, |n| {
+                    n.min(self.cfg.max_body_bytes as u64) as usize
+                });
+                let kib = ((weight / 1024) as u32 + 1).min(b.kib);
+                budget = Some(
+                    b.permits
+                        .clone()
+                        .acquire_many_owned(kib)
+                        .await
+                        .expect("the budget is never closed"),
+                );
+            }
             read_capped(resp, self.cfg.max_body_bytes).await?
         } else {
             (Vec::new(), false)
@@ -433,6 +481,7 @@ impl Fetcher {
             content_type,
             body,
             truncated,
+            budget,
         })
     }
 

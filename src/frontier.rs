@@ -120,7 +120,7 @@ fn is_priority_hints(hints: &[&str], url: &Url) -> bool {
 /// several times the memory, and most queued links are never fetched).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Queued {
-    url: String,
+    url: Box<str>,
     depth: u32,
     priority: bool,
     seq: u64,
@@ -209,7 +209,7 @@ impl Hasher for Prehashed {
 
 /// Ordinary (not priority) links queued per page of budget; beyond this a site's queue
 /// stops growing, so a link-heavy site cannot hold much memory for pages it will never fetch.
-const QUEUE_PER_PAGE: usize = 8;
+const QUEUE_PER_PAGE: usize = 4;
 
 /// The frontier of one site.
 pub struct Frontier {
@@ -279,7 +279,7 @@ impl Frontier {
         self.seen.hashes.insert(hash);
         self.seq += 1;
         self.heap.push(Queued {
-            url: url.as_str().to_string(),
+            url: url.as_str().into(),
             depth,
             priority,
             seq: self.seq,

@@ -19,6 +19,7 @@ pub mod frontier;
 pub mod memory;
 pub mod model;
 pub mod net;
+pub mod parse;
 pub mod politeness;
 pub mod progress;
 pub mod redetect;

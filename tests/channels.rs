@@ -83,8 +83,8 @@ async fn accounts_registry_dedups_pages_keeps_sectors_and_flags_shared_accounts(
         [
             row("1", "general", "weibo", "jiafabu", false),
             row("1", "general", "weibo", "1000000001", true),
-            row("1", "education", "douyin", "MS4wjiajy", false),
             row("1", "education", "weibo", "1000000001", true),
+            row("1", "education", "douyin", "MS4wjiajy", false),
             row("2", "general", "weibo", "1000000001", true),
         ],
         "{rows:#?}"

@@ -688,3 +688,51 @@ async fn a_robots_txt_that_times_out_blocks_the_site() {
         "nothing fetched but robots.txt"
     );
 }
+
+/// Pages are parsed while the next one is fetched, but the order stays meaningful: a
+/// channel link found on page N is fetched right after page N+1, ahead of every plain
+/// page the homepage listed.
+#[tokio::test]
+async fn a_channel_link_found_on_page_n_is_fetched_as_page_n_plus_2() {
+    let mut r = linked_pages("www.a.gov.cn", 10);
+    // news/0 (page 2) links the new-media page.
+    r.retain(|(k, _)| k != "www.a.gov.cn/news/0.html");
+    r.push(html(
+        "www.a.gov.cn/news/0.html",
+        page(
+            "新闻0",
+            "<p>正文</p><a href=\"/hdjl/xmt.html\">政务新媒体</a>",
+        ),
+    ));
+    r.push(html(
+        "www.a.gov.cn/hdjl/xmt.html",
+        page(
+            "政务新媒体",
+            "<a href=\"https://weibo.com/jiafabu\">甲市发布</a>",
+        ),
+    ));
+    let server = serve(routes(r)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let seeds = seeds(
+        dir.path(),
+        &["1,甲市,浙江省,key,east,http://www.a.gov.cn/,,,,,"],
+    );
+    let mut cfg = config(&server);
+    cfg.rate = 20.0;
+    audit(&db(dir.path()), &seeds, all(), cfg).await;
+    let mut log = server.requests_to("www.a.gov.cn");
+    log.sort_by_key(|l| l.at);
+    let order: Vec<&str> = log.iter().map(|l| l.target.as_str()).collect();
+    assert_eq!(
+        &order[..5],
+        [
+            "/robots.txt",
+            "/",
+            "/news/0.html",
+            "/news/1.html",
+            "/hdjl/xmt.html"
+        ],
+        "{order:?}"
+    );
+    assert_eq!(order.len(), 13, "every page once: {order:?}");
+}

@@ -96,7 +96,7 @@ pub struct DemoArgs {
 
 #[derive(Args, Debug)]
 pub struct BenchArgs {
-    /// polite (338 × 30 at 2/s), unlimited (no rate limit), scale (3,000 sites × 30 at 2/s), or all.
+    /// polite (338 × 30 at 2/s), unlimited (no rate limit), country (2,004 sites × 60 at 1/s), or all.
     #[arg(long, default_value = "polite")]
     pub scenario: String,
     /// Override the scenario's number of cities.

@@ -61,7 +61,10 @@ pub fn load(conn: &Connection, m: &Matrix) -> rusqlite::Result<Vec<AccountRow>> 
          WHERE city_id = ?1 AND sector = ?2 AND channel = ?3 AND account = ?4 AND strength IN ('strong', 'medium')",
     )?;
     let columns: BTreeSet<&ChannelId> = m.channels.ids().collect();
+    let position: BTreeMap<&ChannelId, usize> =
+        m.channels.ids().enumerate().map(|(i, c)| (c, i)).collect();
     for c in &m.cities {
+        let start = rows.len();
         let found = here.query_map(params![c.audit_run, c.id], |r| {
             Ok((
                 r.get::<_, i64>(0)?,
@@ -101,6 +104,9 @@ pub fn load(conn: &Connection, m: &Matrix) -> rusqlite::Result<Vec<AccountRow>> 
                 shared: false,
             });
         }
+        // A city's sites are crawled side by side, so finding ids interleave between
+        // sectors: the order is sector, channel (the matrix's), then first seen.
+        rows[start..].sort_by_key(|r| (r.sector, position[&r.channel], r.finding_id));
     }
     let mut cities: BTreeMap<(ChannelId, String), BTreeSet<String>> = BTreeMap::new();
     for r in &rows {

@@ -33,10 +33,13 @@ pub fn plain(host: &str) -> String {
 }
 
 fn text(rng: &mut Rng, chars: usize) -> String {
-    let mut s = String::new();
-    while s.chars().count() < chars {
-        s.push_str(PHRASES[rng.below(PHRASES.len())]);
+    let mut s = String::with_capacity(chars * 3 + 48);
+    let mut n = 0;
+    while n < chars {
+        let phrase = PHRASES[rng.below(PHRASES.len())];
+        s.push_str(phrase);
         s.push(if rng.below(4) == 0 { '。' } else { '，' });
+        n += phrase.chars().count() + 1;
     }
     s
 }
@@ -293,7 +296,7 @@ pub fn render(
 ) -> Option<String> {
     let mut rng = Rng::new(hash(&site.host) ^ hash(target) ^ world.spec.seed);
     let who = owner(site, city);
-    let news_count = (world.pages_per_site() * 3).max(200);
+    let news_count = (world.pages_per_site() * 3).max(400);
     let mut page = head(&who);
     page.push_str(&header(site, city));
     let ci = site.city;
@@ -306,18 +309,28 @@ pub fn render(
         if lists {
             page.push_str(&homepage_listing(world, ci));
         }
-        page.push_str("<div class=\"news\"><ul>");
-        for i in 0..news_count {
+        // As dense as a real portal's homepage (≈ 120 KB, 40 modules, ≈ 500 links): each
+        // module a heading, a "more" link and nine dated news items in nested markup.
+        page.push_str("<div class=\"main w1200 clearfix\">");
+        for k in 0..40 {
             let _ = write!(
                 page,
-                "<li><a href=\"/news/{i}.html\" title=\"{t}\">{t}</a><span>2024-{:02}-{:02}</span></li>",
-                1 + i % 12,
-                1 + i % 28,
-                t = text(&mut rng, 18)
+                "<div class=\"module mod-{k} fl\" id=\"mod{k}\"><div class=\"mod-hd clearfix\"><h3 class=\"title\"><a href=\"/col/{k}/index.html\" target=\"_blank\">栏目{k}</a></h3><a class=\"more fr\" href=\"/col/{k}/index.html\" target=\"_blank\">更多&gt;&gt;</a></div><div class=\"mod-bd\"><ul class=\"list news-list\">"
             );
+            for j in 0..9 {
+                let i = k * 9 + j;
+                let _ = write!(
+                    page,
+                    "<li class=\"item clearfix\"><span class=\"date fr\">2024-{:02}-{:02}</span><i class=\"dot\"></i><a href=\"/news/{i}.html\" target=\"_blank\" title=\"{t}\">{t}</a></li>",
+                    1 + i % 12,
+                    1 + i % 28,
+                    t = text(&mut rng, 18)
+                );
+            }
+            page.push_str("</ul></div></div>");
         }
-        page.push_str("</ul></div><div class=\"cols\">");
-        for k in 0..60 {
+        page.push_str("</div><div class=\"cols\">");
+        for k in 40..60 {
             let _ = write!(page, "<a href=\"/col/{k}/index.html\">栏目{k}</a> ");
         }
         page.push_str("</div><div class=\"links\">");
@@ -328,8 +341,8 @@ pub fn render(
             );
         }
         let _ = write!(page, "</div><div class=\"summary\">");
-        for _ in 0..16 {
-            let _ = write!(page, "<p>{}</p>", text(&mut rng, 900));
+        for _ in 0..4 {
+            let _ = write!(page, "<p>{}</p>", text(&mut rng, 600));
         }
         page.push_str("</div><a href=\"/calendar/0.html\">活动日历</a><a href=\"/private/admin.html\">内部</a>");
         if site.sector != Sector::General {

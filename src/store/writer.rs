@@ -200,14 +200,20 @@ fn run(conn: &Connection, mut rx: mpsc::Receiver<Msg>, path: &std::path::Path) -
     while let Some(first) = rx.blocking_recv() {
         // Gather messages for up to BATCH_WINDOW (a flush ends the window at once):
         // fewer, larger transactions cost far less than one per page.
+        // A site waiting for its id also ends the window once nothing else is queued: a
+        // crawl cannot fetch its first page before it has one.
         let deadline = std::time::Instant::now() + BATCH_WINDOW;
+        let mut waiting = matches!(first, Msg::Site(..));
         let mut batch = vec![first];
         while batch.len() < BATCH && !matches!(batch.last(), Some(Msg::Flush(_))) {
             match rx.try_recv() {
-                Ok(m) => batch.push(m),
+                Ok(m) => {
+                    waiting |= matches!(m, Msg::Site(..));
+                    batch.push(m);
+                }
                 Err(mpsc::error::TryRecvError::Empty) => {
                     let now = std::time::Instant::now();
-                    if now >= deadline {
+                    if now >= deadline || waiting {
                         break;
                     }
                     std::thread::sleep((deadline - now).min(std::time::Duration::from_millis(5)));
