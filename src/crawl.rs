@@ -510,6 +510,7 @@ async fn finish_parsed(
             record.findings.len() as u64,
             std::sync::atomic::Ordering::Relaxed,
         );
+        record.links.reserve_exact(p.links.len());
         for link in &p.links {
             let url = &link.url;
             let followable = matches!(url.scheme(), "http" | "https");

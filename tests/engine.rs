@@ -690,8 +690,8 @@ async fn a_robots_txt_that_times_out_blocks_the_site() {
 }
 
 /// Pages are parsed while the next one is fetched, but the order stays meaningful: a
-/// channel link found on page N is fetched right after page N+1, ahead of every plain
-/// page the homepage listed.
+/// channel link found on page N is fetched no later than page N+2, ahead of the plain
+/// pages the homepage listed.
 #[tokio::test]
 async fn a_channel_link_found_on_page_n_is_fetched_as_page_n_plus_2() {
     let mut r = linked_pages("www.a.gov.cn", 10);
@@ -723,16 +723,14 @@ async fn a_channel_link_found_on_page_n_is_fetched_as_page_n_plus_2() {
     let mut log = server.requests_to("www.a.gov.cn");
     log.sort_by_key(|l| l.at);
     let order: Vec<&str> = log.iter().map(|l| l.target.as_str()).collect();
+    // news/0 is page 2 (after the homepage); the page it links is fetched as page 3 when
+    // its parse is done before the next choice, and never later than page 4.
     assert_eq!(
-        &order[..5],
-        [
-            "/robots.txt",
-            "/",
-            "/news/0.html",
-            "/news/1.html",
-            "/hdjl/xmt.html"
-        ],
+        &order[..3],
+        ["/robots.txt", "/", "/news/0.html"],
         "{order:?}"
     );
+    let at = order.iter().position(|p| *p == "/hdjl/xmt.html").unwrap();
+    assert!(at <= 4, "the channel page came as request {at}: {order:?}");
     assert_eq!(order.len(), 13, "every page once: {order:?}");
 }

@@ -198,67 +198,80 @@ impl Writer {
 fn run(conn: &Connection, mut rx: mpsc::Receiver<Msg>, path: &std::path::Path) -> Result<()> {
     let err = sql_err(path);
     while let Some(first) = rx.blocking_recv() {
-        // Gather messages for up to BATCH_WINDOW (a flush ends the window at once):
-        // fewer, larger transactions cost far less than one per page.
-        // A site waiting for its id also ends the window once nothing else is queued: a
-        // crawl cannot fetch its first page before it has one.
+        // One transaction for the messages of up to BATCH_WINDOW (a flush ends it at
+        // once): fewer, larger transactions cost far less than one per page. Each
+        // message is written as it arrives, so the window holds no pages in memory.
         let deadline = std::time::Instant::now() + BATCH_WINDOW;
-        let mut waiting = matches!(first, Msg::Site(..));
-        let mut batch = vec![first];
-        while batch.len() < BATCH && !matches!(batch.last(), Some(Msg::Flush(_))) {
-            match rx.try_recv() {
-                Ok(m) => {
-                    waiting |= matches!(m, Msg::Site(..));
-                    batch.push(m);
-                }
-                Err(mpsc::error::TryRecvError::Empty) => {
-                    let now = std::time::Instant::now();
-                    if now >= deadline || waiting {
-                        break;
-                    }
-                    std::thread::sleep((deadline - now).min(std::time::Duration::from_millis(5)));
-                }
-                Err(mpsc::error::TryRecvError::Disconnected) => break,
-            }
-        }
         let tx = conn.unchecked_transaction().map_err(&err)?;
         let mut flushes = Vec::new();
-        for msg in batch {
-            match msg {
-                Msg::Site(s, reply) => {
-                    tx.execute(
-                        "INSERT INTO sites (run_id, city_id, sector, start_url, scope, started_at, origin, discovered_from, discovered_text) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                        params![s.run_id, s.city_id, s.sector, s.start_url, s.scope_json, s.started_at, s.origin, s.discovered_from, s.discovered_text],
-                    ).map_err(&err)?;
-                    // The id is valid on this connection at once; a site need not wait
-                    // for the commit (if it fails, the writer stops and so does the run).
-                    let _ = reply.send(tx.last_insert_rowid());
-                }
-                Msg::Page(p) => insert_page(&tx, &p).map_err(&err)?,
-                Msg::SiteDone(s) => {
-                    tx.execute(
-                        "UPDATE sites SET outcome = ?2, error = ?3, final_url = ?4, moved_to = ?5, scope = ?6, pages = ?7, finished_at = ?8 WHERE id = ?1",
-                        params![s.site_id, s.outcome, s.error, s.final_url, s.moved_to, s.scope_json, s.pages as i64, s.finished_at],
-                    ).map_err(&err)?;
-                }
-                Msg::CityDone {
-                    run_id,
-                    city_id,
-                    ok,
-                    at,
-                } => {
-                    tx.execute(
-                        "UPDATE run_cities SET status = ?3, finished_at = ?4 WHERE run_id = ?1 AND city_id = ?2",
-                        params![run_id, city_id, if ok { "ok" } else { "failed" }, at],
-                    ).map_err(&err)?;
-                }
-                Msg::Flush(reply) => flushes.push(reply),
+        let mut written = 0;
+        let mut next = Some(first);
+        while let Some(msg) = next.take() {
+            let flush = matches!(msg, Msg::Flush(_));
+            write(&tx, msg, &mut flushes).map_err(&err)?;
+            written += 1;
+            if flush || written >= BATCH {
+                break;
             }
+            next = loop {
+                match rx.try_recv() {
+                    Ok(m) => break Some(m),
+                    Err(mpsc::error::TryRecvError::Empty) => {
+                        let now = std::time::Instant::now();
+                        if now >= deadline {
+                            break None;
+                        }
+                        std::thread::sleep(
+                            (deadline - now).min(std::time::Duration::from_millis(5)),
+                        );
+                    }
+                    Err(mpsc::error::TryRecvError::Disconnected) => break None,
+                }
+            };
         }
         tx.commit().map_err(&err)?;
         for f in flushes {
             let _ = f.send(());
         }
+    }
+    Ok(())
+}
+
+/// Writes one message in the open transaction (a flush is answered after the commit).
+fn write(
+    tx: &rusqlite::Transaction<'_>,
+    msg: Msg,
+    flushes: &mut Vec<oneshot::Sender<()>>,
+) -> rusqlite::Result<()> {
+    match msg {
+        Msg::Site(s, reply) => {
+            tx.execute(
+                "INSERT INTO sites (run_id, city_id, sector, start_url, scope, started_at, origin, discovered_from, discovered_text) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![s.run_id, s.city_id, s.sector, s.start_url, s.scope_json, s.started_at, s.origin, s.discovered_from, s.discovered_text],
+            )?;
+            // The id is valid on this connection at once; a site need not wait for the
+            // commit (if it fails, the writer stops and so does the run).
+            let _ = reply.send(tx.last_insert_rowid());
+        }
+        Msg::Page(p) => insert_page(tx, &p)?,
+        Msg::SiteDone(s) => {
+            tx.execute(
+                "UPDATE sites SET outcome = ?2, error = ?3, final_url = ?4, moved_to = ?5, scope = ?6, pages = ?7, finished_at = ?8 WHERE id = ?1",
+                params![s.site_id, s.outcome, s.error, s.final_url, s.moved_to, s.scope_json, s.pages as i64, s.finished_at],
+            )?;
+        }
+        Msg::CityDone {
+            run_id,
+            city_id,
+            ok,
+            at,
+        } => {
+            tx.execute(
+                "UPDATE run_cities SET status = ?3, finished_at = ?4 WHERE run_id = ?1 AND city_id = ?2",
+                params![run_id, city_id, if ok { "ok" } else { "failed" }, at],
+            )?;
+        }
+        Msg::Flush(reply) => flushes.push(reply),
     }
     Ok(())
 }
