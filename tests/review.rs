@@ -40,21 +40,7 @@ async fn decisions_override_exports_keep_their_history_and_go_stale() {
         v.extend(s(&["--db", "audit.db"]));
         v
     };
-    let out = run_bin(
-        s(&[
-            "run",
-            "--quiet",
-            "--no-discover",
-            "--seeds",
-            "cities.csv",
-            "--db",
-            "audit.db",
-            "--resolve",
-            &resolve,
-        ]),
-        dir.path(),
-    )
-    .await;
+    let out = audit_bin(&["run"], dir.path(), &resolve).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     // The weibo entry is medium evidence: yes, and first in the pending queue.
     let out = run_bin(run(&["review", "list", "--pending"]), dir.path()).await;
@@ -200,22 +186,7 @@ async fn decisions_override_exports_keep_their_history_and_go_stale() {
 
     // A recheck that finds an account: the decision still applies, flagged stale.
     grown.store(true, Ordering::SeqCst);
-    let out = run_bin(
-        s(&[
-            "recheck",
-            "甲市",
-            "--quiet",
-            "--no-discover",
-            "--seeds",
-            "cities.csv",
-            "--db",
-            "audit.db",
-            "--resolve",
-            &resolve,
-        ]),
-        dir.path(),
-    )
-    .await;
+    let out = audit_bin(&["recheck", "甲市"], dir.path(), &resolve).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let out = run_bin(run(&["review", "list", "--stale"]), dir.path()).await;
     let t = text(&out);

@@ -37,21 +37,7 @@ async fn audited() -> (tempfile::TempDir, PathBuf) {
             "2,乙市,四川省,prefecture,west,http://www.yi.gov.cn/,,,,,",
         ],
     );
-    let out = run_bin(
-        s(&[
-            "run",
-            "--quiet",
-            "--no-discover",
-            "--seeds",
-            "cities.csv",
-            "--db",
-            "audit.db",
-            "--resolve",
-            &server.resolve_all(),
-        ]),
-        dir.path(),
-    )
-    .await;
+    let out = audit_bin(&["run"], dir.path(), &server.resolve_all()).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let db = dir.path().join("audit.db");
     (dir, db)
@@ -73,6 +59,42 @@ fn encode(pairs: &[(&str, &str)]) -> String {
     url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(pairs)
         .finish()
+}
+
+/// `export summary --computed --format FMT` of the database.
+async fn computed_summary(db: &Path, fmt: &str) -> std::process::Output {
+    run_bin(
+        s(&[
+            "export",
+            "summary",
+            "--computed",
+            "--format",
+            fmt,
+            "--out",
+            "-",
+            "--db",
+            "audit.db",
+        ]),
+        db.parent().unwrap(),
+    )
+    .await
+}
+
+/// Posts a decision form to the screen at `base`, with a cookie or none.
+async fn post_form(
+    http: &reqwest::Client,
+    base: &str,
+    cookie: Option<&str>,
+    pairs: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut rq = http
+        .post(format!("{base}/decide"))
+        .header("content-type", FORM)
+        .body(encode(pairs));
+    if let Some(c) = cookie {
+        rq = rq.header("cookie", c);
+    }
+    rq.send().await.unwrap()
 }
 
 fn client() -> reqwest::Client {
@@ -207,27 +229,13 @@ async fn the_screen_needs_its_token_and_decisions_posted_through_it_change_the_m
         ("state", "pending"),
         ("advance", "1"),
     ];
-    let r = http
-        .post(format!("{base}/decide"))
-        .header("cookie", &cookie)
-        .header("content-type", FORM)
-        .body(encode(&form))
-        .send()
-        .await
-        .unwrap();
+    let r = post_form(&http, &base, Some(&cookie), &form).await;
     assert_eq!(r.status(), 403);
     assert_eq!(value(&db, "1", "weibo").0, matrix::Value::Yes);
     // With the form's token it is recorded, and the screen goes on to the next pending cell.
     let mut with_token = form.to_vec();
     with_token.push(("token", &sc.token));
-    let r = http
-        .post(format!("{base}/decide"))
-        .header("cookie", &cookie)
-        .header("content-type", FORM)
-        .body(encode(&with_token))
-        .send()
-        .await
-        .unwrap();
+    let r = post_form(&http, &base, Some(&cookie), &with_token).await;
     assert_eq!(r.status(), 303);
     let next = r.headers()["location"].to_str().unwrap();
     assert!(
@@ -244,13 +252,7 @@ async fn the_screen_needs_its_token_and_decisions_posted_through_it_change_the_m
     no_reason.push(("reason", " "));
     no_reason.retain(|(k, v)| !(*k == "verdict" && *v == "no"));
     no_reason.push(("verdict", "yes"));
-    let r = http
-        .post(format!("{base}/decide"))
-        .header("content-type", FORM)
-        .body(encode(&no_reason))
-        .send()
-        .await
-        .unwrap();
+    let r = post_form(&http, &base, None, &no_reason).await;
     assert_eq!(r.status(), 400);
     assert!(r.text().await.unwrap().contains("reason is required"));
     assert_eq!(value(&db, "1", "weibo").0, matrix::Value::No);
@@ -282,42 +284,14 @@ async fn the_screen_needs_its_token_and_decisions_posted_through_it_change_the_m
         .unwrap();
     assert!(home.contains("reviewed 1 / "), "{home}");
     // `--computed` measures the machine against the reviewers: one yes overturned.
-    let out = run_bin(
-        s(&[
-            "export",
-            "summary",
-            "--computed",
-            "--format",
-            "md",
-            "--out",
-            "-",
-            "--db",
-            "audit.db",
-        ]),
-        db.parent().unwrap(),
-    )
-    .await;
+    let out = computed_summary(&db, "md").await;
     let md = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(md.contains("## Agreement with the reviewers"), "{md}");
     assert!(
         md.contains("| weibo | 0 | 1 | 0 | 0 | 0 | 0 | 0.0% |"),
         "{md}"
     );
-    let out = run_bin(
-        s(&[
-            "export",
-            "summary",
-            "--computed",
-            "--format",
-            "json",
-            "--out",
-            "-",
-            "--db",
-            "audit.db",
-        ]),
-        db.parent().unwrap(),
-    )
-    .await;
+    let out = computed_summary(&db, "json").await;
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["agreement"][0]["yes_overturned"], 1, "{json}");
     sc.stop();
@@ -534,29 +508,23 @@ impl Driver {
         .await;
     }
 
+    /// A string the session answers for `path` (an attribute, a style, a text, the URL).
+    async fn get_str(&self, path: &str) -> String {
+        self.call(reqwest::Method::GET, path, serde_json::Value::Null)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
     async fn attr(&self, css: &str, name: &str) -> String {
         let el = self.find(css).await;
-        self.call(
-            reqwest::Method::GET,
-            &format!("/element/{el}/attribute/{name}"),
-            serde_json::Value::Null,
-        )
-        .await
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
+        self.get_str(&format!("/element/{el}/attribute/{name}"))
+            .await
     }
 
     async fn css(&self, el: &str, property: &str) -> String {
-        self.call(
-            reqwest::Method::GET,
-            &format!("/element/{el}/css/{property}"),
-            serde_json::Value::Null,
-        )
-        .await
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
+        self.get_str(&format!("/element/{el}/css/{property}")).await
     }
 
     async fn back(&self) {
@@ -565,24 +533,12 @@ impl Driver {
     }
 
     async fn url(&self) -> String {
-        self.call(reqwest::Method::GET, "/url", serde_json::Value::Null)
-            .await
-            .as_str()
-            .unwrap()
-            .to_string()
+        self.get_str("/url").await
     }
 
     async fn text(&self, css: &str) -> String {
         let el = self.find(css).await;
-        self.call(
-            reqwest::Method::GET,
-            &format!("/element/{el}/text"),
-            serde_json::Value::Null,
-        )
-        .await
-        .as_str()
-        .unwrap()
-        .to_string()
+        self.get_str(&format!("/element/{el}/text")).await
     }
 
     /// Waits until the page's URL satisfies `ok`.

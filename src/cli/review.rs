@@ -138,26 +138,17 @@ fn list(a: ReviewListArgs) -> Result<ExitCode> {
     let conn = store::open_ro(&a.store.db)?;
     let mut m = matrix::load(&conn, None)?;
     review::apply(&conn, &mut m)?;
+    fn opt<T: std::str::FromStr<Err = String>>(v: &Option<String>) -> Result<Option<T>> {
+        v.as_deref()
+            .map(str::parse)
+            .transpose()
+            .map_err(anyhow::Error::msg)
+    }
     let filter = Filter {
         city: a.city.clone(),
-        tier: a
-            .tier
-            .as_deref()
-            .map(str::parse)
-            .transpose()
-            .map_err(anyhow::Error::msg)?,
-        region: a
-            .region
-            .as_deref()
-            .map(str::parse)
-            .transpose()
-            .map_err(anyhow::Error::msg)?,
-        sector: a
-            .sector
-            .as_deref()
-            .map(str::parse)
-            .transpose()
-            .map_err(anyhow::Error::msg)?,
+        tier: opt(&a.tier)?,
+        region: opt(&a.region)?,
+        sector: opt(&a.sector)?,
         channel: a.channel.clone(),
         state: if a.pending {
             State::Pending

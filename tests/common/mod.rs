@@ -167,6 +167,25 @@ pub async fn run_bin(args: Vec<String>, cwd: &Path) -> std::process::Output {
 }
 
 /// Standard output and error of a finished process, as one text.
+/// Runs `portal-audit CMD…` (`run`, `recheck CITY`) in `dir` on its `cities.csv` into
+/// `audit.db`, quietly, without discovery, every host resolved by `resolve`.
+pub async fn audit_bin(cmd: &[&str], dir: &Path, resolve: &str) -> std::process::Output {
+    let mut args: Vec<String> = cmd.iter().map(|c| c.to_string()).collect();
+    for a in [
+        "--quiet",
+        "--no-discover",
+        "--seeds",
+        "cities.csv",
+        "--db",
+        "audit.db",
+        "--resolve",
+        resolve,
+    ] {
+        args.push(a.to_string());
+    }
+    run_bin(args, dir).await
+}
+
 pub fn text(o: &std::process::Output) -> String {
     format!(
         "{}{}",
