@@ -208,6 +208,12 @@ pub struct BodyBudget {
 /// What a body is assumed to weigh when its length is not announced.
 const UNANNOUNCED_BODY: usize = 64 * 1024;
 
+/// A response this large grows the kept-alive connection's read buffer to about its size
+/// for the rest of the connection's life (hyper never shrinks it, and reqwest cannot cap
+/// it): the host's next request closes that connection, and the one after opens a fresh
+/// one. A dense homepage costs a site one extra connection; ordinary pages none.
+const LARGE_BODY: usize = 48 * 1024;
+
 impl Fetcher {
     /// Builds the client from validated settings.
     pub fn new(cfg: &CrawlConfig) -> Result<Arc<Self>, crate::config::ConfigError> {
@@ -387,7 +393,12 @@ impl Fetcher {
             let result = {
                 let _turn = gate.turn().await;
                 let _permit = self.global.acquire().await.expect("never closed");
-                self.request_once(url, body).await
+                let renew = gate.take_renew_connection();
+                let r = self.request_once(url, body, renew).await;
+                if r.as_ref().is_ok_and(|r| r.body.len() > LARGE_BODY) {
+                    gate.renew_connection_later();
+                }
+                r
             };
             let retries_left = attempt <= max_retries;
             match result {
@@ -420,10 +431,18 @@ impl Fetcher {
         Duration::from_secs_f64(base * (0.5 + rand::random::<f64>()))
     }
 
-    async fn request_once(&self, url: &Url, body: BodyWanted) -> Result<Response, FetchError> {
-        let resp = self
-            .client
-            .get(url.clone())
+    /// One GET. `renew`: ask the server to close the connection after this response.
+    async fn request_once(
+        &self,
+        url: &Url,
+        body: BodyWanted,
+        renew: bool,
+    ) -> Result<Response, FetchError> {
+        let mut rq = self.client.get(url.clone());
+        if renew {
+            rq = rq.header(reqwest::header::CONNECTION, "close");
+        }
+        let resp = rq
             .header(
                 reqwest::header::ACCEPT,
                 "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",

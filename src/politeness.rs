@@ -21,6 +21,9 @@ pub struct HostGate {
     in_flight: Arc<Semaphore>,
     /// Extra spacing (Crawl-delay, Retry-After slow-down) and the earliest next start.
     slow: Mutex<SlowDown>,
+    /// The host's last response was large: its connection's read buffer grew to hold it,
+    /// so the next request asks to close the connection after it (see `fetch`).
+    renew_connection: std::sync::atomic::AtomicBool,
 }
 
 #[derive(Default)]
@@ -35,6 +38,18 @@ pub struct HostTurn {
 }
 
 impl HostGate {
+    /// Notes that the host's connection should be renewed after its next request.
+    pub fn renew_connection_later(&self) {
+        self.renew_connection
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether this request should close its connection after it (and clears the note).
+    pub fn take_renew_connection(&self) -> bool {
+        self.renew_connection
+            .swap(false, std::sync::atomic::Ordering::Relaxed)
+    }
+
     fn new(interval: Duration) -> Self {
         let quota = Quota::with_period(interval.max(Duration::from_micros(1)))
             .expect("interval is positive")
@@ -43,6 +58,7 @@ impl HostGate {
             limiter: RateLimiter::direct(quota),
             in_flight: Arc::new(Semaphore::new(1)),
             slow: Mutex::new(SlowDown::default()),
+            renew_connection: std::sync::atomic::AtomicBool::new(false),
         }
     }
 

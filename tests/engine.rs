@@ -734,3 +734,46 @@ async fn a_channel_link_found_on_page_n_is_fetched_as_page_n_plus_2() {
     assert!(at <= 4, "the channel page came as request {at}: {order:?}");
     assert_eq!(order.len(), 13, "every page once: {order:?}");
 }
+
+/// A large response grows the kept-alive connection's read buffer for good, so the host's
+/// next request closes that connection (a fresh one follows); small pages keep theirs.
+#[tokio::test]
+async fn a_large_page_renews_its_hosts_connection_once() {
+    let seen = Arc::new(std::sync::Mutex::new(Vec::<(String, Option<String>)>::new()));
+    let log = seen.clone();
+    let big = format!(
+        "<a href=\"/a.html\">a</a><a href=\"/b.html\">b</a><a href=\"/c.html\">c</a><p>{}</p>",
+        "政务公开".repeat(6000)
+    );
+    let server = serve(Arc::new(move |req: &Request| {
+        log.lock().unwrap().push((
+            req.path().to_string(),
+            req.header("connection").map(str::to_ascii_lowercase),
+        ));
+        match req.path() {
+            "/" => Reply::html(page("首页", &big)),
+            "/a.html" | "/b.html" | "/c.html" => Reply::html(page("页", "<p>正文</p>")),
+            _ => Reply::not_found(),
+        }
+    }))
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let seeds = seeds(
+        dir.path(),
+        &["1,甲市,浙江省,key,east,http://www.a.gov.cn/,,,,,"],
+    );
+    audit(&db(dir.path()), &seeds, all(), config(&server)).await;
+    let got = seen.lock().unwrap().clone();
+    let close: Vec<&str> = got
+        .iter()
+        .filter(|(_, c)| c.as_deref() == Some("close"))
+        .map(|(p, _)| p.as_str())
+        .collect();
+    assert_eq!(got.len(), 5, "{got:?}");
+    assert_eq!(got[1].0, "/", "{got:?}");
+    assert_eq!(
+        close,
+        [got[2].0.as_str()],
+        "only the request after the large page: {got:?}"
+    );
+}
