@@ -466,21 +466,11 @@ async fn finish_page(
     env: &CrawlEnv,
     scope: &Scope,
     state: &mut SiteState,
-    page: InFlight,
+    mut page: InFlight,
 ) -> Result<Found, WriterGone> {
-    let InFlight {
-        record,
-        depth,
-        parse,
-    } = page;
-    let parsed = match parse {
+    let parsed = match page.parse.take() {
         Some(p) => Some(p.wait().await),
         None => None,
-    };
-    let page = InFlight {
-        record,
-        depth,
-        parse: None,
     };
     finish_parsed(env, scope, state, page, parsed).await
 }

@@ -264,11 +264,6 @@ impl ParsePool {
         self.shared.ready.notify_one();
         Pending(rx)
     }
-
-    /// Parses a page through the pool and waits for it.
-    pub async fn parse(&self, job: ParseJob) -> Parsed {
-        self.submit(job, true).await.wait().await
-    }
 }
 
 fn work(shared: &Shared, detector: &dyn Detector) {
