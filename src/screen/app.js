@@ -41,7 +41,7 @@
       case "o": decide("overturn"); break;
       case "Enter": go("start"); break;
       default:
-        var a = document.querySelector('a.finding[data-key="' + e.key + '"]');
+        var a = /^[1-9]$/.test(e.key) && document.querySelector('a.finding[data-key="' + e.key + '"]');
         if (a) { window.location.href = a.href; } else { handled = false; }
     }
     if (handled) { e.preventDefault(); }
