@@ -32,6 +32,7 @@ form.filters label{display:flex;flex-direction:column;font-size:12px}
 .evidence iframe{width:100%;height:100%;border:1px solid #999}
 .findings td{font-size:12.5px;overflow-wrap:anywhere;max-width:22em}
 .findings tr.sel{background:#ffe066}
+.findings td:first-child{white-space:nowrap}
 .decide{display:flex;gap:12px;flex-wrap:wrap;margin:10px 0}
 .decide form{border:1px solid #bbb;padding:8px;border-radius:4px}
 .decide input[type=text]{width:22em}
