@@ -7,8 +7,8 @@
 
 use aho_corasick::AhoCorasick;
 use std::cmp::Ordering;
-use std::collections::{BinaryHeap, HashMap, HashSet};
-use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
+use std::collections::{BinaryHeap, HashMap};
+use std::hash::{BuildHasher, Hash};
 use std::sync::LazyLock;
 use url::Url;
 
@@ -165,45 +165,82 @@ pub enum Skip {
 /// 64-bit hashes: a site's crawl sees thousands of links, and the strings themselves
 /// need not be kept. The hash is seeded per set, so a page cannot craft two links that
 /// collide; two distinct keys collide by chance with odds of about 2^-64 per pair.
+///
+/// Kept as a sorted vector of exact size plus a short unsorted run of recent ones
+/// (merged every [`RECENT`] inserts): 8 bytes a key, where a hash table took 9 bytes a
+/// bucket at up to twice the buckets, and every site's table doubled at about the same
+/// page of a national crawl (2,000 sites, about 1,300 links each).
 #[derive(Default)]
 pub struct SeenHashes {
     seed: foldhash::fast::RandomState,
-    hashes: HashSet<u64, BuildHasherDefault<Prehashed>>,
+    sorted: Vec<u64>,
+    recent: Vec<u64>,
 }
+
+/// Keys kept unsorted before they are merged into the sorted run.
+const RECENT: usize = 32;
 
 impl SeenHashes {
     /// Records `key`; false when it was recorded before.
     pub fn insert(&mut self, key: impl Hash) -> bool {
-        self.hashes.insert(self.seed.hash_one(key))
+        let h = self.seed.hash_one(key);
+        self.insert_hash(h)
     }
 
     /// Whether `key` was recorded.
     pub fn contains(&self, key: impl Hash) -> bool {
-        self.hashes.contains(&self.seed.hash_one(key))
+        self.contains_hash(self.seed.hash_one(key))
     }
 
     /// `key`'s hash, for a caller that checks and later records the same key.
     fn hash(&self, key: impl Hash) -> u64 {
         self.seed.hash_one(key)
     }
-}
 
-/// The hasher of a set whose keys are hashes already: it passes them through.
-#[derive(Default)]
-struct Prehashed(u64);
-
-impl Hasher for Prehashed {
-    fn finish(&self) -> u64 {
-        self.0
+    fn contains_hash(&self, h: u64) -> bool {
+        self.recent.contains(&h) || self.sorted.binary_search(&h).is_ok()
     }
-    fn write(&mut self, bytes: &[u8]) {
-        // Only `u64` keys are hashed with this; fold anything else in anyway.
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+
+    fn insert_hash(&mut self, h: u64) -> bool {
+        if self.contains_hash(h) {
+            return false;
         }
+        if self.recent.capacity() == 0 {
+            self.recent.reserve_exact(RECENT);
+        }
+        self.recent.push(h);
+        if self.recent.len() == RECENT {
+            // Merge the sorted recent keys in from the back: one pass, no sort of the whole.
+            self.recent.sort_unstable();
+            let old = self.sorted.len();
+            self.sorted.reserve_exact(RECENT);
+            self.sorted.resize(old + RECENT, 0);
+            let (mut i, mut j) = (old, RECENT);
+            for k in (0..old + RECENT).rev() {
+                if j == 0 {
+                    break;
+                }
+                if i > 0 && self.sorted[i - 1] > self.recent[j - 1] {
+                    self.sorted[k] = self.sorted[i - 1];
+                    i -= 1;
+                } else {
+                    self.sorted[k] = self.recent[j - 1];
+                    j -= 1;
+                }
+            }
+            self.recent.clear();
+        }
+        true
     }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
+
+    /// How many keys are recorded.
+    pub fn len(&self) -> usize {
+        self.sorted.len() + self.recent.len()
+    }
+
+    /// Whether nothing is recorded.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
@@ -261,7 +298,7 @@ impl Frontier {
         }
         let url = normalized(url);
         let hash = self.seen.hash(url.as_str());
-        if self.seen.hashes.contains(&hash) {
+        if self.seen.contains_hash(hash) {
             return Err(Skip::Seen);
         }
         let priority = is_priority_hints(hints, &url);
@@ -276,7 +313,7 @@ impl Frontier {
             }
             *n += 1;
         }
-        self.seen.hashes.insert(hash);
+        self.seen.insert_hash(hash);
         self.seq += 1;
         self.heap.push(Queued {
             url: url.as_str().into(),
@@ -351,6 +388,19 @@ mod tests {
         assert!(!a.insert(("https://x.gov.cn/a", "首页")));
         assert!(a.insert(("https://x.gov.cn/a", "首 页")));
         assert!(a.contains(("https://x.gov.cn/a", "首页")));
+        // Past the unsorted run, keys are still found and never recorded twice.
+        for i in 0..1000 {
+            assert!(a.insert(i));
+        }
+        for i in 0..1000 {
+            assert!(!a.insert(i) && a.contains(i));
+        }
+        assert!(!a.contains(1000));
+        assert_eq!(a.len(), 1002);
+        assert!(
+            a.sorted.windows(2).all(|w| w[0] < w[1]),
+            "the merged run stays sorted"
+        );
         assert!(!a.contains("https://x.gov.cn/a"));
         // Each set has its own seed; membership does not leak between sets.
         let b = SeenHashes::default();
