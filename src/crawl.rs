@@ -81,6 +81,8 @@ struct SiteState {
     /// Findings already recorded for the site: the same evidence repeated in the site
     /// chrome of every page is stored once (with the first page it was seen on).
     findings_seen: SeenHashes,
+    /// The city's name as each parse job shares it.
+    city_name: Arc<str>,
 }
 
 /// What a run shares with all of its site crawls.
@@ -170,6 +172,7 @@ pub async fn crawl_site(
         frontier: Frontier::with_budget(cfg.max_depth, cfg.max_query_variants, cfg.max_pages),
         links_seen: SeenHashes::default(),
         findings_seen: SeenHashes::default(),
+        city_name: spec.city.name.as_str().into(),
     };
     state.frontier.mark_seen(&spec.start);
 
@@ -445,7 +448,7 @@ async fn start_page(
             content_type: f.content_type.take(),
             final_url: f.final_url,
             sector: spec.sector,
-            city_name: spec.city.name.as_str().into(),
+            city_name: state.city_name.clone(),
             own_domains: spec.own_domains.clone(),
             discovery,
             budget: f.budget.take(),

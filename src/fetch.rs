@@ -217,6 +217,23 @@ const LARGE_BODY: usize = 48 * 1024;
 impl Fetcher {
     /// Builds the client from validated settings.
     pub fn new(cfg: &CrawlConfig) -> Result<Arc<Self>, crate::config::ConfigError> {
+        Fetcher::build(cfg, None)
+    }
+
+    /// [`Fetcher::new`] whose bodies wait for room in `budget` before they are read (the
+    /// announced length, else 64 KiB, at most the whole budget), so that the bodies
+    /// held in memory at once are bounded by it, however many sites answer together.
+    pub fn with_body_budget(
+        cfg: &CrawlConfig,
+        budget: BodyBudget,
+    ) -> Result<Arc<Self>, crate::config::ConfigError> {
+        Fetcher::build(cfg, Some(budget))
+    }
+
+    fn build(
+        cfg: &CrawlConfig,
+        body_budget: Option<BodyBudget>,
+    ) -> Result<Arc<Self>, crate::config::ConfigError> {
         cfg.validate()?;
         let rules = cfg.resolve_rules()?;
         let client = reqwest::Client::builder()
@@ -243,20 +260,8 @@ impl Fetcher {
             global: Semaphore::new(cfg.concurrency),
             cfg: cfg.clone(),
             rules,
-            body_budget: None,
+            body_budget,
         }))
-    }
-
-    /// [`Fetcher::new`] whose bodies wait for room in `budget` before they are read (the
-    /// announced length, else 64 KiB, at most the whole budget), so that the bodies
-    /// held in memory at once are bounded by it, however many sites answer together.
-    pub fn with_body_budget(
-        cfg: &CrawlConfig,
-        budget: BodyBudget,
-    ) -> Result<Arc<Self>, crate::config::ConfigError> {
-        let mut f = Arc::into_inner(Fetcher::new(cfg)?).expect("just built");
-        f.body_budget = Some(budget);
-        Ok(Arc::new(f))
     }
 
     /// The settings this fetcher was built with.

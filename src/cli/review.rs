@@ -138,32 +138,27 @@ fn list(a: ReviewListArgs) -> Result<ExitCode> {
     let conn = store::open_ro(&a.store.db)?;
     let mut m = matrix::load(&conn, None)?;
     review::apply(&conn, &mut m)?;
-    fn opt<T: std::str::FromStr<Err = String>>(v: &Option<String>) -> Result<Option<T>> {
-        v.as_deref()
-            .map(str::parse)
-            .transpose()
-            .map_err(anyhow::Error::msg)
-    }
-    let filter = Filter {
-        city: a.city.clone(),
-        tier: opt(&a.tier)?,
-        region: opt(&a.region)?,
-        sector: opt(&a.sector)?,
-        channel: a.channel.clone(),
-        state: if a.pending {
-            State::Pending
-        } else if a.stale {
-            State::Stale
-        } else if a.reviewed {
-            State::Reviewed
-        } else if a.weak {
-            State::Weak
-        } else {
-            State::All
-        },
+    let state = if a.pending {
+        State::Pending
+    } else if a.stale {
+        State::Stale
+    } else if a.reviewed {
+        State::Reviewed
+    } else if a.weak {
+        State::Weak
+    } else {
+        State::All
     };
-    let changed = queue::changed_in_store(&conn, &m)?;
-    let items = queue::queue(&m, &filter, &changed);
+    let filter = Filter::parse(
+        a.city.as_deref(),
+        a.tier.as_deref(),
+        a.region.as_deref(),
+        a.sector.as_deref(),
+        a.channel.as_deref(),
+        Some(state.as_str()),
+    )
+    .map_err(anyhow::Error::msg)?;
+    let items = queue::queue_in_store(&conn, &m, &filter)?;
     match a.format.as_str() {
         "json" => println!("{}", serde_json::to_string_pretty(&items)?),
         "csv" => {

@@ -80,6 +80,33 @@ pub struct Filter {
 }
 
 impl Filter {
+    /// A filter from the words a reviewer typed (`review list` flags, the screen's form):
+    /// `None` or blank keeps everything; a tier, region, sector or state it does not know
+    /// is an error naming the choices.
+    pub fn parse(
+        city: Option<&str>,
+        tier: Option<&str>,
+        region: Option<&str>,
+        sector: Option<&str>,
+        channel: Option<&str>,
+        state: Option<&str>,
+    ) -> Result<Filter, String> {
+        fn word(s: Option<&str>) -> Option<&str> {
+            s.map(str::trim).filter(|s| !s.is_empty())
+        }
+        fn opt<T: FromStr<Err = String>>(s: Option<&str>) -> Result<Option<T>, String> {
+            word(s).map(str::parse).transpose()
+        }
+        Ok(Filter {
+            city: word(city).map(str::to_string),
+            tier: opt(tier)?,
+            region: opt(region)?,
+            sector: opt(sector)?,
+            channel: word(channel).map(str::to_string),
+            state: opt(state)?.unwrap_or_default(),
+        })
+    }
+
     fn keeps_city(&self, c: &CityRow) -> bool {
         self.city
             .as_deref()
@@ -185,6 +212,15 @@ pub fn changed_in_store(
         &crate::export::matrix::load_previous(conn)?,
         now,
     ))
+}
+
+/// [`queue`] with the cells that changed since each city's previous audit in the store.
+pub fn queue_in_store(
+    conn: &rusqlite::Connection,
+    m: &Matrix,
+    f: &Filter,
+) -> rusqlite::Result<Vec<Item>> {
+    Ok(queue(m, f, &changed_in_store(conn, m)?))
 }
 
 /// The cells of `m` (decisions applied) that `f` keeps, in matrix order, or, for the

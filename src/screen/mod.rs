@@ -295,25 +295,14 @@ pub struct Params {
 impl Params {
     /// The filter these parameters ask for.
     fn filter(&self) -> Result<Filter, String> {
-        fn opt<T: std::str::FromStr<Err = String>>(s: &str) -> Result<Option<T>, String> {
-            let s = s.trim();
-            if s.is_empty() {
-                Ok(None)
-            } else {
-                s.parse().map(Some)
-            }
-        }
-        fn text(s: &str) -> Option<String> {
-            Some(s.trim().to_string()).filter(|s| !s.is_empty())
-        }
-        Ok(Filter {
-            city: text(&self.city),
-            tier: opt(&self.tier)?,
-            region: opt(&self.region)?,
-            sector: opt(&self.sector)?,
-            channel: text(&self.channel),
-            state: opt(&self.state)?.unwrap_or_default(),
-        })
+        Filter::parse(
+            Some(&self.city),
+            Some(&self.tier),
+            Some(&self.region),
+            Some(&self.sector),
+            Some(&self.channel),
+            Some(&self.state),
+        )
     }
 
     /// The query string that asks for the same filters.
@@ -351,11 +340,24 @@ pub struct CellParams {
     pub queue: Params,
 }
 
-/// A loaded matrix with the decisions applied.
-fn reviewed_matrix(conn: &Connection) -> rusqlite::Result<Matrix> {
-    let mut m = matrix::load(conn, None)?;
-    review::apply(conn, &mut m)?;
-    Ok(m)
+/// The matrix with the decisions applied, and the queue `p` asks for in it.
+fn matrix_and_queue(conn: &Connection, p: &Params) -> Result<(Matrix, Vec<queue::Item>), Fail> {
+    let filter = p.filter().map_err(bad)?;
+    let mut m = matrix::load(conn, None).map_err(internal)?;
+    review::apply(conn, &mut m).map_err(internal)?;
+    let items = queue::queue_in_store(conn, &m, &filter).map_err(internal)?;
+    Ok((m, items))
+}
+
+/// The findings made on a stored body and each one's anchor in its archived page.
+fn body_anchors(
+    conn: &Connection,
+    sha: &str,
+) -> Result<(Vec<FindingRow>, std::collections::BTreeMap<i64, String>), Fail> {
+    let on_body = evidence::body_findings(conn, sha).map_err(internal)?;
+    let refs: Vec<&FindingRow> = on_body.iter().collect();
+    let anchors = evidence::element_anchors([refs.as_slice()]);
+    Ok((on_body, anchors))
 }
 
 /// Runs `f` on the database off the async threads.
@@ -391,10 +393,7 @@ fn bad(e: impl std::fmt::Display) -> Fail {
 
 async fn matrix_page(AxState(app): AxState<Shared>, Query(p): Query<Params>) -> Response {
     let out = with_db(&app, move |conn| {
-        let m = reviewed_matrix(conn).map_err(internal)?;
-        let filter = p.filter().map_err(bad)?;
-        let changed = queue::changed_in_store(conn, &m).map_err(internal)?;
-        let items = queue::queue(&m, &filter, &changed);
+        let (m, items) = matrix_and_queue(conn, &p)?;
         Ok(pages::matrix(&m, &p, &p.query(), &items, queue::progress(&m)).into_string())
     })
     .await;
@@ -439,7 +438,7 @@ fn position<'a>(
 async fn cell_page(AxState(app): AxState<Shared>, Query(p): Query<CellParams>) -> Response {
     let token = app.token.clone();
     let out = with_db(&app, move |conn| {
-        let m = reviewed_matrix(conn).map_err(internal)?;
+        let (m, items) = matrix_and_queue(conn, &p.queue)?;
         let sector: Sector = p.sector.parse().map_err(bad)?;
         let city = m
             .cities
@@ -470,18 +469,13 @@ async fn cell_page(AxState(app): AxState<Shared>, Query(p): Query<CellParams>) -
         // The anchor of the selected finding in its archived page.
         let frame = match selected {
             Some(f) if !f.body_sha256.is_empty() => {
-                let on_body = evidence::body_findings(conn, &f.body_sha256).map_err(internal)?;
-                let refs: Vec<&FindingRow> = on_body.iter().collect();
-                let anchors = evidence::element_anchors([refs.as_slice()]);
+                let (_, anchors) = body_anchors(conn, &f.body_sha256)?;
                 anchors
                     .get(&f.id)
                     .map(|a| format!("/page/{}#{a}", f.body_sha256))
             }
             _ => None,
         };
-        let filter = p.queue.filter().map_err(bad)?;
-        let changed = queue::changed_in_store(conn, &m).map_err(internal)?;
-        let items = queue::queue(&m, &filter, &changed);
         let pos = position(&items, &city.id, sector, &p.channel);
         Ok(pages::cell(&pages::CellView {
             matrix: &m,
@@ -514,9 +508,8 @@ async fn archived(
         return bad("not a body sha256").into_response();
     }
     let out = with_db(&app, move |conn| {
-        let on_body = evidence::body_findings(conn, &sha).map_err(internal)?;
+        let (on_body, anchors) = body_anchors(conn, &sha)?;
         let refs: Vec<&FindingRow> = on_body.iter().collect();
-        let anchors = evidence::element_anchors([refs.as_slice()]);
         evidence::archived_page(conn, &sha, &refs, &anchors)
             .map_err(internal)?
             .ok_or_else(|| {
@@ -583,13 +576,10 @@ async fn decide(
     };
     let reviewer = app.reviewer.clone();
     let out = with_db(&app, move |conn| {
-        let m = reviewed_matrix(conn).map_err(internal)?;
+        // The next cell is taken from the queue as it was before this decision.
+        let (m, items) = matrix_and_queue(conn, &form.queue)?;
         let sector: Sector = form.sector.parse().map_err(bad)?;
         let verdict: Verdict = form.verdict.parse().map_err(bad)?;
-        // The next cell is taken from the queue as it was before this decision.
-        let filter = form.queue.filter().map_err(bad)?;
-        let changed = queue::changed_in_store(conn, &m).map_err(internal)?;
-        let items = queue::queue(&m, &filter, &changed);
         let next = position(&items, &form.city_id, sector, &form.channel)
             .next
             .map(|i| (i.city_id.clone(), i.sector, i.channel.clone()));

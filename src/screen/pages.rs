@@ -2,6 +2,7 @@
 
 use super::{Params, Position};
 use crate::export::evidence::{Failure, FindingRow};
+use crate::export::formats::mark;
 use crate::export::matrix::{Cell, CityRow, Matrix, Value};
 use crate::model::{ChannelDef, Region, Sector, Tier};
 use crate::review::Decision;
@@ -105,10 +106,6 @@ pub fn cell_href(
         out.push_str(q);
     }
     out
-}
-
-fn mark(v: Value) -> &'static str {
-    crate::export::formats::mark(v)
 }
 
 fn select(name: &str, label: &str, current: &str, options: &[(String, String)]) -> Markup {
