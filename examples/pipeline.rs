@@ -2,10 +2,10 @@
 //! per-page CPU work of a crawl, on a simulated homepage, a simulated article and, if
 //! given, a saved page. `cargo run --release --example pipeline [FILE]`.
 
-use portal_audit::decode::decode;
-use portal_audit::detect::{Detector, PageContext, RulesDetector};
-use portal_audit::extract::extract;
 use portal_audit::model::Sector;
+use portal_audit::page::decode::decode;
+use portal_audit::page::detect::{Detector, PageContext, RulesDetector};
+use portal_audit::page::extract::extract;
 use portal_audit::sim::server::Request;
 use portal_audit::sim::world::{World, WorldSpec};
 use sha2::Digest;
@@ -14,7 +14,7 @@ use std::time::Instant;
 
 fn time(label: &str, body: &[u8], url: &str, det: &RulesDetector) {
     let url = url::Url::parse(url).unwrap();
-    let own = vec![portal_audit::scope::registrable_domain(
+    let own = vec![portal_audit::model::scope::registrable_domain(
         url.host_str().unwrap(),
     )];
     // PIPELINE_ITERS=3 under `valgrind --tool=callgrind` counts instructions, which

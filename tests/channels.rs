@@ -4,8 +4,8 @@
 mod common;
 
 use common::*;
-use portal_audit::detect::{RuleSet, RulesDetector};
 use portal_audit::export::{accounts, diff, evidence, formats, matrix, summary, xlsx};
+use portal_audit::page::detect::{RuleSet, RulesDetector};
 use portal_audit::sim::server::{Reply, Request};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -224,7 +224,7 @@ async fn an_old_database_with_seven_channels_exports_as_before() {
 /// A rules file that adds 小红书 without any code: its own table entry, a rule and an
 /// account pattern.
 fn with_xiaohongshu() -> RulesDetector {
-    let mut text = portal_audit::detect::rules::DEFAULT_RULES.to_string();
+    let mut text = portal_audit::page::detect::rules::DEFAULT_RULES.to_string();
     text.push_str(
         r#"
 [[channels]]

@@ -357,7 +357,7 @@ async fn eval_exits_non_zero_below_thresholds() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(text(&out).contains("precision"));
     // A rules file with no hotline rule cannot reach the recall threshold.
-    let weak: String = portal_audit::detect::rules::DEFAULT_RULES
+    let weak: String = portal_audit::page::detect::rules::DEFAULT_RULES
         .split("[[rules]]")
         .filter(|b| !b.contains("channel = \"hotline\""))
         .collect::<Vec<_>>()

@@ -2,9 +2,9 @@
 //! authentic pages (measured and printed; asserted loosely when present); then one test
 //! per failure class found on portals the rules had never seen (issue 17).
 
-use portal_audit::detect::eval::{detect_bytes, evaluate};
-use portal_audit::detect::{Finding, RulesDetector, present};
 use portal_audit::model::Strength;
+use portal_audit::page::detect::eval::{detect_bytes, evaluate};
+use portal_audit::page::detect::{Finding, RulesDetector, present};
 use std::path::Path;
 use url::Url;
 

@@ -317,15 +317,15 @@ async fn a_run_crawls_the_department_sites_its_portals_name() {
 
     // Redetect with rules that no longer call 市教育局 an education bureau: the discovered
     // site is kept on record, not counted.
-    let narrower = portal_audit::detect::rules::DEFAULT_RULES.replace(
+    let narrower = portal_audit::page::detect::rules::DEFAULT_RULES.replace(
         "names = [\"教育局\", \"教育体育局\", \"教体局\", \"教育委员会\", \"教委\"]",
         "names = [\"教育委员会\"]",
     );
-    assert_ne!(narrower, portal_audit::detect::rules::DEFAULT_RULES);
-    let det = portal_audit::detect::RulesDetector::new(
-        portal_audit::detect::RuleSet::parse(&narrower, "narrow.toml").unwrap(),
+    assert_ne!(narrower, portal_audit::page::detect::rules::DEFAULT_RULES);
+    let det = portal_audit::page::detect::RulesDetector::new(
+        portal_audit::page::detect::RuleSet::parse(&narrower, "narrow.toml").unwrap(),
     );
-    let re = portal_audit::redetect::redetect(&db, Some(rep.run_id), &det).unwrap();
+    let re = portal_audit::audit::redetect::redetect(&db, Some(rep.run_id), &det).unwrap();
     let outcome: String = conn
         .query_row(
             "SELECT outcome FROM sites WHERE run_id = ?1 AND sector = 'education'",

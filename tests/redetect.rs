@@ -3,8 +3,8 @@
 mod common;
 
 use common::*;
-use portal_audit::detect::{RuleSet, RulesDetector};
 use portal_audit::export::matrix::{self, Value};
+use portal_audit::page::detect::{RuleSet, RulesDetector};
 use portal_audit::sim::server::Server;
 use portal_audit::sim::truth::compare;
 use portal_audit::sim::world::{World, WorldSpec};
@@ -29,7 +29,7 @@ async fn redetect_applies_new_rules_to_stored_pages_offline() {
     let mut cfg = config(&server);
     cfg.max_pages = 10;
     // Old rules: the built-in ones without any weibo rule.
-    let old_rules: String = portal_audit::detect::rules::DEFAULT_RULES
+    let old_rules: String = portal_audit::page::detect::rules::DEFAULT_RULES
         .split("[[rules]]")
         .enumerate()
         .filter(|(i, block)| *i == 0 || !block.contains("channel = \"weibo\""))
@@ -43,7 +43,7 @@ async fn redetect_applies_new_rules_to_stored_pages_offline() {
         seeds: seeds.clone(),
         mode: all(),
         config: cfg,
-        progress: portal_audit::progress::ProgressMode::Quiet,
+        progress: portal_audit::crawl::progress::ProgressMode::Quiet,
     };
     let first = portal_audit::audit::run(&opts, Arc::new(old), CancellationToken::new())
         .await
@@ -58,7 +58,8 @@ async fn redetect_applies_new_rules_to_stored_pages_offline() {
             .all(|c| c.value != Value::Yes)
     );
     drop(server); // no network from here on
-    let report = portal_audit::redetect::redetect(&db, None, &RulesDetector::builtin()).unwrap();
+    let report =
+        portal_audit::audit::redetect::redetect(&db, None, &RulesDetector::builtin()).unwrap();
     assert_eq!(report.source_run, first.run_id);
     let after = matrix::load(&conn(&db), Some(report.run_id)).unwrap();
     let cmp = compare(&world, &after);

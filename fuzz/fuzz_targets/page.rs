@@ -1,7 +1,7 @@
 //! Page decoding + extraction + detection never panic, whatever the bytes.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use portal_audit::detect::{Detector, PageContext, RulesDetector};
+use portal_audit::page::detect::{Detector, PageContext, RulesDetector};
 use portal_audit::model::Sector;
 use std::sync::LazyLock;
 
@@ -13,9 +13,9 @@ fuzz_target!(|data: &[u8]| {
         Some((b, rest)) if b % 3 == 1 => (Some("text/html; charset=gbk"), rest),
         _ => (None, data),
     };
-    let decoded = portal_audit::decode::decode(body, ct);
+    let decoded = portal_audit::page::decode::decode(body, ct);
     let url = url::Url::parse("http://www.hangzhou.gov.cn/col/index.html").unwrap();
-    let facts = portal_audit::extract::extract(&decoded.text, Some(&url));
+    let facts = portal_audit::page::extract::extract(&decoded.text, Some(&url));
     let own = vec!["hangzhou.gov.cn".to_string()];
     let ctx = PageContext {
         page_url: &url,

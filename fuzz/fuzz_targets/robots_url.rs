@@ -10,21 +10,21 @@ fuzz_target!(|data: &[u8]| {
         let _ = robot;
     }
     let base = url::Url::parse("http://www.hangzhou.gov.cn/a/b.html").unwrap();
-    if let Some(u) = portal_audit::extract::resolve(Some(&base), link) {
-        let n = portal_audit::frontier::normalize(&u);
-        let _ = portal_audit::frontier::is_non_html(&n);
-        let scope = portal_audit::scope::Scope::portal(&base, &[]);
+    if let Some(u) = portal_audit::page::extract::resolve(Some(&base), link) {
+        let n = portal_audit::crawl::frontier::normalize(&u);
+        let _ = portal_audit::crawl::frontier::is_non_html(&n);
+        let scope = portal_audit::model::scope::Scope::portal(&base, &[]);
         let _ = scope.contains(&n);
-        let _ = portal_audit::scope::registrable_domain(n.host_str().unwrap_or_default());
+        let _ = portal_audit::model::scope::registrable_domain(n.host_str().unwrap_or_default());
         if portal_audit::net::check_target(&n, &[], false).is_ok() {
             assert!(matches!(n.scheme(), "http" | "https"));
         }
-        let mut f = portal_audit::frontier::Frontier::new(3, 5);
+        let mut f = portal_audit::crawl::frontier::Frontier::new(3, 5);
         let _ = f.push(&n, 1, link);
     }
 });
 
 fn texting_robots_like(bytes: &[u8]) -> Result<(), ()> {
-    portal_audit::robots::parse_for_fuzzing(bytes);
+    portal_audit::net::robots::parse_for_fuzzing(bytes);
     Ok(())
 }

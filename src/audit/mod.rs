@@ -5,12 +5,15 @@
 //! city done once all its pages are committed, and finishes the run as `completed`, or
 //! as `interrupted` when cancelled, for `--resume` to continue.
 
+pub mod memory;
+pub mod redetect;
+
 use crate::config::CrawlConfig;
+use crate::crawl::progress::{ProgressMode, Stats, report};
 use crate::crawl::{CrawlEnv, crawl_site, sites_of};
-use crate::detect::Detector;
-use crate::fetch::Fetcher;
 use crate::model::Sector;
-use crate::progress::{ProgressMode, Stats, report};
+use crate::net::fetch::Fetcher;
+use crate::page::detect::Detector;
 use crate::seeds::{self, City, SeedsError};
 use crate::store::writer::Writer;
 use crate::store::{self, RunLock, StoreError, runs};
@@ -138,7 +141,9 @@ pub async fn run(
     let (writer, handle) = Writer::start(conn, opts.db.clone());
     // Bodies read and not yet parsed share one memory budget: the fetcher waits for
     // room before reading a body, the parser returns it when the body is parsed.
-    let parser = Arc::new(crate::parse::ParsePool::for_machine(detector.clone()));
+    let parser = Arc::new(crate::crawl::parse::ParsePool::for_machine(
+        detector.clone(),
+    ));
     let fetcher = Fetcher::with_body_budget(&opts.config, parser.budget())?;
     let env = CrawlEnv {
         run_id,
@@ -151,7 +156,7 @@ pub async fn run(
     };
     let shown = CancellationToken::new();
     let progress = tokio::spawn(report(stats.clone(), opts.progress, shown.clone()));
-    let trimmer = tokio::spawn(crate::memory::release_freed_periodically());
+    let trimmer = tokio::spawn(crate::audit::memory::release_freed_periodically());
     tracing::info!(run_id, cities = cities.len(), "audit started");
 
     let mut tasks = tokio::task::JoinSet::new();

@@ -3,9 +3,9 @@
 //! improvements reach past audits. The new run copies the source run's cities, sites and
 //! fetch records (bodies are shared by hash) and detects every stored page again.
 
-use crate::detect::{Detector, PageContext};
-use crate::extract::extract;
 use crate::model::{ChannelId, Sector};
+use crate::page::detect::{Detector, PageContext};
+use crate::page::extract::extract;
 use crate::store::{self, RunLock, StoreError, runs};
 use rusqlite::{OptionalExtension, params};
 use std::collections::HashMap;
@@ -18,7 +18,7 @@ use std::sync::Arc;
 fn recheck_discoveries(
     conn: &rusqlite::Connection,
     source: i64,
-    rules: &crate::detect::RuleSet,
+    rules: &crate::page::detect::RuleSet,
     own: &HashMap<String, (String, Arc<Vec<String>>)>,
     site_map: &HashMap<i64, (i64, String, Sector)>,
 ) -> rusqlite::Result<std::collections::HashSet<i64>> {
@@ -50,12 +50,12 @@ fn recheck_discoveries(
         };
         let (name, domains) = own.get(&city).cloned().unwrap_or_default();
         let facts = extract(&text, Some(&page_url));
-        let c = crate::discover::CityRef {
+        let c = crate::page::discover::CityRef {
             name: &name,
             domains: &domains,
             portal: &page_url,
         };
-        let still = crate::discover::discover(rules, &facts, &page_url, &c)
+        let still = crate::page::discover::discover(rules, &facts, &page_url, &c)
             .iter()
             .any(|d| d.sector.as_str() == sector && d.url.as_str() == start);
         if !still && let Some((new, _, _)) = site_map.get(&old) {

@@ -6,10 +6,10 @@ use super::{
 };
 use anyhow::{Context, Result, bail};
 use portal_audit::audit::{self, AuditOptions, RunMode};
-use portal_audit::detect::eval::{detect_bytes, evaluate};
-use portal_audit::detect::{Detector, RuleSet, RulesDetector, present};
-use portal_audit::fetch::Fetcher;
-use portal_audit::progress::ProgressMode;
+use portal_audit::crawl::progress::ProgressMode;
+use portal_audit::net::fetch::Fetcher;
+use portal_audit::page::detect::eval::{detect_bytes, evaluate};
+use portal_audit::page::detect::{Detector, RuleSet, RulesDetector, present};
 use portal_audit::store::{self, RunLock};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -27,7 +27,7 @@ pub fn dispatch(cmd: super::Command) -> Result<ExitCode> {
         Eval(a) => eval(a),
         Redetect(a) => {
             let det = detector(&a.rules)?;
-            let r = portal_audit::redetect::redetect(&a.store.db, a.run, det.as_ref())?;
+            let r = portal_audit::audit::redetect::redetect(&a.store.db, a.run, det.as_ref())?;
             println!(
                 "run {} (redetect of run {} with rules {}): {} pages, {} findings",
                 r.run_id,
@@ -346,7 +346,7 @@ fn eval(a: EvalArgs) -> Result<ExitCode> {
 
 fn seeds_discover(a: super::SeedsDiscoverArgs) -> Result<ExitCode> {
     use portal_audit::model::Sector;
-    use portal_audit::seeddiscover::{discover_all, write};
+    use portal_audit::seeds::discover::{discover_all, write};
     let all = portal_audit::seeds::load(&a.seeds)?;
     let cities: Vec<portal_audit::seeds::City> = if a.cities.is_empty() {
         all.clone()
@@ -421,7 +421,7 @@ fn seeds_discover(a: super::SeedsDiscoverArgs) -> Result<ExitCode> {
 }
 
 fn seeds_check(a: SeedsCheckArgs) -> Result<ExitCode> {
-    use portal_audit::seedcheck::{ProbeVerdict, apply_fixes, probe, survey_problems};
+    use portal_audit::seeds::check::{ProbeVerdict, apply_fixes, probe, survey_problems};
     let cities = portal_audit::seeds::load(&a.seeds)?;
     let problems = survey_problems(&cities);
     let keys = cities

@@ -2,14 +2,18 @@
 //! then the frontier within the page and depth budget. Every fetched page is decoded,
 //! extracted once, handed to the detector and sent to the store writer.
 
-use crate::detect::Detector;
-use crate::discover::{Discovered, MAX_LISTING_PAGES, add_unique};
-use crate::fetch::{FetchError, Fetched, Fetcher};
-use crate::frontier::{Frontier, SeenHashes};
+pub mod frontier;
+pub mod parse;
+pub mod progress;
+
+use crate::crawl::frontier::{Frontier, SeenHashes};
+use crate::crawl::parse::{DiscoveryAsk, ParseJob, ParsePool, Parsed, Pending};
+use crate::crawl::progress::Stats;
 use crate::model::Sector;
-use crate::parse::{DiscoveryAsk, ParseJob, ParsePool, Parsed, Pending};
-use crate::progress::Stats;
-use crate::scope::{Scope, registrable_domain};
+use crate::model::scope::{Scope, registrable_domain};
+use crate::net::fetch::{FetchError, Fetched, Fetcher};
+use crate::page::detect::Detector;
+use crate::page::discover::{Discovered, MAX_LISTING_PAGES, add_unique};
 use crate::seeds::City;
 use crate::store::runs::now;
 use crate::store::writer::{LinkRecord, PageRecord, SiteEnd, SiteStart, WriterGone, WriterHandle};
@@ -281,7 +285,7 @@ pub async fn crawl_site(
             if spec.city.departments.contains_key(&d.sector) {
                 continue;
             }
-            scope.exclude(crate::scope::Area::of_start(&d.url));
+            scope.exclude(crate::model::scope::Area::of_start(&d.url));
             let _ = tx.send(SiteSpec {
                 city: spec.city.clone(),
                 sector: d.sector,
@@ -516,7 +520,7 @@ async fn finish_parsed(
                 ];
                 let _ = state.frontier.push_hints(url, depth + 1, &hints);
             }
-            let text = crate::extract::prefix_chars(&link.text, 200);
+            let text = crate::page::extract::prefix_chars(&link.text, 200);
             if !state.links_seen.insert((url.as_str(), text)) {
                 continue; // navigation repeated on every page: stored once per site
             }

@@ -10,11 +10,11 @@
 //! is full. Pages whose site has nothing else to fetch (its frontier is empty, as after a
 //! homepage) are parsed first.
 
-use crate::decode::decode;
-use crate::detect::{Detector, Finding, PageContext};
-use crate::discover::{CityRef, Discovered, discover, listing_pages};
-use crate::extract::{LinkKind, extract};
 use crate::model::Sector;
+use crate::page::decode::decode;
+use crate::page::detect::{Detector, Finding, PageContext};
+use crate::page::discover::{CityRef, Discovered, discover, listing_pages};
+use crate::page::extract::{LinkKind, extract};
 use crate::store::writer::BodyRecord;
 use sha2::{Digest, Sha256};
 use std::collections::VecDeque;
@@ -231,8 +231,8 @@ impl ParsePool {
     /// The budget of bodies read and not yet parsed, for the fetcher to take each body's
     /// share from before reading it: then it bounds the bodies in memory, not only those
     /// queued here.
-    pub fn budget(&self) -> crate::fetch::BodyBudget {
-        crate::fetch::BodyBudget {
+    pub fn budget(&self) -> crate::net::fetch::BodyBudget {
+        crate::net::fetch::BodyBudget {
             permits: self.budget.clone(),
             kib: self.units,
         }
@@ -310,7 +310,7 @@ impl Drop for ParsePool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::detect::RulesDetector;
+    use crate::page::detect::RulesDetector;
 
     fn job(body: &str) -> ParseJob {
         ParseJob {

@@ -23,7 +23,7 @@
 //! elements put in front). Evidence elements are given an anchor `id`, so a link to one
 //! finding scrolls to its element and highlights it alone.
 
-use crate::extract::{MAX_NESTING, limit_nesting};
+use crate::page::extract::{MAX_NESTING, limit_nesting};
 use html5ever::{Attribute, LocalName, QualName, ns};
 use scraper::node::{Element, Text};
 use scraper::{Html, Node};
@@ -518,7 +518,7 @@ mod tests {
 
     #[test]
     fn stored_paths_still_select_their_elements() {
-        use crate::extract::extract;
+        use crate::page::extract::extract;
         let html = concat!(
             "<html><head><title>t</title><meta http-equiv=\"refresh\" content=\"0;url=/zwfw/\"></head>",
             "<body onload=\"go()\"><script>alert(1)</script><div id=\"1top\"><ul><li><a href=\"javascript:void(0)\" onclick=\"x()\">政务微信</a>",

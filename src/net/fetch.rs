@@ -3,10 +3,10 @@
 //! is checked for network safety, scope and robots.txt.
 
 use crate::config::CrawlConfig;
+use crate::net::politeness::HostPool;
 use crate::net::resolve::{ResolveError, ResolveRule};
+use crate::net::robots::{RobotsCache, RobotsVerdict};
 use crate::net::{SafeResolver, check_target};
-use crate::politeness::HostPool;
-use crate::robots::{RobotsCache, RobotsVerdict};
 use chrono::{DateTime, Utc};
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -317,7 +317,7 @@ impl Fetcher {
             };
             let next = match (&resp.location, resp.status) {
                 (Some(loc), 301 | 302 | 303 | 307 | 308) => {
-                    crate::extract::resolve(Some(&current), loc)
+                    crate::page::extract::resolve(Some(&current), loc)
                 }
                 _ => None,
             };
@@ -533,7 +533,7 @@ impl Fetcher {
             let mut r = r.map_err(at)?;
             match (&r.location, r.status) {
                 (Some(loc), 301 | 302 | 303 | 307 | 308) => {
-                    match crate::extract::resolve(Some(&current), loc) {
+                    match crate::page::extract::resolve(Some(&current), loc) {
                         Some(next) => current = next,
                         None => return Ok((404, Vec::new())),
                     }

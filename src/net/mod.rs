@@ -6,7 +6,10 @@
 //! The check runs on resolved addresses (in [`resolve::SafeResolver`]) and on IP-literal
 //! URLs (in [`check_target`]), at every redirect hop.
 
+pub mod fetch;
+pub mod politeness;
 pub mod resolve;
+pub mod robots;
 pub mod safety;
 
 pub use resolve::{ResolveRule, SafeResolver};

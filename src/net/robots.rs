@@ -8,7 +8,7 @@
 //! cannot be resolved. A host that cannot be reached at all (DNS, connection, TLS) is
 //! recorded as unreachable (and the other scheme may be tried).
 
-use crate::fetch::{FetchError, Fetcher, PlainError};
+use crate::net::fetch::{FetchError, Fetcher, PlainError};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -9,10 +9,10 @@
 //! city's registrable domain, or on a gov.cn site when the text names the city. A department
 //! site is its own host, or a top-level directory of the portal (`www.x.gov.cn/jyj/`).
 
-use crate::detect::rules::RuleSet;
-use crate::extract::PageFacts;
 use crate::model::Sector;
-use crate::scope::{Area, registrable_domain};
+use crate::model::scope::{Area, registrable_domain};
+use crate::page::detect::rules::RuleSet;
+use crate::page::extract::PageFacts;
 use crate::seeds::short_name;
 use url::Url;
 
@@ -342,7 +342,7 @@ mod tests {
             <div class="footer-links">相关链接 <a href="http://zjj.hangzhou.gov.cn/">市住建局</a> <a href="http://jyj.ningbo.gov.cn/">宁波市教育局</a>
             <a href="/jgsz/">机构设置</a></div>"#;
         let url = Url::parse("http://www.hangzhou.gov.cn/").unwrap();
-        let facts = crate::extract::extract(html, Some(&url));
+        let facts = crate::page::extract::extract(html, Some(&url));
         let rules = RuleSet::builtin();
         let domains = vec!["hangzhou.gov.cn".to_string()];
         let city = CityRef {

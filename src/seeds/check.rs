@@ -2,9 +2,9 @@
 //! every start URL that reports dead, moved and non-HTML portals (and with `--fix`
 //! applies permanent redirects to the file).
 
-use crate::fetch::{FetchError, Fetcher};
+use crate::model::scope::registrable_domain;
 use crate::model::{Region, Tier};
-use crate::scope::registrable_domain;
+use crate::net::fetch::{FetchError, Fetcher};
 use crate::seeds::{City, short_name};
 use std::collections::HashMap;
 use std::path::Path;
@@ -210,7 +210,7 @@ pub async fn probe(cities: &[City], fetcher: Arc<Fetcher>) -> Vec<Probe> {
     futures_util::future::join_all(futures).await
 }
 
-fn verdict_of(start: &Url, f: &crate::fetch::Fetched) -> ProbeVerdict {
+fn verdict_of(start: &Url, f: &crate::net::fetch::Fetched) -> ProbeVerdict {
     if let Some(e) = &f.error {
         return match e {
             FetchError::OutOfScope(to) => ProbeVerdict::Moved {

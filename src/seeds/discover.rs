@@ -1,15 +1,15 @@
 //! `seeds discover`: find each city's department sites on its portal (the homepage and at
-//! most [`MAX_LISTING_PAGES`](crate::discover::MAX_LISTING_PAGES) pages that list
+//! most [`MAX_LISTING_PAGES`](crate::page::discover::MAX_LISTING_PAGES) pages that list
 //! departments, fetched politely), and optionally write them into the empty sector columns
 //! of the seeds file, recording where each came from. A filled column is never changed.
 
-use crate::decode::decode;
-use crate::detect::rules::RuleSet;
-use crate::discover::{CityRef, Discovered, add_unique, discover, listing_pages};
-use crate::extract::extract;
-use crate::fetch::Fetcher;
 use crate::model::Sector;
-use crate::scope::registrable_domain;
+use crate::model::scope::registrable_domain;
+use crate::net::fetch::Fetcher;
+use crate::page::decode::decode;
+use crate::page::detect::rules::RuleSet;
+use crate::page::discover::{CityRef, Discovered, add_unique, discover, listing_pages};
+use crate::page::extract::extract;
 use crate::seeds::City;
 use std::path::Path;
 use std::sync::Arc;

@@ -6,6 +6,9 @@
 //! start URLs separated by `;`. Parsing never stops at the first problem: every problem
 //! is reported with its line number, and a file with any problem yields no cities.
 
+pub mod check;
+pub mod discover;
+
 use crate::model::{Region, Sector, Tier};
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;

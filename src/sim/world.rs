@@ -8,8 +8,8 @@
 
 use super::pages;
 use super::server::{Handler, Reply, Request};
+use crate::model::scope::registrable_domain;
 use crate::model::{ChannelId, Channels, Region, Sector, Tier};
-use crate::scope::registrable_domain;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -485,7 +485,7 @@ impl World {
     /// The truth file: `city_id,sector,channel,present`, over the built-in rules' channels.
     pub fn truth_csv(&self) -> String {
         let mut out = String::from("city_id,sector,channel,present\n");
-        let channels = crate::detect::RuleSet::builtin().channels;
+        let channels = crate::page::detect::RuleSet::builtin().channels;
         for ((id, sector, ch), v) in self.truth(&channels) {
             let _ = writeln!(out, "{id},{sector},{ch},{v}");
         }

@@ -1,7 +1,7 @@
 //! Stored page bodies (content-addressed, zstd-compressed), read back as text the way a
 //! crawl decoded them: for the evidence pack and for `redetect`.
 
-use crate::decode::decode;
+use crate::page::decode::decode;
 use rusqlite::{Connection, OptionalExtension};
 
 /// Why a stored body could not be read.

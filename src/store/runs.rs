@@ -69,7 +69,7 @@ pub fn add_cities(conn: &Connection, run_id: i64, cities: &[&City]) -> rusqlite:
 /// for runs from before channels were data.
 pub fn run_channels(conn: &Connection, run_id: i64) -> rusqlite::Result<crate::model::Channels> {
     if !super::has_column(conn, "runs", "channels")? {
-        return Ok(crate::detect::rules::survey_channels());
+        return Ok(crate::page::detect::rules::survey_channels());
     }
     let json: Option<String> = conn
         .query_row("SELECT channels FROM runs WHERE id = ?1", [run_id], |r| {
@@ -79,7 +79,7 @@ pub fn run_channels(conn: &Connection, run_id: i64) -> rusqlite::Result<crate::m
         .flatten();
     Ok(match json.and_then(|j| serde_json::from_str(&j).ok()) {
         Some(channels) => channels,
-        None => crate::detect::rules::survey_channels(),
+        None => crate::page::detect::rules::survey_channels(),
     })
 }
 

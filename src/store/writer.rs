@@ -2,7 +2,7 @@
 //! messages in batched transactions, in the order they were sent.
 
 use super::{Result, StoreError, sql_err};
-use crate::detect::Finding;
+use crate::page::detect::Finding;
 use rusqlite::{Connection, params};
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -4,8 +4,8 @@
 
 use portal_audit::audit::{self, AuditOptions, AuditReport, RunMode};
 use portal_audit::config::CrawlConfig;
-use portal_audit::detect::RulesDetector;
-use portal_audit::progress::ProgressMode;
+use portal_audit::crawl::progress::ProgressMode;
+use portal_audit::page::detect::RulesDetector;
 use portal_audit::sim::server::{Handler, Reply, Request, Server};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -3,8 +3,8 @@
 //! context and target, borrowed from the page's facts where it can be.
 
 use super::rules::ElementKind;
-use crate::extract::marks::email_and_number_marks;
-use crate::extract::{PageFacts, PathId, SNIPPET_CHARS, prefix_chars};
+use crate::page::extract::marks::email_and_number_marks;
+use crate::page::extract::{PageFacts, PathId, SNIPPET_CHARS, prefix_chars};
 use regex::Regex;
 use std::borrow::Cow;
 use std::sync::LazyLock;

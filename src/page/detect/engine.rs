@@ -4,9 +4,9 @@ use super::elements::{elements, normalize_email};
 use super::matching::{Scanned, label_may_match, matches};
 use super::rules::{ElementKind, RuleSet, VetoAction};
 use super::{Detector, Finding, PageContext};
-use crate::extract::{PageFacts, SNIPPET_CHARS, squash, truncate_chars};
+use crate::model::scope::registrable_domain;
 use crate::model::{ChannelId, Channels, Sector, Strength};
-use crate::scope::registrable_domain;
+use crate::page::extract::{PageFacts, SNIPPET_CHARS, squash, truncate_chars};
 use std::collections::HashSet;
 use url::Url;
 
@@ -202,7 +202,7 @@ pub fn detect(rules: &RuleSet, page: &PageFacts, ctx: &PageContext<'_>) -> Vec<F
 mod rule_kinds {
     //! One test per kind of rule and veto, on minimal pages.
     use super::*;
-    use crate::extract::extract;
+    use crate::page::extract::extract;
 
     fn run(html: &str, url: &str, sector: Sector) -> Vec<Finding> {
         let url = Url::parse(url).unwrap();

@@ -6,10 +6,10 @@
 //! channels made present are compared with the labels.
 
 use super::{Detector, PageContext, present};
-use crate::decode::decode;
-use crate::extract::extract;
+use crate::model::scope::registrable_domain;
 use crate::model::{ChannelId, Sector};
-use crate::scope::registrable_domain;
+use crate::page::decode::decode;
+use crate::page::extract::extract;
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 use url::Url;

@@ -5,8 +5,8 @@
 //! same detector runs on live pages, saved files (`inspect`, `eval`) and stored bodies
 //! (`redetect`).
 
-use crate::extract::PageFacts;
 use crate::model::{ChannelId, Channels, Sector, Strength};
+use crate::page::extract::PageFacts;
 use url::Url;
 
 /// What detection knows about a page besides its content.

@@ -22,7 +22,7 @@ pub const MAX_PATTERNS: usize = 20_000;
 pub const MAX_PATTERN_CHARS: usize = 200;
 
 /// The default rules, compiled into the binary.
-pub const DEFAULT_RULES: &str = include_str!("../../rules/channels.toml");
+pub const DEFAULT_RULES: &str = include_str!("../../../rules/channels.toml");
 
 /// A rules file that cannot be used, with where the problem is.
 #[derive(Debug, thiserror::Error)]
@@ -330,7 +330,7 @@ pub struct SectorHint {
     pub names: Vec<String>,
 }
 
-/// The compiled rules: what [`crate::detect::engine`] runs.
+/// The compiled rules: what [`crate::page::detect::engine`] runs.
 #[derive(Debug, Clone)]
 pub struct RuleSet {
     pub version: String,
