@@ -10,7 +10,7 @@ fuzz_target!(|data: &[u8]| {
         let _ = robot;
     }
     let base = url::Url::parse("http://www.hangzhou.gov.cn/a/b.html").unwrap();
-    if let Some(u) = portal_audit::page::extract::resolve(Some(&base), link) {
+    if let Some(u) = portal_audit::model::link::resolve(Some(&base), link) {
         let n = portal_audit::crawl::frontier::normalize(&u);
         let _ = portal_audit::crawl::frontier::is_non_html(&n);
         let scope = portal_audit::model::scope::Scope::portal(&base, &[]);

@@ -1,9 +1,9 @@
 //! What each command does: turn flags into library calls and print the results.
 
-use super::{
-    EXIT_INTERRUPTED, EvalArgs, InspectArgs, RecheckArgs, RulesArgs, RunArgs, RunsArgs,
-    SeedsCheckArgs,
+use super::args::{
+    EvalArgs, InspectArgs, RecheckArgs, RedetectArgs, RulesArgs, RunArgs, RunsArgs, SeedsCheckArgs,
 };
+use super::exit::EXIT_INTERRUPTED;
 use anyhow::{Context, Result, bail};
 use portal_audit::audit::{self, AuditOptions, RunMode};
 use portal_audit::crawl::progress::ProgressMode;
@@ -15,39 +15,6 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 use url::Url;
-
-/// Runs one command.
-pub fn dispatch(cmd: super::Command) -> Result<ExitCode> {
-    use super::Command::*;
-    match cmd {
-        Run(a) => run(a),
-        Recheck(a) => recheck(a),
-        Runs(a) => runs(a),
-        Inspect(a) => inspect(a),
-        Eval(a) => eval(a),
-        Redetect(a) => {
-            let det = detector(&a.rules)?;
-            let r = portal_audit::audit::redetect::redetect(&a.store.db, a.run, det.as_ref())?;
-            println!(
-                "run {} (redetect of run {} with rules {}): {} pages, {} findings",
-                r.run_id,
-                r.source_run,
-                det.version(),
-                r.pages,
-                r.findings
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        Seeds(super::SeedsCommand::Check(a)) => seeds_check(a),
-        Seeds(super::SeedsCommand::Discover(a)) => seeds_discover(a),
-        Export(e) => crate::cli::export::run(e),
-        Diff(a) => crate::cli::export::diff(a),
-        Review(r) => crate::cli::review::run(r),
-        Demo(a) => crate::cli::sim::demo(a),
-        Bench(a) => crate::cli::sim::bench(a),
-        Sim(super::SimCommand::Serve(a)) => crate::cli::sim::serve(a),
-    }
-}
 
 pub fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
@@ -124,7 +91,8 @@ fn audit(opts: AuditOptions, rules: &RulesArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn run(a: RunArgs) -> Result<ExitCode> {
+/// `run`: audit every seeded city (or a subset) as a new run, or resume one.
+pub fn run(a: RunArgs) -> Result<ExitCode> {
     let mode = if a.resume {
         RunMode::Resume
     } else {
@@ -135,7 +103,8 @@ fn run(a: RunArgs) -> Result<ExitCode> {
     audit_with(mode, &a.audit)
 }
 
-fn recheck(a: RecheckArgs) -> Result<ExitCode> {
+/// `recheck`: audit one city again as a run of its own.
+pub fn recheck(a: RecheckArgs) -> Result<ExitCode> {
     audit_with(
         RunMode::Recheck {
             city: a.city.clone(),
@@ -144,7 +113,7 @@ fn recheck(a: RecheckArgs) -> Result<ExitCode> {
     )
 }
 
-fn audit_with(mode: RunMode, a: &super::AuditArgs) -> Result<ExitCode> {
+fn audit_with(mode: RunMode, a: &super::args::AuditArgs) -> Result<ExitCode> {
     let opts = AuditOptions {
         db: a.store.db.clone(),
         seeds: a.seeds.clone(),
@@ -159,7 +128,8 @@ fn audit_with(mode: RunMode, a: &super::AuditArgs) -> Result<ExitCode> {
     audit(opts, &a.rules)
 }
 
-fn runs(a: RunsArgs) -> Result<ExitCode> {
+/// `runs`: list the runs of the database.
+pub fn runs(a: RunsArgs) -> Result<ExitCode> {
     let conn = store::open_ro(&a.store.db)?;
     let alive = RunLock::is_held(&a.store.db);
     let list = store::runs::list_runs(&conn, alive)?;
@@ -193,7 +163,23 @@ fn runs(a: RunsArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn inspect(a: InspectArgs) -> Result<ExitCode> {
+/// `redetect`: the rules applied again to a stored run, offline, as a new run.
+pub fn redetect(a: RedetectArgs) -> Result<ExitCode> {
+    let det = detector(&a.rules)?;
+    let r = portal_audit::audit::redetect::redetect(&a.store.db, a.run, det.as_ref())?;
+    println!(
+        "run {} (redetect of run {} with rules {}): {} pages, {} findings",
+        r.run_id,
+        r.source_run,
+        det.version(),
+        r.pages,
+        r.findings
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `inspect`: detection on one page (a URL or a saved file), every finding printed.
+pub fn inspect(a: InspectArgs) -> Result<ExitCode> {
     let det = detector(&a.rules)?;
     let path = std::path::Path::new(&a.target);
     let (bytes, content_type, url) = if path.is_file() {
@@ -273,7 +259,8 @@ fn inspect(a: InspectArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn eval(a: EvalArgs) -> Result<ExitCode> {
+/// `eval`: per-channel precision and recall on a labelled corpus.
+pub fn eval(a: EvalArgs) -> Result<ExitCode> {
     let det = detector(&a.rules)?;
     let report = evaluate(&a.corpus, det.as_ref())?;
     if a.json {
@@ -344,11 +331,12 @@ fn eval(a: EvalArgs) -> Result<ExitCode> {
     })
 }
 
-fn seeds_discover(a: super::SeedsDiscoverArgs) -> Result<ExitCode> {
+/// `seeds discover`: find each city's department sites on its portal.
+pub fn seeds_discover(a: super::args::SeedsDiscoverArgs) -> Result<ExitCode> {
     use portal_audit::model::Sector;
     use portal_audit::seeds::discover::{discover_all, write};
     let all = portal_audit::seeds::load(&a.seeds)?;
-    let cities: Vec<portal_audit::seeds::City> = if a.cities.is_empty() {
+    let cities: Vec<portal_audit::model::city::City> = if a.cities.is_empty() {
         all.clone()
     } else {
         portal_audit::seeds::select(&all, &a.cities)
@@ -420,7 +408,8 @@ fn seeds_discover(a: super::SeedsDiscoverArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn seeds_check(a: SeedsCheckArgs) -> Result<ExitCode> {
+/// `seeds check`: validate the seeds file, optionally probe and fix start URLs.
+pub fn seeds_check(a: SeedsCheckArgs) -> Result<ExitCode> {
     use portal_audit::seeds::check::{ProbeVerdict, apply_fixes, probe, survey_problems};
     let cities = portal_audit::seeds::load(&a.seeds)?;
     let problems = survey_problems(&cities);
@@ -450,7 +439,7 @@ fn seeds_check(a: SeedsCheckArgs) -> Result<ExitCode> {
         return Ok(if problems.is_empty() {
             ExitCode::SUCCESS
         } else {
-            ExitCode::from(super::EXIT_ERROR)
+            ExitCode::from(super::exit::EXIT_ERROR)
         });
     }
     let cfg = a.crawl.merge()?;
@@ -498,6 +487,6 @@ fn seeds_check(a: SeedsCheckArgs) -> Result<ExitCode> {
     Ok(if problems.is_empty() {
         ExitCode::SUCCESS
     } else {
-        ExitCode::from(super::EXIT_ERROR)
+        ExitCode::from(super::exit::EXIT_ERROR)
     })
 }

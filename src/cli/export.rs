@@ -1,6 +1,6 @@
 //! `export matrix|summary|evidence` and `diff`.
 
-use super::{DiffArgs, EvidenceArgs, ExportArgs, ExportCommand};
+use super::args::{DiffArgs, EvidenceArgs, ExportArgs, ExportCommand};
 use anyhow::{Context, Result, bail};
 use portal_audit::export::{accounts, diff as d, evidence, formats, matrix, summary, warc, xlsx};
 use portal_audit::review::queue;
@@ -151,7 +151,7 @@ fn export_evidence(a: EvidenceArgs) -> Result<ExitCode> {
     portal_audit::review::apply(&conn, &mut m)?;
     if let Some(q) = &a.city {
         m.cities
-            .retain(|c| portal_audit::seeds::name_matches(&c.id, &c.name, q));
+            .retain(|c| portal_audit::model::city::name_matches(&c.id, &c.name, q));
         if m.cities.is_empty() {
             bail!("no audited city matches `{q}`");
         }

@@ -1,6 +1,6 @@
 //! `review list|set|history|export|import`: reviewers' decisions on cells.
 
-use super::{ReviewCommand, ReviewListArgs, ReviewServeArgs, ReviewSetArgs};
+use super::args::{ReviewCommand, ReviewListArgs, ReviewServeArgs, ReviewSetArgs};
 use anyhow::{Context, Result, bail};
 use portal_audit::export::matrix;
 use portal_audit::model::Sector;
@@ -73,7 +73,7 @@ fn find_city(m: &matrix::Matrix, q: &str) -> Result<String> {
     let hits: Vec<&matrix::CityRow> = m
         .cities
         .iter()
-        .filter(|c| portal_audit::seeds::name_matches(&c.id, &c.name, q))
+        .filter(|c| portal_audit::model::city::name_matches(&c.id, &c.name, q))
         .collect();
     match hits.as_slice() {
         [c] => Ok(c.id.clone()),

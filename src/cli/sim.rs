@@ -1,6 +1,6 @@
 //! `demo`, `bench` and `sim serve`: the simulated web from the command line.
 
-use super::{BenchArgs, DemoArgs, SimServeArgs, WorldArgs};
+use super::args::{BenchArgs, DemoArgs, SimServeArgs, WorldArgs};
 use anyhow::{Context, Result, bail};
 use portal_audit::audit::{self, AuditOptions, RunMode};
 use portal_audit::config::CrawlConfig;

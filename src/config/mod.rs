@@ -3,7 +3,9 @@
 //! The binary merges, in order: these defaults, the TOML file (if any), then flags.
 //! The merged [`CrawlConfig`] is recorded with every run so a result can be reproduced.
 
-use crate::net::resolve::ResolveRule;
+pub mod resolve;
+
+use resolve::ResolveRule;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::time::Duration;

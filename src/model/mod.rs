@@ -4,6 +4,8 @@
 //! is a compile error. Channels are data (the rules file defines them): [`ChannelId`]
 //! and the [`Channels`] table.
 
+pub mod city;
+pub mod link;
 pub mod scope;
 
 use std::fmt;

@@ -3,9 +3,11 @@
 //! is checked for network safety, scope and robots.txt.
 
 use crate::config::CrawlConfig;
+use crate::config::resolve::ResolveRule;
+use crate::net::error::{FetchError, PlainError};
 use crate::net::politeness::HostPool;
-use crate::net::resolve::{ResolveError, ResolveRule};
-use crate::net::robots::{RobotsCache, RobotsVerdict};
+use crate::net::resolve::ResolveError;
+use crate::net::robots::{RobotsCache, RobotsSource, RobotsVerdict};
 use crate::net::{SafeResolver, check_target};
 use chrono::{DateTime, Utc};
 use std::collections::HashSet;
@@ -16,73 +18,6 @@ use url::Url;
 
 /// Response header bytes kept per fetch.
 const MAX_STORED_HEADERS: usize = 16 * 1024;
-
-/// Why a fetch produced no usable response. `kind()` is what the store records.
-#[derive(Debug, Clone, thiserror::Error, PartialEq)]
-pub enum FetchError {
-    #[error("refused: {0}")]
-    Refused(String),
-    #[error("redirect leaves the site's scope: {0}")]
-    OutOfScope(String),
-    #[error("disallowed by robots.txt")]
-    RobotsDisallowed,
-    #[error("robots.txt unavailable, so the host is treated as disallowing all: {0}")]
-    RobotsUnavailable(String),
-    #[error("DNS: {0}")]
-    Dns(String),
-    #[error("connection failed: {0}")]
-    Connect(String),
-    #[error("TLS: {0}")]
-    Tls(String),
-    #[error("timed out: {0}")]
-    Timeout(String),
-    #[error("more than {0} redirects")]
-    TooManyRedirects(usize),
-    #[error("redirect loop at {0}")]
-    RedirectLoop(String),
-    #[error("reading the body failed: {0}")]
-    Body(String),
-    #[error("{0}")]
-    Other(String),
-}
-
-impl FetchError {
-    /// A short stable id for the database and reports.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            FetchError::Refused(_) => "refused",
-            FetchError::OutOfScope(_) => "out-of-scope",
-            FetchError::RobotsDisallowed => "robots-disallowed",
-            FetchError::RobotsUnavailable(_) => "blocked-by-robots",
-            FetchError::Dns(_) => "dns",
-            FetchError::Connect(_) => "connect",
-            FetchError::Tls(_) => "tls-error",
-            FetchError::Timeout(_) => "timeout",
-            FetchError::TooManyRedirects(_) => "too-many-redirects",
-            FetchError::RedirectLoop(_) => "redirect-loop",
-            FetchError::Body(_) => "body",
-            FetchError::Other(_) => "error",
-        }
-    }
-
-    /// Whether the host could not be reached at all (so the other scheme is worth a try).
-    pub fn is_unreachable(&self) -> bool {
-        matches!(
-            self,
-            FetchError::Dns(_)
-                | FetchError::Connect(_)
-                | FetchError::Timeout(_)
-                | FetchError::Tls(_)
-        )
-    }
-
-    fn retryable(&self) -> bool {
-        matches!(
-            self,
-            FetchError::Connect(_) | FetchError::Timeout(_) | FetchError::Body(_)
-        )
-    }
-}
 
 /// One redirect hop: the URL that answered with a redirect, and its status.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -165,14 +100,6 @@ pub(crate) enum BodyWanted {
     Pages,
     /// Whatever the content type (robots.txt: RFC 9309 does not depend on it).
     Any,
-}
-
-/// A robots.txt-like fetch that failed, and whether it failed at the URL asked for (the
-/// host itself) or at a redirect target.
-#[derive(Debug, Clone)]
-pub(crate) struct PlainError {
-    pub error: FetchError,
-    pub at_start: bool,
 }
 
 /// A single response, before redirect handling.
@@ -317,7 +244,7 @@ impl Fetcher {
             };
             let next = match (&resp.location, resp.status) {
                 (Some(loc), 301 | 302 | 303 | 307 | 308) => {
-                    crate::page::extract::resolve(Some(&current), loc)
+                    crate::model::link::resolve(Some(&current), loc)
                 }
                 _ => None,
             };
@@ -370,7 +297,7 @@ impl Fetcher {
     async fn admit(self: &Arc<Self>, url: &Url) -> Result<(), FetchError> {
         check_target(url, &self.rules, self.cfg.allow_private).map_err(FetchError::Refused)?;
         if let Some(robots) = &self.robots {
-            match robots.verdict(self, url).await {
+            match robots.verdict(self.as_ref(), url).await {
                 RobotsVerdict::Unreachable(e) => return Err(e),
                 RobotsVerdict::DisallowAll(reason) => {
                     return Err(FetchError::RobotsUnavailable(reason));
@@ -533,7 +460,7 @@ impl Fetcher {
             let mut r = r.map_err(at)?;
             match (&r.location, r.status) {
                 (Some(loc), 301 | 302 | 303 | 307 | 308) => {
-                    match crate::page::extract::resolve(Some(&current), loc) {
+                    match crate::model::link::resolve(Some(&current), loc) {
                         Some(next) => current = next,
                         None => return Ok((404, Vec::new())),
                     }
@@ -548,6 +475,21 @@ impl Fetcher {
             error: FetchError::TooManyRedirects(5),
             at_start: false,
         })
+    }
+}
+
+impl RobotsSource for Fetcher {
+    async fn fetch_robots(
+        &self,
+        url: &Url,
+        max_bytes: usize,
+        max_retries: u32,
+    ) -> Result<(u16, Vec<u8>), PlainError> {
+        self.fetch_plain(url, max_bytes, max_retries).await
+    }
+
+    fn slow_down(&self, host: &str, delay: Duration) {
+        self.hosts.gate(host).slow_down(delay);
     }
 }
 

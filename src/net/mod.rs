@@ -6,11 +6,13 @@
 //! The check runs on resolved addresses (in [`resolve::SafeResolver`]) and on IP-literal
 //! URLs (in [`check_target`]), at every redirect hop.
 
+pub mod error;
 pub mod fetch;
 pub mod politeness;
 pub mod resolve;
 pub mod robots;
 pub mod safety;
 
-pub use resolve::{ResolveRule, SafeResolver};
+pub use crate::config::resolve::ResolveRule;
+pub use resolve::SafeResolver;
 pub use safety::{check_target, is_public_ip};

@@ -8,7 +8,7 @@
 //! cannot be resolved. A host that cannot be reached at all (DNS, connection, TLS) is
 //! recorded as unreachable (and the other scheme may be tried).
 
-use crate::net::fetch::{FetchError, Fetcher, PlainError};
+use crate::net::error::{FetchError, PlainError};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -57,6 +57,20 @@ pub fn parse_for_fuzzing(body: &[u8]) {
     }
 }
 
+/// What the cache needs from the fetcher, which sits above it: one robots.txt-like GET
+/// (no robots check of its own) and a way to slow a host down for its `Crawl-delay`.
+pub trait RobotsSource {
+    /// The final status and body of `url` (up to `max_bytes`), redirects followed.
+    fn fetch_robots(
+        &self,
+        url: &Url,
+        max_bytes: usize,
+        max_retries: u32,
+    ) -> impl Future<Output = Result<(u16, Vec<u8>), PlainError>> + Send;
+    /// Spaces this host's requests at least `delay` apart from now on.
+    fn slow_down(&self, host: &str, delay: Duration);
+}
+
 /// Parsed robots.txt files of a run, by origin.
 pub struct RobotsCache {
     agent: &'static str,
@@ -73,7 +87,7 @@ impl RobotsCache {
 
     /// The verdict for `url`'s origin, fetching robots.txt the first time (concurrent
     /// callers wait for the same fetch).
-    pub async fn verdict(&self, fetcher: &Fetcher, url: &Url) -> RobotsVerdict {
+    pub async fn verdict(&self, fetcher: &impl RobotsSource, url: &Url) -> RobotsVerdict {
         let origin = url.origin().ascii_serialization();
         let cell = {
             let mut map = self.origins.lock().expect("not poisoned");
@@ -87,10 +101,7 @@ impl RobotsCache {
                 && delay > 0.0
             {
                 let d = Duration::from_secs_f32(delay).min(MAX_CRAWL_DELAY);
-                fetcher
-                    .hosts
-                    .gate(url.host_str().unwrap_or_default())
-                    .slow_down(d);
+                fetcher.slow_down(url.host_str().unwrap_or_default(), d);
             }
             verdict
         })
@@ -98,12 +109,12 @@ impl RobotsCache {
         .clone()
     }
 
-    async fn load(&self, fetcher: &Fetcher, origin: &str) -> RobotsVerdict {
+    async fn load(&self, fetcher: &impl RobotsSource, origin: &str) -> RobotsVerdict {
         let Ok(robots_url) = Url::parse(&format!("{origin}/robots.txt")) else {
             return RobotsVerdict::AllowAll;
         };
         let mut answer = fetcher
-            .fetch_plain(&robots_url, MAX_ROBOTS_BYTES, ROBOTS_RETRIES)
+            .fetch_robots(&robots_url, MAX_ROBOTS_BYTES, ROBOTS_RETRIES)
             .await;
         // A 429 means "later": the fetch waited for its Retry-After and asked again; ask
         // a few more rounds before giving up on the host.
@@ -112,7 +123,7 @@ impl RobotsCache {
                 break;
             }
             answer = fetcher
-                .fetch_plain(&robots_url, MAX_ROBOTS_BYTES, ROBOTS_RETRIES)
+                .fetch_robots(&robots_url, MAX_ROBOTS_BYTES, ROBOTS_RETRIES)
                 .await;
         }
         match answer {

@@ -1,6 +1,6 @@
 //! Classification of IP addresses and URLs as safe to fetch.
 
-use super::resolve::{ResolveRule, check_name};
+use crate::config::resolve::{ResolveRule, check_name};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use url::{Host, Url};
 

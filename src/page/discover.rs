@@ -10,10 +10,10 @@
 //! site is its own host, or a top-level directory of the portal (`www.x.gov.cn/jyj/`).
 
 use crate::model::Sector;
+use crate::model::city::short_name;
 use crate::model::scope::{Area, registrable_domain};
 use crate::page::detect::rules::RuleSet;
 use crate::page::extract::PageFacts;
-use crate::seeds::short_name;
 use url::Url;
 
 /// Links to pages that list departments fetched per city, at most.

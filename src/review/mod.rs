@@ -390,7 +390,7 @@ pub fn import(
         let found = m
             .cities
             .iter()
-            .find(|c| crate::seeds::name_matches(&c.id, &c.name, &city));
+            .find(|c| crate::model::city::name_matches(&c.id, &c.name, &city));
         let mut bad = |m: String| problems.push(format!("{path}:{line}: {m}"));
         let Some(c) = found else {
             bad(format!("unknown city `{city}`"));

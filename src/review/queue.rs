@@ -70,7 +70,7 @@ impl FromStr for State {
 /// What a reviewer asked to see. `None` keeps everything.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Filter {
-    /// A city id or name (as `seeds::name_matches` reads it).
+    /// A city id or name (as `model::city::name_matches` reads it).
     pub city: Option<String>,
     pub tier: Option<Tier>,
     pub region: Option<Region>,
@@ -110,7 +110,7 @@ impl Filter {
     fn keeps_city(&self, c: &CityRow) -> bool {
         self.city
             .as_deref()
-            .is_none_or(|q| crate::seeds::name_matches(&c.id, &c.name, q))
+            .is_none_or(|q| crate::model::city::name_matches(&c.id, &c.name, q))
             && self.tier.is_none_or(|t| t == c.tier)
             && self.region.is_none_or(|r| r == c.region)
     }

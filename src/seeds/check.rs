@@ -2,10 +2,11 @@
 //! every start URL that reports dead, moved and non-HTML portals (and with `--fix`
 //! applies permanent redirects to the file).
 
+use crate::model::city::{City, short_name};
 use crate::model::scope::registrable_domain;
 use crate::model::{Region, Tier};
-use crate::net::fetch::{FetchError, Fetcher};
-use crate::seeds::{City, short_name};
+use crate::net::error::FetchError;
+use crate::net::fetch::Fetcher;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;

@@ -4,13 +4,13 @@
 //! of the seeds file, recording where each came from. A filled column is never changed.
 
 use crate::model::Sector;
+use crate::model::city::City;
 use crate::model::scope::registrable_domain;
 use crate::net::fetch::Fetcher;
 use crate::page::decode::decode;
 use crate::page::detect::rules::RuleSet;
 use crate::page::discover::{CityRef, Discovered, add_unique, discover, listing_pages};
 use crate::page::extract::extract;
-use crate::seeds::City;
 use std::path::Path;
 use std::sync::Arc;
 use url::Url;

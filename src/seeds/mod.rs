@@ -9,6 +9,7 @@
 pub mod check;
 pub mod discover;
 
+use crate::model::city::City;
 use crate::model::{Region, Sector, Tier};
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
@@ -29,67 +30,6 @@ pub const REQUIRED_COLUMNS: [&str; 11] = [
     "health",
     "environment",
 ];
-
-/// One city as seeded: identity, classification and the start URLs of its sites.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct City {
-    /// The 6-digit administrative code (or any unique id).
-    pub id: String,
-    /// The Chinese name, e.g. 杭州市.
-    pub name: String,
-    pub province: String,
-    pub tier: Tier,
-    pub region: Region,
-    /// Start URL of the whole-of-government portal.
-    pub portal: Url,
-    /// Start URLs of department sites, by sector (only sectors with at least one URL).
-    pub departments: BTreeMap<Sector, Vec<Url>>,
-    /// Extra columns after the required ones, by header name.
-    pub extra: BTreeMap<String, String>,
-}
-
-impl City {
-    /// True when `query` names this city: its id, its name, or its name without the
-    /// administrative suffix (杭州 for 杭州市).
-    pub fn matches(&self, query: &str) -> bool {
-        name_matches(&self.id, &self.name, query)
-    }
-}
-
-/// True when `query` names the city with this id and name: the id, the name, the name
-/// without its administrative suffix (杭州 for 杭州市), or an autonomous prefecture's
-/// short form (延边, 延边州).
-pub fn name_matches(id: &str, name: &str, query: &str) -> bool {
-    let q = query.trim();
-    if q.is_empty() {
-        return false;
-    }
-    if q == id || q == name || short_name(name) == q {
-        return true;
-    }
-    let stem = q.strip_suffix('州').unwrap_or(q);
-    name.ends_with("自治州") && stem.chars().count() >= 2 && name.starts_with(stem)
-}
-
-/// A city name without its administrative suffix (市, 地区, 自治州, 盟).
-pub fn short_name(name: &str) -> &str {
-    for suffix in ["市", "地区", "盟"] {
-        if let Some(s) = name.strip_suffix(suffix)
-            && !s.is_empty()
-        {
-            return s;
-        }
-    }
-    if let Some(pos) = name.find("自治州") {
-        // 延边朝鲜族自治州 -> 延边: keep the first two characters before the ethnic name.
-        let head = &name[..pos];
-        let short: String = head.chars().take(2).collect();
-        if !short.is_empty() {
-            return &name[..short.len()];
-        }
-    }
-    name
-}
 
 /// One problem in a seeds file, at a line.
 #[derive(Debug, Clone, PartialEq)]
@@ -530,13 +470,5 @@ mod tests {
         );
         assert!(!msg.contains("seeds.csv:5"), "{msg}");
         assert!(msg.len() < 2000, "the message does not repeat the value");
-    }
-
-    #[test]
-    fn short_names() {
-        assert_eq!(short_name("杭州市"), "杭州");
-        assert_eq!(short_name("大兴安岭地区"), "大兴安岭");
-        assert_eq!(short_name("锡林郭勒盟"), "锡林郭勒");
-        assert_eq!(short_name("延边朝鲜族自治州"), "延边");
     }
 }

@@ -6,4 +6,5 @@ pub mod bench;
 pub mod pages;
 pub mod server;
 pub mod truth;
+pub mod web;
 pub mod world;

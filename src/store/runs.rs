@@ -1,7 +1,7 @@
 //! Run bookkeeping and the read queries behind `runs`, resume and recheck.
 
+use crate::model::city::City;
 use crate::model::{Region, Tier};
-use crate::seeds::City;
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// A time as stored (RFC 3339, UTC, milliseconds).

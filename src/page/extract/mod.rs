@@ -16,6 +16,7 @@ pub use nesting::limit_nesting;
 pub use paths::{ElementPaths, PathId};
 pub use text::{prefix_chars, squash, truncate_chars};
 
+use crate::model::link::resolve;
 use ego_tree::NodeRef;
 use ego_tree::iter::Edge;
 use nesting::{count_lt, limit_nesting_counted};
@@ -231,24 +232,6 @@ static SCRIPT_REDIRECT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"(?:window\.|document\.|top\.|self\.)?location(?:\.href)?\s*=\s*["']([^"'\s]+)["']|location\.replace\(\s*["']([^"'\s]+)["']\s*\)"#)
         .expect("valid regex")
 });
-
-/// Resolves a reference against `base`, dropping the fragment; `None` for the
-/// unfollowable (`javascript:`, `mailto:` stay resolvable for detection).
-pub fn resolve(base: Option<&Url>, href: &str) -> Option<Url> {
-    let href = href.trim();
-    if href.is_empty() || href.starts_with('#') {
-        return None;
-    }
-    let mut url = match base {
-        Some(b) => b.join(href).ok()?,
-        None => Url::parse(href).ok()?,
-    };
-    if url.scheme() == "javascript" {
-        return None;
-    }
-    url.set_fragment(None);
-    Some(url)
-}
 
 /// An open element during the walk, with what its descendants inherit.
 struct Frame<'a> {

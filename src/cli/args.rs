@@ -1,0 +1,511 @@
+//! The command line's flags, defined once with their documentation (clap derives the
+//! help text from them), and the merging of crawl flags over `portal-audit.toml`.
+
+use anyhow::Result;
+use clap::{Args, Parser, Subcommand};
+use portal_audit::config::{CONFIG_FILE, CrawlConfig};
+use std::path::{Path, PathBuf};
+
+/// Audits government web portals for the public service channels they offer.
+#[derive(Parser, Debug)]
+#[command(name = "portal-audit", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Audit the seeded cities (all, or those given with --cities) into the database.
+    Run(RunArgs),
+    /// Re-audit one city (by id or name) as a new run.
+    Recheck(RecheckArgs),
+    /// List the runs in the database.
+    Runs(RunsArgs),
+    /// Run detection on one page (a URL fetched politely, or a saved file).
+    Inspect(InspectArgs),
+    /// Measure detection against a labelled corpus of saved pages.
+    Eval(EvalArgs),
+    /// Re-apply the current rules to a run's stored pages (no network), as a new run.
+    Redetect(RedetectArgs),
+    /// Work with the seeds file.
+    #[command(subcommand)]
+    Seeds(SeedsCommand),
+    /// Export the matrix, the summary tables or the evidence pack.
+    #[command(subcommand)]
+    Export(ExportCommand),
+    /// What changed between two runs, per city, sector and channel.
+    Diff(DiffArgs),
+    /// Reviewers' decisions on cells: list, set, history, export, import.
+    #[command(subcommand)]
+    Review(ReviewCommand),
+    /// Audit a simulated web offline and write every export into results/demo/.
+    Demo(DemoArgs),
+    /// Benchmark the crawler on a simulated world (wall vs politeness bound, CPU, memory, accuracy).
+    Bench(BenchArgs),
+    /// The simulated portal web.
+    #[command(subcommand)]
+    Sim(SimCommand),
+}
+
+/// The shape of a simulated world.
+#[derive(Args, Debug, Clone)]
+pub struct WorldArgs {
+    /// Number of cities (the real list first, then synthetic ones).
+    #[arg(long, default_value_t = 40)]
+    pub cities: usize,
+    /// Pages per site within the crawl budget.
+    #[arg(long, default_value_t = 15)]
+    pub pages: usize,
+    /// Department sites per city (0-5).
+    #[arg(long, default_value_t = 2)]
+    pub departments: usize,
+    #[arg(long, default_value_t = 2014)]
+    pub seed: u64,
+    /// No dead, slow, 429 or robots-blocked hosts.
+    #[arg(long)]
+    pub no_hostile: bool,
+    /// Leave the seeds' sector columns empty: the portals list their departments, to be
+    /// discovered (the demo always does).
+    #[arg(long)]
+    pub discover: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    #[arg(long, default_value = "results/demo")]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub world: WorldArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    /// polite (338 × 30 at 2/s), unlimited (no rate limit), country (2,004 sites × 60 at 1/s), or all.
+    #[arg(long, default_value = "polite")]
+    pub scenario: String,
+    /// Override the scenario's number of cities.
+    #[arg(long)]
+    pub cities: Option<usize>,
+    /// Also crawl the same world with Scrapy, right after the audit, using this Python
+    /// (one with `scrapy` installed), and compare CPU per page measured minutes apart
+    /// rather than against a figure from another day.
+    #[arg(long, value_name = "PYTHON")]
+    pub scrapy: Option<std::path::PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SimCommand {
+    /// Serve a simulated world on 127.0.0.1 until stdin closes or the process is killed.
+    Serve(SimServeArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct SimServeArgs {
+    #[command(flatten)]
+    pub world: WorldArgs,
+    /// Write seeds.csv and truth.csv here.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ExportCommand {
+    /// The adoption matrix (csv: long format with BOM; json; md; xlsx).
+    Matrix(ExportArgs),
+    /// The survey's share tables (md, csv, json, html with charts).
+    Summary(ExportArgs),
+    /// The reviewers' evidence pack: a folder that opens offline in a browser.
+    Evidence(EvidenceArgs),
+    /// The registry of the government's accounts (csv, json, md).
+    Accounts(ExportArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[arg(long, default_value = "csv")]
+    pub format: String,
+    /// Output file (default: results/matrix.<format> or results/summary.<format>; `-` for stdout).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Export exactly this run (default: each city's latest finished audit).
+    #[arg(long)]
+    pub run: Option<i64>,
+    /// Only these channels (ids, comma-separated), in the rules' order.
+    #[arg(long, value_delimiter = ',')]
+    pub channels: Vec<String>,
+    /// Only the channels of this group (`survey2014`: the survey's published layout).
+    #[arg(long)]
+    pub channel_group: Option<String>,
+    /// The machine's values only, reviewers' decisions not applied (the summary adds how
+    /// often the reviewers kept and overturned them, per channel).
+    #[arg(long)]
+    pub computed: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ReviewCommand {
+    /// Cells to review (`--pending` first the uncertain ones).
+    List(ReviewListArgs),
+    /// Record a decision on a cell: CITY SECTOR CHANNEL yes|no --reason "…".
+    Set(ReviewSetArgs),
+    /// Every decision on a city (or one cell): who, when, why.
+    History(ReviewHistoryArgs),
+    /// Write every decision as CSV (UTF-8 with BOM).
+    Export(ReviewExportArgs),
+    /// Record the decisions of a CSV (validated whole first).
+    Import(ReviewImportArgs),
+    /// The review screen in the browser, on 127.0.0.1 (prints its URL with a token).
+    Serve(ReviewServeArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ReviewListArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[arg(long)]
+    pub city: Option<String>,
+    /// key or prefecture.
+    #[arg(long)]
+    pub tier: Option<String>,
+    /// east, central or west.
+    #[arg(long)]
+    pub region: Option<String>,
+    #[arg(long)]
+    pub sector: Option<String>,
+    #[arg(long)]
+    pub channel: Option<String>,
+    /// Not reviewed yet, the uncertain first.
+    #[arg(long, conflicts_with_all = ["stale", "reviewed", "weak"])]
+    pub pending: bool,
+    /// Reviewed, but the evidence changed since.
+    #[arg(long, conflicts_with_all = ["reviewed", "weak"])]
+    pub stale: bool,
+    /// Reviewed.
+    #[arg(long, conflicts_with = "weak")]
+    pub reviewed: bool,
+    /// Cells whose findings are all weak.
+    #[arg(long)]
+    pub weak: bool,
+    #[arg(long, default_value = "md")]
+    pub format: String,
+}
+
+#[derive(Args, Debug)]
+pub struct ReviewSetArgs {
+    pub city: String,
+    pub sector: String,
+    pub channel: String,
+    pub verdict: String,
+    #[arg(long)]
+    pub reason: String,
+    /// Who decides (default: PORTAL_AUDIT_REVIEWER, else the OS user).
+    #[arg(long)]
+    pub reviewer: Option<String>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct ReviewHistoryArgs {
+    pub city: String,
+    pub sector: Option<String>,
+    pub channel: Option<String>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct ReviewExportArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[arg(long, default_value = "results/decisions.csv")]
+    pub out: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct ReviewServeArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The port on 127.0.0.1 (0: any free port).
+    #[arg(long, default_value_t = portal_audit::screen::DEFAULT_PORT)]
+    pub port: u16,
+    /// Who the decisions are recorded as (default: PORTAL_AUDIT_REVIEWER, else the OS user).
+    #[arg(long)]
+    pub reviewer: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ReviewImportArgs {
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct EvidenceArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[arg(long, default_value = "results/evidence")]
+    pub out: PathBuf,
+    /// Only this city (id or name).
+    #[arg(long)]
+    pub city: Option<String>,
+    #[arg(long)]
+    pub run: Option<i64>,
+    /// Also write the fetched pages as a WARC/1.1 file.
+    #[arg(long)]
+    pub warc: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct DiffArgs {
+    pub run_a: i64,
+    pub run_b: i64,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[arg(long, default_value = "md")]
+    pub format: String,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SeedsCommand {
+    /// Validate the seeds file; with --probe, fetch every start URL once.
+    Check(SeedsCheckArgs),
+    /// Find each city's department sites on its portal; with --write, fill the empty sector columns.
+    Discover(SeedsDiscoverArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct SeedsDiscoverArgs {
+    #[arg(long, default_value = "seeds/cities.csv")]
+    pub seeds: PathBuf,
+    /// Only these cities (ids or names, comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub cities: Vec<String>,
+    /// Write what was found into the empty sector columns (a filled column is never changed).
+    #[arg(long)]
+    pub write: bool,
+    #[command(flatten)]
+    pub crawl: CrawlArgs,
+    #[command(flatten)]
+    pub rules: RulesArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct SeedsCheckArgs {
+    #[arg(long, default_value = "seeds/cities.csv")]
+    pub seeds: PathBuf,
+    /// Fetch each start URL once (politely) and report dead, moved and non-HTML sites.
+    #[arg(long)]
+    pub probe: bool,
+    /// With --probe: write URL updates from permanent redirects into the seeds file.
+    #[arg(long, requires = "probe")]
+    pub fix: bool,
+    #[command(flatten)]
+    pub crawl: CrawlArgs,
+}
+
+/// Where the database and seeds are.
+#[derive(Args, Debug, Clone)]
+pub struct StoreArgs {
+    /// The audit database.
+    #[arg(long, default_value = "results/audit.db")]
+    pub db: PathBuf,
+}
+
+/// Flags that override `portal-audit.toml` and the defaults.
+#[derive(Args, Debug, Clone, Default)]
+pub struct CrawlArgs {
+    /// Config file (default: ./portal-audit.toml when present).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Requests per second per host (decimal).
+    #[arg(long)]
+    pub rate: Option<f64>,
+    /// Pages fetched per site.
+    #[arg(long)]
+    pub max_pages: Option<usize>,
+    /// Link depth from each site's start URL.
+    #[arg(long)]
+    pub max_depth: Option<u32>,
+    /// Requests in flight over all hosts.
+    #[arg(long)]
+    pub concurrency: Option<usize>,
+    /// User-Agent header (default: portal-audit/<version> (+<contact>)).
+    #[arg(long)]
+    pub user_agent: Option<String>,
+    /// Contact URL or e-mail shown in the default User-Agent.
+    #[arg(long)]
+    pub contact: Option<String>,
+    /// Ignore robots.txt (only for audits the site owner authorised; recorded in the run).
+    #[arg(long)]
+    pub ignore_robots: bool,
+    /// HOST:PORT:ADDR, curl's syntax (repeatable; `*` for every host); such addresses are trusted.
+    #[arg(long = "resolve", value_name = "HOST:PORT:ADDR")]
+    pub resolve: Vec<String>,
+    /// Allow loopback and private addresses without a --resolve rule.
+    #[arg(long)]
+    pub allow_private: bool,
+    /// Accept invalid TLS certificates (recorded in the run).
+    #[arg(long)]
+    pub insecure: bool,
+    /// Whole-response timeout in seconds.
+    #[arg(long)]
+    pub timeout: Option<f64>,
+    /// Retries of timeouts, resets and 5xx.
+    #[arg(long)]
+    pub retries: Option<u32>,
+    /// Do not look for department sites on the portals (only seeded ones are crawled).
+    #[arg(long)]
+    pub no_discover: bool,
+}
+
+impl CrawlArgs {
+    /// Defaults, then the config file, then these flags.
+    pub fn merge(&self) -> Result<CrawlConfig> {
+        let mut c = match &self.config {
+            Some(p) => CrawlConfig::from_file(p)?,
+            None if Path::new(CONFIG_FILE).exists() => {
+                CrawlConfig::from_file(Path::new(CONFIG_FILE))?
+            }
+            None => CrawlConfig::default(),
+        };
+        if let Some(v) = self.rate {
+            c.rate = v;
+        }
+        if let Some(v) = self.max_pages {
+            c.max_pages = v;
+        }
+        if let Some(v) = self.max_depth {
+            c.max_depth = v;
+        }
+        if let Some(v) = self.concurrency {
+            c.concurrency = v;
+        }
+        if let Some(v) = &self.user_agent {
+            c.user_agent = v.clone();
+        }
+        if let Some(v) = &self.contact {
+            c.contact = v.clone();
+        }
+        if let Some(v) = self.timeout {
+            c.request_timeout_secs = v;
+        }
+        if let Some(v) = self.retries {
+            c.max_retries = v;
+        }
+        c.ignore_robots |= self.ignore_robots;
+        c.allow_private |= self.allow_private;
+        c.insecure |= self.insecure;
+        if self.no_discover {
+            c.discover = false;
+        }
+        c.resolve.extend(self.resolve.iter().cloned());
+        c.validate()?;
+        Ok(c)
+    }
+}
+
+/// `--rules FILE`.
+#[derive(Args, Debug, Clone, Default)]
+pub struct RulesArgs {
+    /// Detection rules file (default: the built-in rules).
+    #[arg(long)]
+    pub rules: Option<PathBuf>,
+}
+
+/// What `run` and `recheck` share: where to read and write, how to crawl and detect.
+#[derive(Args, Debug)]
+pub struct AuditArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The seeds file.
+    #[arg(long, default_value = "seeds/cities.csv")]
+    pub seeds: PathBuf,
+    /// No progress display.
+    #[arg(long, short)]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub crawl: CrawlArgs,
+    #[command(flatten)]
+    pub rules: RulesArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// Only these cities (ids or names, comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub cities: Vec<String>,
+    /// Continue the newest interrupted run.
+    #[arg(long, conflicts_with = "cities")]
+    pub resume: bool,
+    #[command(flatten)]
+    pub audit: AuditArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct RecheckArgs {
+    /// The city: its id or name (杭州, 杭州市, 330100).
+    pub city: String,
+    #[command(flatten)]
+    pub audit: AuditArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct RunsArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct InspectArgs {
+    /// A URL to fetch, or a saved HTML file.
+    pub target: String,
+    /// The page's original address (for a file): resolves links and judges ownership.
+    #[arg(long)]
+    pub url: Option<String>,
+    /// The owner's name, for judging whose channels are linked.
+    #[arg(long, default_value = "")]
+    pub owner: String,
+    /// Print one JSON object.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub crawl: CrawlArgs,
+    #[command(flatten)]
+    pub rules: RulesArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct RedetectArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The run whose pages are re-analysed (default: the newest completed run).
+    #[arg(long)]
+    pub run: Option<i64>,
+    #[command(flatten)]
+    pub rules: RulesArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct EvalArgs {
+    /// Folder with labels.csv and the saved pages (directly or under pages/).
+    #[arg(long)]
+    pub corpus: PathBuf,
+    /// Fail (exit 1) when any channel's precision is below this.
+    #[arg(long, default_value_t = 0.0)]
+    pub min_precision: f64,
+    /// Fail (exit 1) when any channel's recall is below this.
+    #[arg(long, default_value_t = 0.0)]
+    pub min_recall: f64,
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub rules: RulesArgs,
+}
