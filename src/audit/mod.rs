@@ -10,7 +10,8 @@ pub mod redetect;
 
 use crate::config::CrawlConfig;
 use crate::crawl::progress::{ProgressMode, Stats, report};
-use crate::crawl::{CrawlEnv, crawl_site, sites_of};
+use crate::crawl::site::crawl_site;
+use crate::crawl::spec::{CrawlEnv, sites_of};
 use crate::model::Sector;
 use crate::model::city::City;
 use crate::net::fetch::Fetcher;
@@ -262,12 +263,12 @@ async fn audit_city(
 
 /// [`crawl_site`] on an owned spec, with the site's sector beside the result.
 async fn crawl_owned(
-    site: crate::crawl::SiteSpec,
+    site: crate::crawl::spec::SiteSpec,
     env: &CrawlEnv,
-    hand: Option<tokio::sync::mpsc::UnboundedSender<crate::crawl::SiteSpec>>,
+    hand: Option<tokio::sync::mpsc::UnboundedSender<crate::crawl::spec::SiteSpec>>,
 ) -> (
     Sector,
-    Result<crate::crawl::SiteResult, crate::store::writer::WriterGone>,
+    Result<crate::crawl::spec::SiteResult, crate::store::writer::WriterGone>,
 ) {
     let r = crawl_site(&site, env, hand).await;
     (site.sector, r)

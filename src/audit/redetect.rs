@@ -140,7 +140,7 @@ pub fn redetect(
     let cities = runs::run_cities(&conn, source, None).map_err(sql)?;
     let mut own: HashMap<String, (String, Arc<Vec<String>>)> = HashMap::new();
     for c in cities {
-        let domains = Arc::new(crate::crawl::own_domains(&c));
+        let domains = Arc::new(crate::crawl::spec::own_domains(&c));
         own.insert(c.id.clone(), (c.name.clone(), domains));
     }
     // Sites.

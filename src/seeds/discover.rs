@@ -52,7 +52,7 @@ async fn discover_city(c: &City, fetcher: &Arc<Fetcher>, rules: &RuleSet) -> Cit
         pages: Vec::new(),
         errors: Vec::new(),
     };
-    let mut domains = crate::crawl::own_domains(c);
+    let mut domains = crate::crawl::spec::own_domains(c);
     let mut queue: Vec<Url> = vec![c.portal.clone()];
     let mut first = true;
     while let Some(url) = queue.pop() {

@@ -1,0 +1,100 @@
+//! What a site's crawl is given: the site ([`SiteSpec`], built from a city by
+//! [`sites_of`]) and what the run shares with every crawl ([`CrawlEnv`]); and how a
+//! crawl ends ([`SiteResult`]).
+
+use crate::crawl::parse::ParsePool;
+use crate::crawl::progress::Stats;
+use crate::model::Sector;
+use crate::model::city::City;
+use crate::model::scope::{Scope, registrable_domain};
+use crate::net::error::FetchError;
+use crate::net::fetch::Fetcher;
+use crate::page::detect::Detector;
+use crate::page::discover::Discovered;
+use crate::store::writer::WriterHandle;
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+use url::Url;
+
+/// One site to crawl: whose it is, where it starts, what it may fetch.
+#[derive(Debug, Clone)]
+pub struct SiteSpec {
+    pub city: Arc<City>,
+    pub sector: Sector,
+    pub start: Url,
+    pub scope: Scope,
+    /// Registrable domains of all the city's sites, for ownership judgements.
+    pub own_domains: Arc<Vec<String>>,
+    /// For a department site found on the portal: the evidence that named it (`None`
+    /// for a seeded site).
+    pub discovered: Option<Discovered>,
+}
+
+/// Registrable domains of all of a city's sites (portal and departments): whose
+/// channels count as the city's own.
+pub fn own_domains(city: &City) -> Vec<String> {
+    let mut own: Vec<String> = std::iter::once(&city.portal)
+        .chain(city.departments.values().flatten())
+        .map(|u| registrable_domain(u.host_str().unwrap_or_default()))
+        .collect();
+    own.sort();
+    own.dedup();
+    own
+}
+
+/// The sites of a city: its portal (scope minus department areas) and each department.
+pub fn sites_of(city: &Arc<City>) -> Vec<SiteSpec> {
+    let dept_urls: Vec<&Url> = city.departments.values().flatten().collect();
+    let own = Arc::new(own_domains(city));
+    let mut sites = vec![SiteSpec {
+        city: city.clone(),
+        sector: Sector::General,
+        start: city.portal.clone(),
+        scope: Scope::portal(&city.portal, &dept_urls),
+        own_domains: own.clone(),
+        discovered: None,
+    }];
+    for (sector, urls) in &city.departments {
+        for u in urls {
+            sites.push(SiteSpec {
+                city: city.clone(),
+                sector: *sector,
+                start: u.clone(),
+                scope: Scope::department(u),
+                own_domains: own.clone(),
+                discovered: None,
+            });
+        }
+    }
+    sites
+}
+
+/// What a run shares with all of its site crawls.
+#[derive(Clone)]
+pub struct CrawlEnv {
+    pub run_id: i64,
+    pub fetcher: Arc<Fetcher>,
+    pub writer: WriterHandle,
+    pub detector: Arc<dyn Detector>,
+    /// Where pages are parsed (off the async threads).
+    pub parser: Arc<ParsePool>,
+    pub stats: Arc<Stats>,
+    pub cancel: CancellationToken,
+}
+
+/// How a site's crawl ended, for the city's verdict and the progress display.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SiteResult {
+    pub outcome: String,
+    pub pages: usize,
+    pub cancelled: bool,
+}
+
+/// The outcome recorded for a site whose start URL failed.
+pub fn outcome_of(e: &FetchError) -> &'static str {
+    match e {
+        FetchError::Dns(_) | FetchError::Connect(_) | FetchError::Timeout(_) => "unreachable",
+        FetchError::RobotsDisallowed | FetchError::RobotsUnavailable(_) => "blocked-by-robots",
+        other => other.kind(),
+    }
+}
