@@ -6,7 +6,7 @@
 //! container when that container is small (a QR box: `<div><img><p>扫一扫关注</p></div>`);
 //! otherwise only the short texts right beside the image (or the link that wraps it).
 
-use super::is_hidden_content;
+use super::frame::is_hidden_content;
 use super::text::{squash, truncate_chars};
 use ego_tree::NodeRef;
 use scraper::Node;

@@ -1,0 +1,132 @@
+//! QR codes drawn without `<img>`: an element with a CSS background image or a class
+//! that names a QR code (`ewm`, `qrcode`, `weixin_img`) is kept as a box, and becomes an
+//! image when it closes without an image of its own inside.
+
+use super::MAX_ITEMS;
+use super::caption;
+use super::facts::{Image, PageFacts};
+use super::frame::{Frame, attr, context_attrs, path_id};
+use super::paths::PathId;
+use super::text::squash;
+use crate::model::link::resolve;
+use ego_tree::NodeRef;
+use scraper::{Html, Node};
+use std::sync::LazyLock;
+
+/// An element that may be a QR code drawn without an `<img>` (a CSS background image, a
+/// QR class): an image of its own unless it turns out to hold an `<img>`.
+pub(super) struct QrBox {
+    pub(super) node: ego_tree::NodeId,
+    pub(super) images_at_open: usize,
+    pub(super) src: String,
+    pub(super) title: String,
+    pub(super) attrs: String,
+    pub(super) in_link: Option<usize>,
+    pub(super) path: PathId,
+}
+
+/// Class or id tokens that mark a QR-code box.
+pub(super) fn is_qr_token(token: &str) -> bool {
+    ["ewm", "erweima", "qrcode", "2wm"]
+        .iter()
+        .any(|p| token.starts_with(p))
+        || token == "qr"
+        || token.ends_with("ewm")
+        || token.ends_with("qrcode")
+}
+
+/// The URL of an inline `background(-image): url(…)`, if any.
+pub(super) fn background_url(style: &str) -> Option<&str> {
+    let lower = style.to_ascii_lowercase();
+    if !lower.contains("background") {
+        return None;
+    }
+    let start = lower.find("url(")? + 4;
+    let end = start + lower[start..].find(')')?;
+    Some(
+        style[start..end]
+            .trim()
+            .trim_matches(|c| c == '\'' || c == '"'),
+    )
+}
+
+/// Notes the element on top of `stack` as a possible QR box (see [`QrBox`]).
+pub(super) fn open_qr_box<'a>(
+    stack: &mut [Frame<'a>],
+    facts: &mut PageFacts,
+    node: NodeRef<'a, Node>,
+    boxes: &mut Vec<QrBox>,
+) {
+    let top = stack.len() - 1;
+    let (tag, el) = (stack[top].tag, stack[top].el);
+    if matches!(tag, "img" | "html" | "body" | "head") || stack[top].hidden {
+        return;
+    }
+    let bg = attr(el, "style").and_then(background_url);
+    // Most classes name nothing of the kind: a single scan rules them out before any
+    // lower-casing or splitting.
+    static QR_HINT: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build([
+                "ewm", "erweima", "qr", "2wm", "weixin", "wechat", "wx", "weibo", "wb",
+            ])
+            .expect("valid patterns")
+    });
+    let qr_class = || {
+        ["class", "id"].iter().any(|k| {
+            attr(el, k).is_some_and(|v| QR_HINT.is_match(v))
+                && attr(el, k).is_some_and(|v| {
+                    let v = v.to_ascii_lowercase();
+                    let tokens = || v.split(|c: char| c.is_whitespace() || c == '-' || c == '_');
+                    // `ewm`, `qrcode` …; or a platform and a picture (`weixin_img`, `wx-pic`).
+                    tokens().any(is_qr_token)
+                        || (tokens()
+                            .any(|t| matches!(t, "weixin" | "wechat" | "wx" | "weibo" | "wb"))
+                            && tokens().any(|t| matches!(t, "img" | "pic" | "code" | "image")))
+                })
+        })
+    };
+    if bg.is_none() && !qr_class() {
+        return;
+    }
+    let path = path_id(stack, &mut facts.paths);
+    stack[top].qr_box = Some(boxes.len());
+    boxes.push(QrBox {
+        node: node.id(),
+        images_at_open: facts.images.len(),
+        src: bg.unwrap_or_default().to_string(),
+        title: squash(
+            attr(el, "title")
+                .or_else(|| attr(el, "aria-label"))
+                .unwrap_or_default(),
+        ),
+        attrs: context_attrs(stack),
+        in_link: stack[top].link,
+        path,
+    });
+}
+
+/// When a possible QR box ends: an image of its own unless it held an `<img>`.
+pub(super) fn close_qr_box(f: &Frame<'_>, facts: &mut PageFacts, boxes: &mut [QrBox], doc: &Html) {
+    let Some(k) = f.qr_box else { return };
+    let b = &mut boxes[k];
+    if facts.images.len() != b.images_at_open || facts.images.len() >= MAX_ITEMS {
+        return;
+    }
+    let caption = doc
+        .tree
+        .get(b.node)
+        .map(caption::of_box)
+        .unwrap_or_default();
+    facts.images.push(Image {
+        url: resolve(facts.base.as_ref(), &b.src),
+        src: std::mem::take(&mut b.src),
+        alt: String::new(),
+        title: std::mem::take(&mut b.title),
+        caption,
+        attrs: std::mem::take(&mut b.attrs),
+        in_link: b.in_link,
+        path: b.path,
+    });
+}
