@@ -73,40 +73,31 @@ pub struct AuditReport {
     pub elapsed: Duration,
 }
 
-/// Runs an audit until done or until `cancel` fires.
-pub async fn run(
+/// The run to crawl and its cities still to do: the newest interrupted run for a resume
+/// (its unfinished cities cleared), otherwise a new run with the chosen cities.
+fn open_run(
+    conn: &rusqlite::Connection,
     opts: &AuditOptions,
-    detector: Arc<dyn Detector>,
-    cancel: CancellationToken,
-) -> Result<AuditReport, AuditError> {
-    let start = Instant::now();
-    opts.config.validate()?;
-    // Seeds are read and checked before the database is touched: bad seeds write nothing.
-    let seeded = match &opts.mode {
-        RunMode::Resume => None,
-        mode => Some(select_cities(opts, mode)?),
-    };
-    let _lock = RunLock::acquire(&opts.db)?;
-    let conn = store::open_rw(&opts.db)?;
+    seeded: Option<(Vec<u8>, Vec<City>)>,
+    detector: &dyn Detector,
+) -> Result<(i64, Vec<City>), AuditError> {
     let sql = |e: rusqlite::Error| StoreError::Sql {
         path: opts.db.clone(),
         source: e,
     };
-    runs::mark_dead_runs_interrupted(&conn).map_err(sql)?;
-
-    let (run_id, cities) = match (&opts.mode, seeded) {
+    Ok(match (&opts.mode, seeded) {
         (RunMode::Resume, _) | (_, None) => {
-            let Some((run_id, _kind)) = runs::latest_interrupted(&conn).map_err(sql)? else {
+            let Some((run_id, _kind)) = runs::latest_interrupted(conn).map_err(sql)? else {
                 return Err(AuditError::Usage(format!(
                     "no interrupted run to resume in {}",
                     opts.db.display()
                 )));
             };
-            runs::clear_unfinished(&conn, run_id).map_err(sql)?;
-            runs::reopen_run(&conn, run_id).map_err(sql)?;
+            runs::clear_unfinished(conn, run_id).map_err(sql)?;
+            runs::reopen_run(conn, run_id).map_err(sql)?;
             (
                 run_id,
-                runs::run_cities(&conn, run_id, Some("pending")).map_err(sql)?,
+                runs::run_cities(conn, run_id, Some("pending")).map_err(sql)?,
             )
         }
         (mode, Some((bytes, chosen))) => {
@@ -129,12 +120,36 @@ pub async fn run(
                 insecure: opts.config.insecure,
                 source_run: None,
             };
-            let run_id = runs::create_run(&conn, &new).map_err(sql)?;
+            let run_id = runs::create_run(conn, &new).map_err(sql)?;
             let chosen: Vec<&City> = chosen.iter().collect();
-            runs::add_cities(&conn, run_id, &chosen).map_err(sql)?;
+            runs::add_cities(conn, run_id, &chosen).map_err(sql)?;
             (run_id, chosen.into_iter().cloned().collect())
         }
+    })
+}
+
+/// Runs an audit until done or until `cancel` fires.
+pub async fn run(
+    opts: &AuditOptions,
+    detector: Arc<dyn Detector>,
+    cancel: CancellationToken,
+) -> Result<AuditReport, AuditError> {
+    let start = Instant::now();
+    opts.config.validate()?;
+    // Seeds are read and checked before the database is touched: bad seeds write nothing.
+    let seeded = match &opts.mode {
+        RunMode::Resume => None,
+        mode => Some(select_cities(opts, mode)?),
     };
+    let _lock = RunLock::acquire(&opts.db)?;
+    let conn = store::open_rw(&opts.db)?;
+    let sql = |e: rusqlite::Error| StoreError::Sql {
+        path: opts.db.clone(),
+        source: e,
+    };
+    runs::mark_dead_runs_interrupted(&conn).map_err(sql)?;
+
+    let (run_id, cities) = open_run(&conn, opts, seeded, detector.as_ref())?;
 
     let stats = Arc::new(Stats::default());
     stats

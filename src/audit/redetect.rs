@@ -8,7 +8,7 @@ use crate::page::detect::{Detector, PageContext};
 use crate::page::extract::extract;
 use crate::store::{self, RunLock, StoreError, runs};
 use rusqlite::{OptionalExtension, params};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -19,10 +19,10 @@ fn recheck_discoveries(
     conn: &rusqlite::Connection,
     source: i64,
     rules: &crate::page::detect::RuleSet,
-    own: &HashMap<String, (String, Arc<Vec<String>>)>,
-    site_map: &HashMap<i64, (i64, String, Sector)>,
-) -> rusqlite::Result<std::collections::HashSet<i64>> {
-    let mut gone = std::collections::HashSet::new();
+    own: &CityContext,
+    site_map: &SiteMap,
+) -> rusqlite::Result<HashSet<i64>> {
+    let mut gone = HashSet::new();
     if !store::has_column(conn, "sites", "origin")? {
         return Ok(gone);
     }
@@ -81,6 +81,11 @@ pub struct RedetectReport {
     pub findings: usize,
 }
 
+/// City context for detection (name, own domains) by city id, as the crawl had it.
+type CityContext = HashMap<String, (String, Arc<Vec<String>>)>;
+/// A source run's site id → its copy's id, city and sector.
+type SiteMap = HashMap<i64, (i64, String, Sector)>;
+
 /// Re-detects the pages of `source` (default: the newest completed run) into a new run.
 pub fn redetect(
     db: &Path,
@@ -107,15 +112,56 @@ pub fn redetect(
                 StoreError::Invalid(format!("no completed run to redetect in {}", db.display()))
             })?,
     };
-    let (settings, seeds_path, seeds_sha, ignore_robots, insecure): (String, Option<String>, Option<String>, bool, bool) = conn
+    let run_id = copy_run(&conn, source, detector)
+        .map_err(sql)?
+        .ok_or_else(|| StoreError::Invalid(format!("no run {source} in {}", db.display())))?;
+    let redo = Redo {
+        conn: &conn,
+        source,
+        run_id,
+        detector,
+        own: city_context(&conn, source).map_err(sql)?,
+        site_map: copy_sites(&conn, source, run_id).map_err(sql)?,
+    };
+    // Discovered department sites: the new rules must still name each on the stored page
+    // that named it; one they no longer name is kept on record as `not-discovered`, and
+    // its pages are copied without findings.
+    let not_named = match detector.discovery_rules() {
+        Some(rules) => {
+            recheck_discoveries(&conn, source, rules, &redo.own, &redo.site_map).map_err(sql)?
+        }
+        None => HashSet::new(),
+    };
+    let (pages, findings) = redo.fetches(&not_named).map_err(|e| match e {
+        RedoError::Sql(e) => sql(e),
+        RedoError::Store(e) => e,
+    })?;
+    runs::finish_run(&conn, run_id, "completed").map_err(sql)?;
+    Ok(RedetectReport {
+        run_id,
+        source_run: source,
+        pages,
+        findings,
+    })
+}
+
+/// Records the new run (the source's settings, the detector's rules) and copies the
+/// source's cities into it; `None` when there is no run `source`.
+fn copy_run(
+    conn: &rusqlite::Connection,
+    source: i64,
+    detector: &dyn Detector,
+) -> rusqlite::Result<Option<i64>> {
+    let Some((settings, seeds_path, seeds_sha, ignore_robots, insecure)) = conn
         .query_row("SELECT settings, seeds_path, seeds_sha256, ignore_robots, insecure FROM runs WHERE id = ?1", [source], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
         })
-        .optional()
-        .map_err(sql)?
-        .ok_or_else(|| StoreError::Invalid(format!("no run {source} in {}", db.display())))?;
+        .optional()?
+    else {
+        return Ok(None);
+    };
     let run_id = runs::create_run(
-        &conn,
+        conn,
         &runs::NewRun {
             kind: "redetect".into(),
             settings_json: settings,
@@ -128,142 +174,160 @@ pub fn redetect(
             insecure,
             source_run: Some(source),
         },
-    )
-    .map_err(sql)?;
+    )?;
     conn.execute(
         "INSERT INTO run_cities (run_id, city_id, name, province, tier, region, portal, departments, extra, status, finished_at)
          SELECT ?1, city_id, name, province, tier, region, portal, departments, extra, status, finished_at FROM run_cities WHERE run_id = ?2",
         params![run_id, source],
-    )
-    .map_err(sql)?;
-    // City context for detection (name, own domains), as the crawl had it.
-    let cities = runs::run_cities(&conn, source, None).map_err(sql)?;
-    let mut own: HashMap<String, (String, Arc<Vec<String>>)> = HashMap::new();
-    for c in cities {
+    )?;
+    Ok(Some(run_id))
+}
+
+/// Each city's name and own domains in `source`, as the crawl had them.
+fn city_context(conn: &rusqlite::Connection, source: i64) -> rusqlite::Result<CityContext> {
+    let mut own = HashMap::new();
+    for c in runs::run_cities(conn, source, None)? {
         let domains = Arc::new(crate::crawl::spec::own_domains(&c));
         own.insert(c.id.clone(), (c.name.clone(), domains));
     }
-    // Sites.
-    let mut site_map: HashMap<i64, (i64, String, Sector)> = HashMap::new();
-    {
-        let mut st = conn
-            .prepare("SELECT id, city_id, sector, start_url, final_url, scope, outcome, error, moved_to, pages, started_at, finished_at, origin, discovered_from, discovered_text FROM sites WHERE run_id = ?1 ORDER BY id")
-            .map_err(sql)?;
-        let rows: Vec<(i64, String, String, Vec<rusqlite::types::Value>)> = st
-            .query_map([source], |r| {
-                let vals = (3..15)
-                    .map(|i| r.get::<_, rusqlite::types::Value>(i))
-                    .collect::<Result<Vec<_>, _>>()?;
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, vals))
-            })
-            .map_err(sql)?
-            .collect::<Result<_, _>>()
-            .map_err(sql)?;
-        for (old, city, sector, v) in rows {
-            conn.execute(
-                "INSERT INTO sites (run_id, city_id, sector, start_url, final_url, scope, outcome, error, moved_to, pages, started_at, finished_at, origin, discovered_from, discovered_text)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-                params![run_id, city, sector, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11]],
-            )
-            .map_err(sql)?;
-            site_map.insert(
-                old,
-                (
-                    conn.last_insert_rowid(),
-                    city,
-                    sector.parse().unwrap_or(Sector::General),
-                ),
-            );
+    Ok(own)
+}
+
+/// Copies the source run's sites into the new run.
+fn copy_sites(conn: &rusqlite::Connection, source: i64, run_id: i64) -> rusqlite::Result<SiteMap> {
+    let mut site_map = HashMap::new();
+    let mut st = conn.prepare("SELECT id, city_id, sector, start_url, final_url, scope, outcome, error, moved_to, pages, started_at, finished_at, origin, discovered_from, discovered_text FROM sites WHERE run_id = ?1 ORDER BY id")?;
+    let rows: Vec<(i64, String, String, Vec<rusqlite::types::Value>)> = st
+        .query_map([source], |r| {
+            let vals = (3..15)
+                .map(|i| r.get::<_, rusqlite::types::Value>(i))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, vals))
+        })?
+        .collect::<Result<_, _>>()?;
+    for (old, city, sector, v) in rows {
+        conn.execute(
+            "INSERT INTO sites (run_id, city_id, sector, start_url, final_url, scope, outcome, error, moved_to, pages, started_at, finished_at, origin, discovered_from, discovered_text)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+            params![run_id, city, sector, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11]],
+        )?;
+        let sector = sector.parse().unwrap_or(Sector::General);
+        site_map.insert(old, (conn.last_insert_rowid(), city, sector));
+    }
+    Ok(site_map)
+}
+
+/// How re-detecting the fetches failed.
+enum RedoError {
+    Sql(rusqlite::Error),
+    Store(StoreError),
+}
+
+impl From<rusqlite::Error> for RedoError {
+    fn from(e: rusqlite::Error) -> Self {
+        RedoError::Sql(e)
+    }
+}
+
+/// The copy in progress: the new run and what detection needs about its cities and sites.
+struct Redo<'a> {
+    conn: &'a rusqlite::Connection,
+    source: i64,
+    run_id: i64,
+    detector: &'a dyn Detector,
+    own: CityContext,
+    site_map: SiteMap,
+}
+
+/// The same evidence repeated across a site's pages is recorded once, as in a crawl.
+type SeenFindings = HashSet<(i64, ChannelId, Sector, String, String)>;
+
+impl Redo<'_> {
+    /// Copies every fetch of the source run and detects every stored body again (not
+    /// those of `not_named` sites), [`BATCH`] fetches a transaction. Returns the pages
+    /// and findings.
+    fn fetches(&self, not_named: &HashSet<i64>) -> Result<(usize, usize), RedoError> {
+        let fetch_ids: Vec<i64> = self
+            .conn
+            .prepare("SELECT id FROM fetches WHERE run_id = ?1 ORDER BY id")?
+            .query_map([self.source], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        let (mut pages, mut findings) = (0, 0);
+        let mut seen = SeenFindings::new();
+        for chunk in fetch_ids.chunks(BATCH) {
+            let tx = self.conn.unchecked_transaction()?;
+            for &old_id in chunk {
+                if let Some(n) = self.fetch(&tx, old_id, not_named, &mut seen)? {
+                    pages += 1;
+                    findings += n;
+                }
+            }
+            tx.commit()?;
         }
+        Ok((pages, findings))
     }
-    // Discovered department sites: the new rules must still name each on the stored page
-    // that named it; one they no longer name is kept on record as `not-discovered`, and
-    // its pages are copied without findings.
-    let mut not_named: std::collections::HashSet<i64> = std::collections::HashSet::new();
-    if let Some(rules) = detector.discovery_rules() {
-        not_named = recheck_discoveries(&conn, source, rules, &own, &site_map).map_err(sql)?;
-    }
-    // Fetches, and detection on every stored body.
-    let fetch_ids: Vec<i64> = conn
-        .prepare("SELECT id FROM fetches WHERE run_id = ?1 ORDER BY id")
-        .map_err(sql)?
-        .query_map([source], |r| r.get(0))
-        .map_err(sql)?
-        .collect::<Result<_, _>>()
-        .map_err(sql)?;
-    let (mut pages, mut findings) = (0, 0);
-    // As in a crawl, the same evidence repeated across a site's pages is recorded once.
-    let mut seen: std::collections::HashSet<(i64, ChannelId, Sector, String, String)> =
-        std::collections::HashSet::new();
-    for chunk in fetch_ids.chunks(BATCH) {
-        let tx = conn.unchecked_transaction().map_err(sql)?;
-        for old_id in chunk {
-            let (site, final_url, ct, charset, sha): (i64, String, Option<String>, Option<String>, Option<String>) = tx
-                .query_row("SELECT site_id, final_url, content_type, charset, body_sha256 FROM fetches WHERE id = ?1", [old_id], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-                })
-                .map_err(sql)?;
-            let Some((new_site, city, sector)) = site_map.get(&site).cloned() else {
-                continue;
+
+    /// Copies one fetch and detects its stored body again; the number of findings
+    /// recorded, or `None` when there was no page to detect on.
+    fn fetch(
+        &self,
+        tx: &rusqlite::Transaction,
+        old_id: i64,
+        not_named: &HashSet<i64>,
+        seen: &mut SeenFindings,
+    ) -> Result<Option<usize>, RedoError> {
+        let (site, final_url, ct, charset, sha): (i64, String, Option<String>, Option<String>, Option<String>) = tx
+            .query_row("SELECT site_id, final_url, content_type, charset, body_sha256 FROM fetches WHERE id = ?1", [old_id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })?;
+        let Some((new_site, city, sector)) = self.site_map.get(&site).cloned() else {
+            return Ok(None);
+        };
+        tx.execute(
+            "INSERT INTO fetches (run_id, site_id, url, final_url, redirects, status, headers, content_type, charset, bytes, truncated, started_at, elapsed_ms, attempts, depth, body_sha256, error_kind, error)
+             SELECT ?1, ?2, url, final_url, redirects, status, headers, content_type, charset, bytes, truncated, started_at, elapsed_ms, attempts, depth, body_sha256, error_kind, error FROM fetches WHERE id = ?3",
+            params![self.run_id, new_site, old_id],
+        )?;
+        let new_fetch = tx.last_insert_rowid();
+        if not_named.contains(&site) {
+            return Ok(None);
+        }
+        let Some(sha) = sha else { return Ok(None) };
+        let text =
+            match crate::store::bodies::page_text(tx, &sha, ct.as_deref(), charset.as_deref()) {
+                Ok(Some(text)) => text,
+                Ok(None) => return Ok(None),
+                Err(crate::store::bodies::BodyError::Sql(e)) => return Err(RedoError::Sql(e)),
+                Err(e) => return Err(RedoError::Store(StoreError::Invalid(e.to_string()))),
             };
+        let Ok(url) = url::Url::parse(&final_url) else {
+            return Ok(None);
+        };
+        let facts = extract(&text, Some(&url));
+        let (name, domains) = self.own.get(&city).cloned().unwrap_or_default();
+        let ctx = PageContext {
+            page_url: &url,
+            sector,
+            city_name: &name,
+            own_domains: &domains,
+        };
+        let mut found = self.detector.detect(&facts, &ctx);
+        found.retain(|f| {
+            seen.insert((
+                new_site,
+                f.channel.clone(),
+                f.sector,
+                f.rule.clone(),
+                f.target.clone(),
+            ))
+        });
+        for f in &found {
             tx.execute(
-                "INSERT INTO fetches (run_id, site_id, url, final_url, redirects, status, headers, content_type, charset, bytes, truncated, started_at, elapsed_ms, attempts, depth, body_sha256, error_kind, error)
-                 SELECT ?1, ?2, url, final_url, redirects, status, headers, content_type, charset, bytes, truncated, started_at, elapsed_ms, attempts, depth, body_sha256, error_kind, error FROM fetches WHERE id = ?3",
-                params![run_id, new_site, old_id],
-            )
-            .map_err(sql)?;
-            let new_fetch = tx.last_insert_rowid();
-            if not_named.contains(&site) {
-                continue;
-            }
-            let Some(sha) = sha else { continue };
-            let text =
-                match crate::store::bodies::page_text(&tx, &sha, ct.as_deref(), charset.as_deref())
-                {
-                    Ok(Some(text)) => text,
-                    Ok(None) => continue,
-                    Err(crate::store::bodies::BodyError::Sql(e)) => return Err(sql(e)),
-                    Err(e) => return Err(StoreError::Invalid(e.to_string())),
-                };
-            let Ok(url) = url::Url::parse(&final_url) else {
-                continue;
-            };
-            let facts = extract(&text, Some(&url));
-            let (name, domains) = own.get(&city).cloned().unwrap_or_default();
-            let ctx = PageContext {
-                page_url: &url,
-                sector,
-                city_name: &name,
-                own_domains: &domains,
-            };
-            let mut found = detector.detect(&facts, &ctx);
-            found.retain(|f| {
-                seen.insert((
-                    new_site,
-                    f.channel.clone(),
-                    f.sector,
-                    f.rule.clone(),
-                    f.target.clone(),
-                ))
-            });
-            pages += 1;
-            findings += found.len();
-            for f in found {
-                tx.execute(
-                    "INSERT INTO findings (run_id, city_id, site_id, fetch_id, sector, channel, strength, rule, target, text, snippet, page_url, body_sha256, path, account)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-                    params![run_id, city, new_site, new_fetch, f.sector.as_str(), f.channel.as_str(), f.strength.as_str(), f.rule, f.target, f.text, f.snippet, final_url, sha, f.path, f.account],
-                )
-                .map_err(sql)?;
-            }
+                "INSERT INTO findings (run_id, city_id, site_id, fetch_id, sector, channel, strength, rule, target, text, snippet, page_url, body_sha256, path, account)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                params![self.run_id, city, new_site, new_fetch, f.sector.as_str(), f.channel.as_str(), f.strength.as_str(), f.rule, f.target, f.text, f.snippet, final_url, sha, f.path, f.account],
+            )?;
         }
-        tx.commit().map_err(sql)?;
+        Ok(Some(found.len()))
     }
-    runs::finish_run(&conn, run_id, "completed").map_err(sql)?;
-    Ok(RedetectReport {
-        run_id,
-        source_run: source,
-        pages,
-        findings,
-    })
 }
