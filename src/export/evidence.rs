@@ -13,7 +13,7 @@
 
 use super::formats::{esc, mark};
 use super::inert::{Mark, inert_page};
-use super::matrix::Matrix;
+use super::matrix::{CityRow, Matrix};
 use crate::model::Sector;
 use rusqlite::{Connection, params};
 use std::collections::BTreeMap;
@@ -203,7 +203,31 @@ pub fn write_pack(
         out.extend_from_slice(page.as_bytes());
         pack.write(&format!("pages/{sha}.html"), &out)?;
     }
-    // The index: the matrix, every cell a link to its evidence.
+    pack.write("index.html", index_html(m).as_bytes())?;
+    // A page per city (databases from before schema 3 record no site origins).
+    let with_origin = crate::store::has_column(conn, "sites", "origin")?;
+    let empty = Vec::new();
+    for c in &m.cities {
+        let fs = by_city.get(c.id.as_str()).unwrap_or(&empty);
+        let sites = if with_origin {
+            sites_of(conn, c.audit_run, &c.id)?
+        } else {
+            Vec::new()
+        };
+        let fails = failures(conn, c.audit_run, &c.id)?;
+        let page = city_html(m, c, &sites, &fails, fs, &link_of);
+        pack.write(&format!("city-{}.html", c.id), page.as_bytes())?;
+    }
+    let written = pack.finish()?;
+    Ok(PackReport {
+        cities: m.cities.len(),
+        files: written,
+        cleared,
+    })
+}
+
+/// The pack's index: the matrix, every cell a link to its evidence.
+fn index_html(m: &Matrix) -> String {
     let mut index = String::from(
         "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>Evidence pack</title><style>body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;text-align:center}td.c{text-align:left}a{text-decoration:none}.yes{background:#d7f5d7}.unknown{background:#eee}</style></head><body>",
     );
@@ -257,125 +281,118 @@ pub fn write_pack(
         index.push_str("</table>");
     }
     index.push_str("</body></html>");
-    pack.write("index.html", index.as_bytes())?;
-    // A page per city (databases from before schema 3 record no site origins).
-    let with_origin = crate::store::has_column(conn, "sites", "origin")?;
-    for c in &m.cities {
-        let fails = failures(conn, c.audit_run, &c.id)?;
-        let empty = Vec::new();
-        let fs = by_city.get(c.id.as_str()).unwrap_or(&empty);
-        let mut page = format!(
-            "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{name} evidence</title><style>body{{font-family:sans-serif;margin:1.5em;max-width:1400px}}table{{border-collapse:collapse;width:100%}}td,th{{border:1px solid #ccc;padding:3px 6px;vertical-align:top;font-size:13px;overflow-wrap:anywhere}}td.w{{min-width:14em}}:target{{background:#ffe066}}</style></head><body><p><a href=\"index.html\">← matrix</a></p><h1>{id} {name}</h1><p>{province} · {tier} · {region} · audit run {run} · portal {status}</p>",
-            name = esc(&c.name),
-            id = c.id,
-            province = esc(&c.province),
-            tier = c.tier,
-            region = c.region,
-            run = c.audit_run,
-            status = c.status
-        );
-        let sites = if with_origin {
-            sites_of(conn, c.audit_run, &c.id)?
-        } else {
-            Vec::new()
+    index
+}
+
+/// A city's page: its sites, its failures, and every cell with its findings.
+fn city_html(
+    m: &Matrix,
+    c: &CityRow,
+    sites: &[SiteLine],
+    fails: &[Failure],
+    fs: &[&FindingRow],
+    link_of: &BTreeMap<i64, String>,
+) -> String {
+    let mut page = format!(
+        "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{name} evidence</title><style>body{{font-family:sans-serif;margin:1.5em;max-width:1400px}}table{{border-collapse:collapse;width:100%}}td,th{{border:1px solid #ccc;padding:3px 6px;vertical-align:top;font-size:13px;overflow-wrap:anywhere}}td.w{{min-width:14em}}:target{{background:#ffe066}}</style></head><body><p><a href=\"index.html\">← matrix</a></p><h1>{id} {name}</h1><p>{province} · {tier} · {region} · audit run {run} · portal {status}</p>",
+        name = esc(&c.name),
+        id = c.id,
+        province = esc(&c.province),
+        tier = c.tier,
+        region = c.region,
+        run = c.audit_run,
+        status = c.status
+    );
+    page.push_str("<h2>Sites</h2><table><tr><th>sector</th><th>start URL</th><th>origin</th><th>named by</th><th>outcome</th></tr>");
+    for (sector, start, origin, from, text, outcome) in sites {
+        let named = match (from, text) {
+            (Some(f), Some(t)) => format!("{} on {}", esc(t), esc(f)),
+            _ => String::new(),
         };
-        page.push_str("<h2>Sites</h2><table><tr><th>sector</th><th>start URL</th><th>origin</th><th>named by</th><th>outcome</th></tr>");
-        for (sector, start, origin, from, text, outcome) in &sites {
-            let named = match (from, text) {
-                (Some(f), Some(t)) => format!("{} on {}", esc(t), esc(f)),
-                _ => String::new(),
-            };
+        let _ = write!(
+            page,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{named}</td><td>{}</td></tr>",
+            esc(sector),
+            esc(start),
+            esc(origin),
+            esc(outcome)
+        );
+    }
+    page.push_str("</table>");
+    if !fails.is_empty() {
+        page.push_str("<h2>Failures</h2><table><tr><th>sector</th><th>start URL</th><th>outcome</th><th>error</th></tr>");
+        for f in fails {
             let _ = write!(
                 page,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{named}</td><td>{}</td></tr>",
-                esc(sector),
-                esc(start),
-                esc(origin),
-                esc(outcome)
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&f.sector),
+                esc(&f.start_url),
+                esc(&f.outcome),
+                esc(&f.error)
             );
         }
         page.push_str("</table>");
-        if !fails.is_empty() {
-            page.push_str("<h2>Failures</h2><table><tr><th>sector</th><th>start URL</th><th>outcome</th><th>error</th></tr>");
-            for f in &fails {
+    }
+    for s in &c.sectors {
+        let _ = write!(page, "<h2>{s}</h2>");
+        for ch in m.channels.ids() {
+            let v = c.value(*s, ch);
+            let mut why = c
+                .cell(*s, ch)
+                .and_then(|x| x.reason.as_deref())
+                .map(|r| format!(" ({})", esc(r)))
+                .unwrap_or_default();
+            if let Some(r) = c.cell(*s, ch).and_then(|x| x.review.as_ref()) {
+                let _ = write!(
+                    why,
+                    " (reviewed by {} at {}: {}; computed {}{})",
+                    esc(&r.reviewer),
+                    esc(&r.decided_at),
+                    esc(&r.reason),
+                    r.computed.as_str(),
+                    if r.stale {
+                        "; stale: the evidence changed since"
+                    } else {
+                        ""
+                    }
+                );
+            }
+            let _ = write!(
+                page,
+                "<h3 id=\"{s}-{ch}\">{ch}: {}{why}</h3>",
+                v.as_str(),
+                ch = ch.as_str()
+            );
+            let mine: Vec<&&FindingRow> = fs
+                .iter()
+                .filter(|f| f.sector == s.as_str() && f.channel == ch.as_str())
+                .collect();
+            if mine.is_empty() {
+                page.push_str("<p>No findings.</p>");
+                continue;
+            }
+            page.push_str("<table><tr><th>strength</th><th>rule</th><th>evidence</th><th>page</th><th>target</th><th>text</th><th>snippet</th><th>fetched</th><th>sha256</th></tr>");
+            for f in mine {
                 let _ = write!(
                     page,
-                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                    esc(&f.sector),
-                    esc(&f.start_url),
-                    esc(&f.outcome),
-                    esc(&f.error)
+                    "<tr><td>{}</td><td>{}</td><td><a href=\"pages/{sha}.html#{}\">archived page</a></td><td>{}</td><td>{}</td><td class=\"w\">{}</td><td class=\"w\">{}</td><td>{}</td><td>{}</td></tr>",
+                    f.strength,
+                    esc(&f.rule),
+                    link_of.get(&f.id).map_or("", String::as_str),
+                    esc(&f.page_url),
+                    esc(&f.target),
+                    esc(&f.text),
+                    esc(&f.snippet),
+                    esc(&f.fetched_at),
+                    &f.body_sha256.get(..12).unwrap_or(""),
+                    sha = f.body_sha256
                 );
             }
             page.push_str("</table>");
         }
-        for s in &c.sectors {
-            let _ = write!(page, "<h2>{s}</h2>");
-            for ch in m.channels.ids() {
-                let v = c.value(*s, ch);
-                let mut why = c
-                    .cell(*s, ch)
-                    .and_then(|x| x.reason.as_deref())
-                    .map(|r| format!(" ({})", esc(r)))
-                    .unwrap_or_default();
-                if let Some(r) = c.cell(*s, ch).and_then(|x| x.review.as_ref()) {
-                    let _ = write!(
-                        why,
-                        " (reviewed by {} at {}: {}; computed {}{})",
-                        esc(&r.reviewer),
-                        esc(&r.decided_at),
-                        esc(&r.reason),
-                        r.computed.as_str(),
-                        if r.stale {
-                            "; stale: the evidence changed since"
-                        } else {
-                            ""
-                        }
-                    );
-                }
-                let _ = write!(
-                    page,
-                    "<h3 id=\"{s}-{ch}\">{ch}: {}{why}</h3>",
-                    v.as_str(),
-                    ch = ch.as_str()
-                );
-                let mine: Vec<&&FindingRow> = fs
-                    .iter()
-                    .filter(|f| f.sector == s.as_str() && f.channel == ch.as_str())
-                    .collect();
-                if mine.is_empty() {
-                    page.push_str("<p>No findings.</p>");
-                    continue;
-                }
-                page.push_str("<table><tr><th>strength</th><th>rule</th><th>evidence</th><th>page</th><th>target</th><th>text</th><th>snippet</th><th>fetched</th><th>sha256</th></tr>");
-                for f in mine {
-                    let _ = write!(
-                        page,
-                        "<tr><td>{}</td><td>{}</td><td><a href=\"pages/{sha}.html#{}\">archived page</a></td><td>{}</td><td>{}</td><td class=\"w\">{}</td><td class=\"w\">{}</td><td>{}</td><td>{}</td></tr>",
-                        f.strength,
-                        esc(&f.rule),
-                        link_of.get(&f.id).map_or("", String::as_str),
-                        esc(&f.page_url),
-                        esc(&f.target),
-                        esc(&f.text),
-                        esc(&f.snippet),
-                        esc(&f.fetched_at),
-                        &f.body_sha256.get(..12).unwrap_or(""),
-                        sha = f.body_sha256
-                    );
-                }
-                page.push_str("</table>");
-            }
-        }
-        page.push_str("</body></html>");
-        pack.write(&format!("city-{}.html", c.id), page.as_bytes())?;
     }
-    let written = pack.finish()?;
-    Ok(PackReport {
-        cities: m.cities.len(),
-        files: written,
-        cleared,
-    })
+    page.push_str("</body></html>");
+    page
 }
 
 /// The fragment naming a finding in its archived page.

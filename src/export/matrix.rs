@@ -196,6 +196,104 @@ pub fn load_previous(conn: &Connection) -> rusqlite::Result<Matrix> {
     load_audits(conn, None, pairs)
 }
 
+/// Each sector's site outcomes in a city's audit.
+fn site_outcomes(
+    conn: &Connection,
+    run_id: i64,
+    city_id: &str,
+) -> rusqlite::Result<BTreeMap<Sector, Vec<String>>> {
+    let mut outcomes: BTreeMap<Sector, Vec<String>> = BTreeMap::new();
+    let mut st =
+        conn.prepare("SELECT sector, outcome FROM sites WHERE run_id = ?1 AND city_id = ?2")?;
+    for r in st.query_map(params![run_id, city_id], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+    })? {
+        let (s, o) = r?;
+        if let Ok(s) = s.parse::<Sector>() {
+            outcomes.entry(s).or_default().push(o);
+        }
+    }
+    Ok(outcomes)
+}
+
+/// A city's findings per sector × channel.
+fn city_findings(
+    conn: &Connection,
+    run_id: i64,
+    city_id: &str,
+) -> rusqlite::Result<BTreeMap<(Sector, ChannelId), Vec<Evidence>>> {
+    let mut found: BTreeMap<(Sector, ChannelId), Vec<Evidence>> = BTreeMap::new();
+    let mut st = conn.prepare(
+        "SELECT sector, channel, strength, target, page_url, id FROM findings WHERE run_id = ?1 AND city_id = ?2 ORDER BY id",
+    )?;
+    let rows = st.query_map(params![run_id, city_id], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, i64>(5)?,
+        ))
+    })?;
+    for r in rows {
+        let (s, c, st, t, p, id) = r?;
+        if let (Ok(s), Ok(st)) = (s.parse::<Sector>(), st.parse::<Strength>()) {
+            found
+                .entry((s, ChannelId::new(c)))
+                .or_default()
+                .push((st, t, p, id));
+        }
+    }
+    Ok(found)
+}
+
+/// One sector's cells: yes on channel evidence; no only when every site of the sector
+/// was audited and the run looked for the channel; otherwise unknown, with the reason.
+fn cells_of_sector(
+    sector: Sector,
+    columns: &Channels,
+    audited: &Channels,
+    outcomes: &BTreeMap<Sector, Vec<String>>,
+    found: &mut BTreeMap<(Sector, ChannelId), Vec<Evidence>>,
+    cells: &mut Vec<Cell>,
+) {
+    let audited_ok = outcomes
+        .get(&sector)
+        .is_some_and(|o| !o.is_empty() && o.iter().all(|x| x == "ok"));
+    for channel in columns.ids() {
+        let mut fs = found.remove(&(sector, channel.clone())).unwrap_or_default();
+        fs.sort_by_key(|f| f.0);
+        let best = fs.first();
+        let value = if best.is_some_and(|b| b.0.counts()) {
+            Value::Yes
+        } else if audited_ok && audited.contains(channel.as_str()) {
+            Value::No
+        } else {
+            Value::Unknown
+        };
+        cells.push(Cell {
+            computed: value,
+            review: None,
+            sector,
+            channel: channel.clone(),
+            value,
+            strength: best.map(|b| b.0),
+            finding_count: fs.len(),
+            best_target: best.map(|b| b.1.clone()).unwrap_or_default(),
+            best_page: best.map(|b| b.2.clone()).unwrap_or_default(),
+            best_finding: best.map(|b| b.3),
+            reason: match value {
+                Value::Unknown if !outcomes.contains_key(&sector) => Some("no-site-found".into()),
+                Value::Unknown => outcomes
+                    .get(&sector)
+                    .and_then(|o| o.iter().find(|x| *x != "ok").cloned()),
+                _ => None,
+            },
+        });
+    }
+}
+
 fn load_audits(
     conn: &Connection,
     run: Option<i64>,
@@ -243,46 +341,8 @@ fn load_audits(
         } else {
             sectors.extend(depts.keys().copied());
         }
-        // Site outcomes per sector.
-        let mut outcomes: BTreeMap<Sector, Vec<String>> = BTreeMap::new();
-        {
-            let mut st = conn
-                .prepare("SELECT sector, outcome FROM sites WHERE run_id = ?1 AND city_id = ?2")?;
-            for r in st.query_map(params![run_id, city_id], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-            })? {
-                let (s, o) = r?;
-                if let Ok(s) = s.parse::<Sector>() {
-                    outcomes.entry(s).or_default().push(o);
-                }
-            }
-        }
-        // Findings per sector × channel, strongest first.
-        let mut found: BTreeMap<(Sector, ChannelId), Vec<Evidence>> = BTreeMap::new();
-        {
-            let mut st = conn.prepare(
-                "SELECT sector, channel, strength, target, page_url, id FROM findings WHERE run_id = ?1 AND city_id = ?2 ORDER BY id",
-            )?;
-            let rows = st.query_map(params![run_id, city_id], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, i64>(5)?,
-                ))
-            })?;
-            for r in rows {
-                let (s, c, st, t, p, id) = r?;
-                if let (Ok(s), Ok(st)) = (s.parse::<Sector>(), st.parse::<Strength>()) {
-                    found
-                        .entry((s, ChannelId::new(c)))
-                        .or_default()
-                        .push((st, t, p, id));
-                }
-            }
-        }
+        let outcomes = site_outcomes(conn, run_id, &city_id)?;
+        let mut found = city_findings(conn, run_id, &city_id)?;
         for s in outcomes.keys() {
             if !sectors.contains(s) {
                 sectors.push(*s);
@@ -291,42 +351,7 @@ fn load_audits(
         let site_sectors: Vec<Sector> = outcomes.keys().copied().collect();
         let mut cells = Vec::new();
         for &sector in &sectors {
-            let audited_ok = outcomes
-                .get(&sector)
-                .is_some_and(|o| !o.is_empty() && o.iter().all(|x| x == "ok"));
-            for channel in columns.ids() {
-                let mut fs = found.remove(&(sector, channel.clone())).unwrap_or_default();
-                fs.sort_by_key(|f| f.0);
-                let best = fs.first();
-                let value = if best.is_some_and(|b| b.0.counts()) {
-                    Value::Yes
-                } else if audited_ok && audited.contains(channel.as_str()) {
-                    Value::No
-                } else {
-                    Value::Unknown
-                };
-                cells.push(Cell {
-                    computed: value,
-                    review: None,
-                    sector,
-                    channel: channel.clone(),
-                    value,
-                    strength: best.map(|b| b.0),
-                    finding_count: fs.len(),
-                    best_target: best.map(|b| b.1.clone()).unwrap_or_default(),
-                    best_page: best.map(|b| b.2.clone()).unwrap_or_default(),
-                    best_finding: best.map(|b| b.3),
-                    reason: match value {
-                        Value::Unknown if !outcomes.contains_key(&sector) => {
-                            Some("no-site-found".into())
-                        }
-                        Value::Unknown => outcomes
-                            .get(&sector)
-                            .and_then(|o| o.iter().find(|x| *x != "ok").cloned()),
-                        _ => None,
-                    },
-                });
-            }
+            cells_of_sector(sector, &columns, audited, &outcomes, &mut found, &mut cells);
         }
         cities.push(CityRow {
             id: city_id,
