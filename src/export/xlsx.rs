@@ -48,167 +48,188 @@ pub fn write(
             .collect();
         set.into_iter().collect()
     };
-    // Wide matrix.
-    {
-        let ws = wb.add_worksheet().set_name("matrix").map_err(err)?;
-        let mut names: Vec<String> = ["city_id", "city", "province", "tier", "region"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        for s in &sectors {
-            for ch in m.channels.iter() {
-                names.push(format!("{s}.{} ({} {})", ch.id, s.name_zh(), ch.name));
+    matrix_sheet(&mut wb, m, &sectors, &bold)?;
+    long_sheet(&mut wb, m, &bold)?;
+    summary_sheet(&mut wb, s, &bold)?;
+    findings_sheet(&mut wb, findings, &bold)?;
+    wb.save(path).map_err(err)
+}
+
+/// The wide matrix: a row per city, a column per sector × channel.
+fn matrix_sheet(
+    wb: &mut Workbook,
+    m: &Matrix,
+    sectors: &[Sector],
+    bold: &Format,
+) -> Result<(), ExportError> {
+    let ws = wb.add_worksheet().set_name("matrix").map_err(err)?;
+    let mut names: Vec<String> = ["city_id", "city", "province", "tier", "region"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    for s in sectors {
+        for ch in m.channels.iter() {
+            names.push(format!("{s}.{} ({} {})", ch.id, s.name_zh(), ch.name));
+        }
+    }
+    header(ws, &names, bold)?;
+    for (r, c) in m.cities.iter().enumerate() {
+        let r = r as u32 + 1;
+        for (i, v) in [
+            c.id.as_str(),
+            &c.name,
+            &c.province,
+            c.tier.as_str(),
+            c.region.as_str(),
+        ]
+        .iter()
+        .enumerate()
+        {
+            ws.write_string(r, i as u16, *v).map_err(err)?;
+        }
+        let mut col = 5u16;
+        for s in sectors {
+            for ch in m.channels.ids() {
+                let v = c.cell(*s, ch).map_or("", |x| mark(x.value));
+                ws.write_string(r, col, v).map_err(err)?;
+                col += 1;
             }
         }
-        header(ws, &names, &bold)?;
-        for (r, c) in m.cities.iter().enumerate() {
-            let r = r as u32 + 1;
+    }
+    filter(ws, m.cities.len() as u32, names.len())?;
+    Ok(())
+}
+
+/// The long table: a row per cell, as in the matrix CSV.
+fn long_sheet(wb: &mut Workbook, m: &Matrix, bold: &Format) -> Result<(), ExportError> {
+    let ws = wb.add_worksheet().set_name("long").map_err(err)?;
+    let names: Vec<String> = MATRIX_CSV_HEADER.iter().map(|s| s.to_string()).collect();
+    header(ws, &names, bold)?;
+    let mut r = 1u32;
+    for c in &m.cities {
+        for cell in &c.cells {
+            let vals = [
+                c.id.clone(),
+                c.name.clone(),
+                c.province.clone(),
+                c.tier.to_string(),
+                c.region.to_string(),
+                cell.sector.to_string(),
+                cell.channel.to_string(),
+                cell.value.as_str().to_string(),
+                cell.strength.map(|s| s.to_string()).unwrap_or_default(),
+            ];
+            for (i, v) in vals.iter().enumerate() {
+                ws.write_string(r, i as u16, v).map_err(err)?;
+            }
+            ws.write_number(r, 9, cell.finding_count as f64)
+                .map_err(err)?;
+            ws.write_string(r, 10, &cell.best_target).map_err(err)?;
+            ws.write_string(r, 11, &cell.best_page).map_err(err)?;
+            ws.write_number(r, 12, c.audit_run as f64).map_err(err)?;
+            let review = cell.review.as_ref();
             for (i, v) in [
-                c.id.as_str(),
-                &c.name,
-                &c.province,
-                c.tier.as_str(),
-                c.region.as_str(),
+                cell.computed.as_str(),
+                if review.is_some() { "yes" } else { "no" },
+                review.map_or("", |x| x.reviewer.as_str()),
+                review.map_or("", |x| x.reason.as_str()),
+                review.map_or("", |x| if x.stale { "yes" } else { "no" }),
             ]
             .iter()
             .enumerate()
             {
-                ws.write_string(r, i as u16, *v).map_err(err)?;
+                ws.write_string(r, 13 + i as u16, *v).map_err(err)?;
             }
-            let mut col = 5u16;
-            for s in &sectors {
-                for ch in m.channels.ids() {
-                    let v = c.cell(*s, ch).map_or("", |x| mark(x.value));
-                    ws.write_string(r, col, v).map_err(err)?;
-                    col += 1;
-                }
-            }
+            r += 1;
         }
-        filter(ws, m.cities.len() as u32, names.len())?;
     }
-    // Long table.
-    {
-        let ws = wb.add_worksheet().set_name("long").map_err(err)?;
-        let names: Vec<String> = MATRIX_CSV_HEADER.iter().map(|s| s.to_string()).collect();
-        header(ws, &names, &bold)?;
-        let mut r = 1u32;
-        for c in &m.cities {
-            for cell in &c.cells {
-                let vals = [
-                    c.id.clone(),
-                    c.name.clone(),
-                    c.province.clone(),
-                    c.tier.to_string(),
-                    c.region.to_string(),
-                    cell.sector.to_string(),
-                    cell.channel.to_string(),
-                    cell.value.as_str().to_string(),
-                    cell.strength.map(|s| s.to_string()).unwrap_or_default(),
-                ];
-                for (i, v) in vals.iter().enumerate() {
-                    ws.write_string(r, i as u16, v).map_err(err)?;
+    filter(ws, r - 1, names.len())?;
+    Ok(())
+}
+
+/// The share tables, a row per group × channel.
+fn summary_sheet(wb: &mut Workbook, s: &Summary, bold: &Format) -> Result<(), ExportError> {
+    let ws = wb.add_worksheet().set_name("summary").map_err(err)?;
+    let names: Vec<String> = [
+        "table", "group", "channel", "yes", "known", "share", "label",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    header(ws, &names, bold)?;
+    let mut r = 1u32;
+    for t in &s.tables {
+        for row in &t.rows {
+            for ch in s.channels.ids() {
+                let sh = row.shares[ch];
+                ws.write_string(r, 0, &t.title).map_err(err)?;
+                ws.write_string(r, 1, &row.group).map_err(err)?;
+                ws.write_string(r, 2, ch.as_str()).map_err(err)?;
+                ws.write_number(r, 3, sh.yes as f64).map_err(err)?;
+                ws.write_number(r, 4, sh.known as f64).map_err(err)?;
+                if let Some(f) = sh.fraction() {
+                    ws.write_number(r, 5, f).map_err(err)?;
                 }
-                ws.write_number(r, 9, cell.finding_count as f64)
-                    .map_err(err)?;
-                ws.write_string(r, 10, &cell.best_target).map_err(err)?;
-                ws.write_string(r, 11, &cell.best_page).map_err(err)?;
-                ws.write_number(r, 12, c.audit_run as f64).map_err(err)?;
-                let review = cell.review.as_ref();
-                for (i, v) in [
-                    cell.computed.as_str(),
-                    if review.is_some() { "yes" } else { "no" },
-                    review.map_or("", |x| x.reviewer.as_str()),
-                    review.map_or("", |x| x.reason.as_str()),
-                    review.map_or("", |x| if x.stale { "yes" } else { "no" }),
-                ]
-                .iter()
-                .enumerate()
-                {
-                    ws.write_string(r, 13 + i as u16, *v).map_err(err)?;
-                }
+                ws.write_string(r, 6, sh.label()).map_err(err)?;
                 r += 1;
             }
         }
-        filter(ws, r - 1, names.len())?;
     }
-    // Summary tables.
-    {
-        let ws = wb.add_worksheet().set_name("summary").map_err(err)?;
-        let names: Vec<String> = [
-            "table", "group", "channel", "yes", "known", "share", "label",
+    filter(ws, r - 1, names.len())?;
+    Ok(())
+}
+
+/// Every finding behind the matrix.
+fn findings_sheet(
+    wb: &mut Workbook,
+    findings: &[FindingRow],
+    bold: &Format,
+) -> Result<(), ExportError> {
+    let ws = wb.add_worksheet().set_name("findings").map_err(err)?;
+    let names: Vec<String> = [
+        "id",
+        "run_id",
+        "city_id",
+        "sector",
+        "channel",
+        "strength",
+        "rule",
+        "page_url",
+        "target",
+        "text",
+        "snippet",
+        "fetched_at",
+        "body_sha256",
+        "path",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    header(ws, &names, bold)?;
+    for (i, f) in findings.iter().enumerate() {
+        let r = i as u32 + 1;
+        ws.write_number(r, 0, f.id as f64).map_err(err)?;
+        ws.write_number(r, 1, f.run_id as f64).map_err(err)?;
+        for (j, v) in [
+            &f.city_id,
+            &f.sector,
+            &f.channel,
+            &f.strength,
+            &f.rule,
+            &f.page_url,
+            &f.target,
+            &f.text,
+            &f.snippet,
+            &f.fetched_at,
+            &f.body_sha256,
+            &f.path,
         ]
         .iter()
-        .map(|s| s.to_string())
-        .collect();
-        header(ws, &names, &bold)?;
-        let mut r = 1u32;
-        for t in &s.tables {
-            for row in &t.rows {
-                for ch in s.channels.ids() {
-                    let sh = row.shares[ch];
-                    ws.write_string(r, 0, &t.title).map_err(err)?;
-                    ws.write_string(r, 1, &row.group).map_err(err)?;
-                    ws.write_string(r, 2, ch.as_str()).map_err(err)?;
-                    ws.write_number(r, 3, sh.yes as f64).map_err(err)?;
-                    ws.write_number(r, 4, sh.known as f64).map_err(err)?;
-                    if let Some(f) = sh.fraction() {
-                        ws.write_number(r, 5, f).map_err(err)?;
-                    }
-                    ws.write_string(r, 6, sh.label()).map_err(err)?;
-                    r += 1;
-                }
-            }
+        .enumerate()
+        {
+            ws.write_string(r, j as u16 + 2, v.as_str()).map_err(err)?;
         }
-        filter(ws, r - 1, names.len())?;
     }
-    // Findings.
-    {
-        let ws = wb.add_worksheet().set_name("findings").map_err(err)?;
-        let names: Vec<String> = [
-            "id",
-            "run_id",
-            "city_id",
-            "sector",
-            "channel",
-            "strength",
-            "rule",
-            "page_url",
-            "target",
-            "text",
-            "snippet",
-            "fetched_at",
-            "body_sha256",
-            "path",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        header(ws, &names, &bold)?;
-        for (i, f) in findings.iter().enumerate() {
-            let r = i as u32 + 1;
-            ws.write_number(r, 0, f.id as f64).map_err(err)?;
-            ws.write_number(r, 1, f.run_id as f64).map_err(err)?;
-            for (j, v) in [
-                &f.city_id,
-                &f.sector,
-                &f.channel,
-                &f.strength,
-                &f.rule,
-                &f.page_url,
-                &f.target,
-                &f.text,
-                &f.snippet,
-                &f.fetched_at,
-                &f.body_sha256,
-                &f.path,
-            ]
-            .iter()
-            .enumerate()
-            {
-                ws.write_string(r, j as u16 + 2, v.as_str()).map_err(err)?;
-            }
-        }
-        filter(ws, findings.len() as u32, names.len())?;
-    }
-    wb.save(path).map_err(err)
+    filter(ws, findings.len() as u32, names.len())?;
+    Ok(())
 }

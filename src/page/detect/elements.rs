@@ -220,82 +220,88 @@ pub(super) fn elements(page: &PageFacts) -> Vec<Element<'_>> {
             prose: false,
         });
     }
-    for (bi, b) in page.blocks.iter().enumerate() {
-        let (maybe_email, maybe_phone) = email_and_number_marks(&b.text);
-        if !maybe_email && !maybe_phone {
-            continue;
-        }
-        // A number alone in its block takes its label from a short block right before it
-        // (`<div>公积金服务热线<div>12329</div></div>`, `<dt>咨询电话</dt><dd>…</dd>`).
-        let previous = bi
-            .checked_sub(1)
-            .map(|p| page.blocks[p].text.as_str())
-            .filter(|t| t.chars().count() <= LABEL_CHARS)
-            .unwrap_or("");
-        let prose = is_prose(&b.text);
-        // A number or address right after a `label：` is a listing (a footer line that
-        // also holds commas), whatever the rest of the block reads like.
-        let listed = |start: usize| {
-            b.text[..start]
-                .trim_end_matches(|c: char| c.is_ascii_digit() || "-－—()（） ".contains(c))
-                .ends_with(['：', ':'])
-        };
-        let label_before = |start: usize| {
-            let before = &b.text[..start];
-            let before = if before.trim().is_empty() {
-                previous
-            } else {
-                before
-            };
-            let chars: Vec<char> = before.chars().collect();
-            let from = chars.len().saturating_sub(LABEL_CHARS);
-            chars[from..].iter().collect::<String>()
-        };
-        for m in EMAIL
-            .find_iter(if maybe_email { &b.text } else { "" })
-            .take(20)
-        {
-            out.push(Element {
-                kind: ElementKind::Email,
-                target: None,
-                label: Label::Made(label_before(m.start())),
-                context: &b.text,
-                context_chars: usize::MAX,
-                attrs: &b.attrs,
-                value: Cow::Borrowed(m.as_str()),
-                textarea: false,
-                path: Some(b.path),
-                prose: prose && !listed(m.start()),
-            });
-        }
-        for m in PHONE
-            .find_iter(if maybe_phone { &b.text } else { "" })
-            .take(20)
-        {
-            let bytes = b.text.as_bytes();
-            let digit_before = m.start() > 0 && bytes[m.start() - 1].is_ascii_digit();
-            let digit_after = bytes.get(m.end()).is_some_and(u8::is_ascii_digit);
-            if digit_before || digit_after {
-                continue; // part of a longer number (a date, an id)
-            }
-            if is_bare_code(&b.text, m.start(), m.as_str(), page.paths.tag(b.path)) {
-                continue;
-            }
-            out.push(Element {
-                kind: ElementKind::Phone,
-                target: None,
-                label: Label::Made(label_before(m.start())),
-                context: &b.text,
-                context_chars: usize::MAX,
-                attrs: &b.attrs,
-                value: Cow::Borrowed(m.as_str().trim()),
-                textarea: false,
-                path: Some(b.path),
-                prose: prose && !listed(m.start()),
-            });
-        }
+    for bi in 0..page.blocks.len() {
+        block_elements(page, bi, &mut out);
     }
     out
+}
+
+/// The e-mail addresses and phone numbers of a text block, each with the label before it.
+fn block_elements<'a>(page: &'a PageFacts, bi: usize, out: &mut Vec<Element<'a>>) {
+    let b = &page.blocks[bi];
+    let (maybe_email, maybe_phone) = email_and_number_marks(&b.text);
+    if !maybe_email && !maybe_phone {
+        return;
+    }
+    // A number alone in its block takes its label from a short block right before it
+    // (`<div>公积金服务热线<div>12329</div></div>`, `<dt>咨询电话</dt><dd>…</dd>`).
+    let previous = bi
+        .checked_sub(1)
+        .map(|p| page.blocks[p].text.as_str())
+        .filter(|t| t.chars().count() <= LABEL_CHARS)
+        .unwrap_or("");
+    let prose = is_prose(&b.text);
+    // A number or address right after a `label：` is a listing (a footer line that
+    // also holds commas), whatever the rest of the block reads like.
+    let listed = |start: usize| {
+        b.text[..start]
+            .trim_end_matches(|c: char| c.is_ascii_digit() || "-－—()（） ".contains(c))
+            .ends_with(['：', ':'])
+    };
+    let label_before = |start: usize| {
+        let before = &b.text[..start];
+        let before = if before.trim().is_empty() {
+            previous
+        } else {
+            before
+        };
+        let chars: Vec<char> = before.chars().collect();
+        let from = chars.len().saturating_sub(LABEL_CHARS);
+        chars[from..].iter().collect::<String>()
+    };
+    for m in EMAIL
+        .find_iter(if maybe_email { &b.text } else { "" })
+        .take(20)
+    {
+        out.push(Element {
+            kind: ElementKind::Email,
+            target: None,
+            label: Label::Made(label_before(m.start())),
+            context: &b.text,
+            context_chars: usize::MAX,
+            attrs: &b.attrs,
+            value: Cow::Borrowed(m.as_str()),
+            textarea: false,
+            path: Some(b.path),
+            prose: prose && !listed(m.start()),
+        });
+    }
+    for m in PHONE
+        .find_iter(if maybe_phone { &b.text } else { "" })
+        .take(20)
+    {
+        let bytes = b.text.as_bytes();
+        let digit_before = m.start() > 0 && bytes[m.start() - 1].is_ascii_digit();
+        let digit_after = bytes.get(m.end()).is_some_and(u8::is_ascii_digit);
+        if digit_before || digit_after {
+            continue; // part of a longer number (a date, an id)
+        }
+        if is_bare_code(&b.text, m.start(), m.as_str(), page.paths.tag(b.path)) {
+            continue;
+        }
+        out.push(Element {
+            kind: ElementKind::Phone,
+            target: None,
+            label: Label::Made(label_before(m.start())),
+            context: &b.text,
+            context_chars: usize::MAX,
+            attrs: &b.attrs,
+            value: Cow::Borrowed(m.as_str().trim()),
+            textarea: false,
+            path: Some(b.path),
+            prose: prose && !listed(m.start()),
+        });
+    }
 }
 
 /// Whether a five-digit match is no line at all: a serial after a year or other
