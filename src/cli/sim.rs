@@ -9,7 +9,7 @@ use portal_audit::export::{evidence, formats, matrix, summary, xlsx};
 use portal_audit::page::detect::RulesDetector;
 use portal_audit::sim::bench::children_usage;
 use portal_audit::sim::server::Server;
-use portal_audit::sim::truth::compare;
+use portal_audit::sim::truth::{Comparison, compare};
 use portal_audit::sim::world::{World, WorldSpec};
 use portal_audit::store::runs::list_runs;
 use std::io::BufRead;
@@ -196,48 +196,9 @@ struct Scenario {
 /// Runs benchmark scenarios, each in a fresh process so peak memory is its own.
 pub fn bench(a: BenchArgs) -> Result<ExitCode> {
     if a.scenario == "all" {
-        for s in ["polite", "unlimited", "country"] {
-            let mut cmd = std::process::Command::new(std::env::current_exe()?);
-            cmd.args(["bench", "--scenario", s]);
-            if let Some(c) = a.cities {
-                cmd.args(["--cities", &c.to_string()]);
-            }
-            if let Some(py) = &a.scrapy {
-                cmd.arg("--scrapy").arg(py);
-            }
-            let st = cmd.status()?;
-            if !st.success() {
-                bail!("scenario {s} failed");
-            }
-        }
-        return Ok(ExitCode::SUCCESS);
+        return bench_all(&a);
     }
-    let sc = match a.scenario.as_str() {
-        "polite" => Scenario {
-            name: "polite",
-            cities: 338,
-            departments: 0,
-            rate: 2.0,
-            pages: 30,
-        },
-        "unlimited" => Scenario {
-            name: "unlimited",
-            cities: 338,
-            departments: 0,
-            rate: 10_000.0,
-            pages: 30,
-        },
-        // The whole country with its department sites: 334 portals and five department
-        // hosts of each city's domain, 2,004 sites, 60 pages each at 1 request/s.
-        "country" => Scenario {
-            name: "country",
-            cities: 334,
-            departments: 5,
-            rate: 1.0,
-            pages: 60,
-        },
-        other => bail!("unknown scenario `{other}` (polite, unlimited, country, all)"),
-    };
+    let sc = Scenario::named(&a.scenario)?;
     let cities = a.cities.unwrap_or(sc.cities);
     let budget = sc.pages;
     let wspec = WorldSpec {
@@ -249,31 +210,7 @@ pub fn bench(a: BenchArgs) -> Result<ExitCode> {
         discover: false,
     };
     let world = World::generate(wspec.clone());
-    // The server runs in its own process: its CPU and memory are not the crawler's.
-    let mut child = std::process::Command::new(std::env::current_exe()?)
-        .args([
-            "sim",
-            "serve",
-            "--cities",
-            &cities.to_string(),
-            "--pages",
-            &budget.to_string(),
-            "--departments",
-            &sc.departments.to_string(),
-            "--seed",
-            "2014",
-            "--no-hostile",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()?;
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().context("child stdout")?).read_line(&mut line)?;
-    let addr: SocketAddr = line
-        .trim()
-        .strip_prefix("listening ")
-        .context("the sim server did not start")?
-        .parse()?;
+    let (mut child, addr) = start_server(cities, budget, sc.departments)?;
     let dir = tempfile_dir()?;
     let seeds = dir.join("seeds.csv");
     std::fs::write(&seeds, world.seeds_csv())?;
@@ -325,7 +262,140 @@ pub fn bench(a: BenchArgs) -> Result<ExitCode> {
         .first()
         .map_or(0, |r| r.pages as usize);
     let cpu = after.cpu_secs - before.cpu_secs;
+    print_report(
+        &sc,
+        &world,
+        &Figures {
+            pages,
+            fetched,
+            wall,
+            cpu,
+            sys: after.sys_secs - before.sys_secs,
+            peak_rss: after.peak_rss,
+            server_cpu,
+        },
+        baseline,
+        &cmp,
+    )?;
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(ExitCode::SUCCESS)
+}
+
+impl Scenario {
+    /// The scenario of that name.
+    fn named(name: &str) -> Result<Scenario> {
+        Ok(match name {
+            "polite" => Scenario {
+                name: "polite",
+                cities: 338,
+                departments: 0,
+                rate: 2.0,
+                pages: 30,
+            },
+            "unlimited" => Scenario {
+                name: "unlimited",
+                cities: 338,
+                departments: 0,
+                rate: 10_000.0,
+                pages: 30,
+            },
+            // The whole country with its department sites: 334 portals and five department
+            // hosts of each city's domain, 2,004 sites, 60 pages each at 1 request/s.
+            "country" => Scenario {
+                name: "country",
+                cities: 334,
+                departments: 5,
+                rate: 1.0,
+                pages: 60,
+            },
+            other => bail!("unknown scenario `{other}` (polite, unlimited, country, all)"),
+        })
+    }
+}
+
+/// `bench --scenario all`: each scenario in a process of its own.
+fn bench_all(a: &BenchArgs) -> Result<ExitCode> {
+    for s in ["polite", "unlimited", "country"] {
+        let mut cmd = std::process::Command::new(std::env::current_exe()?);
+        cmd.args(["bench", "--scenario", s]);
+        if let Some(c) = a.cities {
+            cmd.args(["--cities", &c.to_string()]);
+        }
+        if let Some(py) = &a.scrapy {
+            cmd.arg("--scrapy").arg(py);
+        }
+        let st = cmd.status()?;
+        if !st.success() {
+            bail!("scenario {s} failed");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Starts the simulated web in a process of its own (its CPU and memory are not the
+/// crawler's) and returns it with the address it listens on.
+fn start_server(
+    cities: usize,
+    budget: usize,
+    departments: usize,
+) -> Result<(std::process::Child, SocketAddr)> {
+    let mut child = std::process::Command::new(std::env::current_exe()?)
+        .args([
+            "sim",
+            "serve",
+            "--cities",
+            &cities.to_string(),
+            "--pages",
+            &budget.to_string(),
+            "--departments",
+            &departments.to_string(),
+            "--seed",
+            "2014",
+            "--no-hostile",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()?;
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().context("child stdout")?).read_line(&mut line)?;
+    let addr: SocketAddr = line
+        .trim()
+        .strip_prefix("listening ")
+        .context("the sim server did not start")?
+        .parse()?;
+    Ok((child, addr))
+}
+
+/// What one scenario's run measured.
+struct Figures {
+    pages: usize,
+    fetched: i64,
+    wall: f64,
+    cpu: f64,
+    sys: f64,
+    peak_rss: u64,
+    server_cpu: Option<f64>,
+}
+
+/// Prints a scenario's figures (and the Scrapy baseline's, when it ran).
+fn print_report(
+    sc: &Scenario,
+    world: &World,
+    f: &Figures,
+    baseline: Option<Result<Baseline>>,
+    cmp: &Comparison,
+) -> Result<()> {
+    let Figures {
+        pages,
+        fetched,
+        wall,
+        cpu,
+        sys,
+        peak_rss,
+        server_cpu,
+    } = *f;
     let cpu_per_page_ms = cpu * 1000.0 / pages.max(1) as f64;
+    let budget = world.pages_per_site();
     let bound = budget as f64 / sc.rate;
     println!(
         "scenario {}: {} sites × {} pages, rate {}/s per host, robots.txt on",
@@ -352,9 +422,9 @@ pub fn bench(a: BenchArgs) -> Result<ExitCode> {
     println!(
         "  CPU {:.2} s ({:.2} s in the kernel), {:.3} ms per page (Scrapy 2.19: 4.1 ms), peak memory {:.1} MB",
         cpu,
-        after.sys_secs - before.sys_secs,
+        sys,
         cpu_per_page_ms,
-        after.peak_rss as f64 / 1e6
+        peak_rss as f64 / 1e6
     );
     if let Some(c) = server_cpu {
         println!("  the simulated server's CPU (same 2 cores): {c:.2} s");
@@ -380,8 +450,7 @@ pub fn bench(a: BenchArgs) -> Result<ExitCode> {
     for m in cmp.mismatches.iter().take(10) {
         println!("    {m}");
     }
-    let _ = std::fs::remove_dir_all(&dir);
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 /// What the Scrapy baseline script reports about its own crawl.

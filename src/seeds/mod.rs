@@ -93,9 +93,8 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<Vec<City>, SeedsError> {
 
 fn parse_inner(bytes: &[u8], problems: &mut Vec<SeedProblem>) -> Vec<City> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let mut problem = |line: u64, message: String| problems.push(SeedProblem { line, message });
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
-        problem(0, "the file is empty; it needs the header line `id,name,province,tier,region,portal,housing,education,transport,health,environment` and one line per city".into());
+        problem(problems, 0, "the file is empty; it needs the header line `id,name,province,tier,region,portal,housing,education,transport,health,environment` and one line per city".into());
         return Vec::new();
     }
     let mut reader = csv::ReaderBuilder::new()
@@ -103,32 +102,9 @@ fn parse_inner(bytes: &[u8], problems: &mut Vec<SeedProblem>) -> Vec<City> {
         .flexible(true)
         .from_reader(bytes);
     let mut records = reader.byte_records();
-    let header = match records.next() {
-        Some(Ok(h)) => h,
-        Some(Err(e)) => {
-            problem(1, format!("unreadable header: {e}"));
-            return Vec::new();
-        }
-        None => return Vec::new(),
-    };
-    let header: Vec<String> = header
-        .iter()
-        .map(|f| String::from_utf8_lossy(f).trim().to_string())
-        .collect();
-    let leading: Vec<&str> = header.iter().take(11).map(String::as_str).collect();
-    if leading != REQUIRED_COLUMNS {
-        problem(
-            1,
-            format!(
-                "header must start with `{}`, found `{}`",
-                REQUIRED_COLUMNS.join(","),
-                header.join(",")
-            ),
-        );
+    let Some(header) = read_header(records.next(), problems) else {
         return Vec::new();
-    }
-    let extra_names: Vec<String> = header[11..].to_vec();
-
+    };
     let mut cities = Vec::new();
     let mut seen_ids: HashSet<String> = HashSet::new();
     let mut any_row = false;
@@ -137,7 +113,7 @@ fn parse_inner(bytes: &[u8], problems: &mut Vec<SeedProblem>) -> Vec<City> {
             Ok(r) => r,
             Err(e) => {
                 let line = e.position().map(|p| p.line()).unwrap_or(0);
-                problem(line, format!("unreadable CSV: {e}"));
+                problem(problems, line, format!("unreadable CSV: {e}"));
                 continue;
             }
         };
@@ -146,132 +122,191 @@ fn parse_inner(bytes: &[u8], problems: &mut Vec<SeedProblem>) -> Vec<City> {
             continue; // blank line
         }
         any_row = true;
-        if record.len() != header.len() {
-            problem(
-                line,
-                format!(
-                    "expected {} columns as in the header, found {}",
-                    header.len(),
-                    record.len()
-                ),
-            );
+        let Some(fields) = row_fields(&record, &header, line, problems) else {
             continue;
-        }
-        let mut fields = Vec::with_capacity(record.len());
-        let mut utf8_ok = true;
-        for (i, f) in record.iter().enumerate() {
-            match std::str::from_utf8(f) {
-                Ok(s) => fields.push(s.trim().to_string()),
-                Err(_) => {
-                    problem(
-                        line,
-                        format!(
-                            "column `{}` is not valid UTF-8 (the file must be UTF-8; was it saved as GBK?)",
-                            header[i]
-                        ),
-                    );
-                    utf8_ok = false;
-                    break;
-                }
-            }
-        }
-        if !utf8_ok {
-            continue;
-        }
-        let mut fields_ok = true;
-        for (i, f) in fields.iter().enumerate() {
-            let column = &header[i];
-            let limit = field_limit(column);
-            if let Some(c) = f.chars().find(|c| c.is_control()) {
-                fields_ok = false;
-                problem(
-                    line,
-                    format!(
-                        "column `{column}` contains the control character U+{:04X}",
-                        c as u32
-                    ),
-                );
-            }
-            let len = f.chars().count();
-            if len > limit {
-                fields_ok = false;
-                problem(
-                    line,
-                    format!("column `{column}` is {len} characters long (at most {limit})"),
-                );
-            }
-        }
-        if !fields_ok {
-            continue;
-        }
-        let mut row_ok = true;
-        let mut bad = |message: String| {
-            row_ok = false;
-            problem(line, message);
         };
-        let id = fields[0].clone();
-        if id.is_empty() {
-            bad("empty id".into());
-        } else if !seen_ids.insert(id.clone()) {
-            bad(format!("duplicate id `{id}`"));
-        }
-        let name = fields[1].clone();
-        if name.is_empty() {
-            bad("empty name".into());
-        }
-        let province = fields[2].clone();
-        if province.is_empty() {
-            bad("empty province".into());
-        }
-        let tier = fields[3].parse::<Tier>().map_err(&mut bad).ok();
-        let region = fields[4].parse::<Region>().map_err(&mut bad).ok();
-        let portal = if fields[5].is_empty() {
-            bad("empty portal URL".into());
-            None
-        } else {
-            parse_start_url(&fields[5])
-                .map_err(|m| bad(format!("portal: {m}")))
-                .ok()
-        };
-        let mut departments = BTreeMap::new();
-        for (i, sector) in Sector::DEPARTMENTS.iter().enumerate() {
-            let cell = &fields[6 + i];
-            let mut urls = Vec::new();
-            for part in cell.split(';').map(str::trim).filter(|p| !p.is_empty()) {
-                match parse_start_url(part) {
-                    Ok(u) => urls.push(u),
-                    Err(m) => bad(format!("{sector}: {m}")),
-                }
-            }
-            if !urls.is_empty() {
-                departments.insert(*sector, urls);
-            }
-        }
-        let extra = extra_names
-            .iter()
-            .cloned()
-            .zip(fields[11..].iter().cloned())
-            .collect();
-        if let (true, Some(tier), Some(region), Some(portal)) = (row_ok, tier, region, portal) {
-            cities.push(City {
-                id,
-                name,
-                province,
-                tier,
-                region,
-                portal,
-                departments,
-                extra,
-            });
+        if let Some(city) = city_of(&fields, &header, &mut seen_ids, line, problems) {
+            cities.push(city);
         }
     }
     if !any_row && problems.is_empty() {
-        problems.push(SeedProblem {
-            line: 0,
-            message: "the file has a header but no cities".into(),
-        });
+        problem(problems, 0, "the file has a header but no cities".into());
     }
     cities
+}
+
+/// Records a problem at a line.
+fn problem(problems: &mut Vec<SeedProblem>, line: u64, message: String) {
+    problems.push(SeedProblem { line, message });
+}
+
+/// The header's column names, when it starts with the required columns.
+fn read_header(
+    first: Option<csv::Result<csv::ByteRecord>>,
+    problems: &mut Vec<SeedProblem>,
+) -> Option<Vec<String>> {
+    let header = match first {
+        Some(Ok(h)) => h,
+        Some(Err(e)) => {
+            problem(problems, 1, format!("unreadable header: {e}"));
+            return None;
+        }
+        None => return None,
+    };
+    let header: Vec<String> = header
+        .iter()
+        .map(|f| String::from_utf8_lossy(f).trim().to_string())
+        .collect();
+    let leading: Vec<&str> = header.iter().take(11).map(String::as_str).collect();
+    if leading != REQUIRED_COLUMNS {
+        problem(
+            problems,
+            1,
+            format!(
+                "header must start with `{}`, found `{}`",
+                REQUIRED_COLUMNS.join(","),
+                header.join(",")
+            ),
+        );
+        return None;
+    }
+    Some(header)
+}
+
+/// A row's fields, trimmed, when it has the header's columns, is UTF-8, and holds no
+/// control character and no field beyond its column's limit.
+fn row_fields(
+    record: &csv::ByteRecord,
+    header: &[String],
+    line: u64,
+    problems: &mut Vec<SeedProblem>,
+) -> Option<Vec<String>> {
+    if record.len() != header.len() {
+        problem(
+            problems,
+            line,
+            format!(
+                "expected {} columns as in the header, found {}",
+                header.len(),
+                record.len()
+            ),
+        );
+        return None;
+    }
+    let mut fields = Vec::with_capacity(record.len());
+    for (i, f) in record.iter().enumerate() {
+        match std::str::from_utf8(f) {
+            Ok(s) => fields.push(s.trim().to_string()),
+            Err(_) => {
+                problem(
+                    problems,
+                    line,
+                    format!(
+                        "column `{}` is not valid UTF-8 (the file must be UTF-8; was it saved as GBK?)",
+                        header[i]
+                    ),
+                );
+                return None;
+            }
+        }
+    }
+    let mut fields_ok = true;
+    for (i, f) in fields.iter().enumerate() {
+        let column = &header[i];
+        let limit = field_limit(column);
+        if let Some(c) = f.chars().find(|c| c.is_control()) {
+            fields_ok = false;
+            problem(
+                problems,
+                line,
+                format!(
+                    "column `{column}` contains the control character U+{:04X}",
+                    c as u32
+                ),
+            );
+        }
+        let len = f.chars().count();
+        if len > limit {
+            fields_ok = false;
+            problem(
+                problems,
+                line,
+                format!("column `{column}` is {len} characters long (at most {limit})"),
+            );
+        }
+    }
+    fields_ok.then_some(fields)
+}
+
+/// The city a row describes, every problem with it recorded.
+fn city_of(
+    fields: &[String],
+    header: &[String],
+    seen_ids: &mut HashSet<String>,
+    line: u64,
+    problems: &mut Vec<SeedProblem>,
+) -> Option<City> {
+    let mut row_ok = true;
+    let mut bad = |message: String| {
+        row_ok = false;
+        problem(problems, line, message);
+    };
+    let id = fields[0].clone();
+    if id.is_empty() {
+        bad("empty id".into());
+    } else if !seen_ids.insert(id.clone()) {
+        bad(format!("duplicate id `{id}`"));
+    }
+    let name = fields[1].clone();
+    if name.is_empty() {
+        bad("empty name".into());
+    }
+    let province = fields[2].clone();
+    if province.is_empty() {
+        bad("empty province".into());
+    }
+    let tier = fields[3].parse::<Tier>().map_err(&mut bad).ok();
+    let region = fields[4].parse::<Region>().map_err(&mut bad).ok();
+    let portal = if fields[5].is_empty() {
+        bad("empty portal URL".into());
+        None
+    } else {
+        parse_start_url(&fields[5])
+            .map_err(|m| bad(format!("portal: {m}")))
+            .ok()
+    };
+    let mut departments = BTreeMap::new();
+    for (i, sector) in Sector::DEPARTMENTS.iter().enumerate() {
+        let cell = &fields[6 + i];
+        let mut urls = Vec::new();
+        for part in cell.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+            match parse_start_url(part) {
+                Ok(u) => urls.push(u),
+                Err(m) => bad(format!("{sector}: {m}")),
+            }
+        }
+        if !urls.is_empty() {
+            departments.insert(*sector, urls);
+        }
+    }
+    let extra = header[11..]
+        .iter()
+        .cloned()
+        .zip(fields[11..].iter().cloned())
+        .collect();
+    let (true, Some(tier), Some(region), Some(portal)) = (row_ok, tier, region, portal) else {
+        return None;
+    };
+    Some(City {
+        id,
+        name,
+        province,
+        tier,
+        region,
+        portal,
+        departments,
+        extra,
+    })
 }
 
 /// The longest value a column may hold: ids and names are short, URL lists and notes

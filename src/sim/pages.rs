@@ -302,90 +302,14 @@ pub fn render(
     let ci = site.city;
     let lists = world.spec.discover && site.sector == Sector::General;
     if path == "/" || path == "/index.html" {
-        page.push_str(&format!(
-            "<div class=\"banner\">{}</div>",
-            placed(world, site, city, Placement::Home)
-        ));
-        if lists {
-            page.push_str(&homepage_listing(world, ci));
-        }
-        // As dense as a real portal's homepage (≈ 120 KB, 40 modules, ≈ 500 links): each
-        // module a heading, a "more" link and nine dated news items in nested markup.
-        page.push_str("<div class=\"main w1200 clearfix\">");
-        for k in 0..40 {
-            let _ = write!(
-                page,
-                "<div class=\"module mod-{k} fl\" id=\"mod{k}\"><div class=\"mod-hd clearfix\"><h3 class=\"title\"><a href=\"/col/{k}/index.html\" target=\"_blank\">栏目{k}</a></h3><a class=\"more fr\" href=\"/col/{k}/index.html\" target=\"_blank\">更多&gt;&gt;</a></div><div class=\"mod-bd\"><ul class=\"list news-list\">"
-            );
-            for j in 0..9 {
-                let i = k * 9 + j;
-                let _ = write!(
-                    page,
-                    "<li class=\"item clearfix\"><span class=\"date fr\">2024-{:02}-{:02}</span><i class=\"dot\"></i><a href=\"/news/{i}.html\" target=\"_blank\" title=\"{t}\">{t}</a></li>",
-                    1 + i % 12,
-                    1 + i % 28,
-                    t = text(&mut rng, 18)
-                );
-            }
-            page.push_str("</ul></div></div>");
-        }
-        page.push_str("</div><div class=\"cols\">");
-        for k in 40..60 {
-            let _ = write!(page, "<a href=\"/col/{k}/index.html\">栏目{k}</a> ");
-        }
-        page.push_str("</div><div class=\"links\">");
-        for k in 0..40 {
-            let _ = write!(
-                page,
-                "<a href=\"http://www.city{k}.gov.cn/\">兄弟城市{k}</a> "
-            );
-        }
-        let _ = write!(page, "</div><div class=\"summary\">");
-        for _ in 0..4 {
-            let _ = write!(page, "<p>{}</p>", text(&mut rng, 600));
-        }
-        page.push_str("</div><a href=\"/calendar/0.html\">活动日历</a><a href=\"/private/admin.html\">内部</a>");
-        if site.sector != Sector::General {
-            let _ = write!(
-                page,
-                "<a href=\"http://www.{}/\">返回{}人民政府</a>",
-                city.domain, city.name
-            );
-        }
-        page.push_str(&footer(site, city, &mut rng));
-        page.push_str("</body></html>");
+        homepage(&mut page, world, site, city, &mut rng);
         return Some(page);
     }
     let body = if let Some(i) = path
         .strip_prefix("/news/")
         .and_then(|p| p.strip_suffix(".html"))
     {
-        let i: usize = i.parse().ok()?;
-        if i >= news_count {
-            return None;
-        }
-        let mut b = format!("<div class=\"article\"><h1>{}</h1>", text(&mut rng, 20));
-        for _ in 0..8 {
-            let _ = write!(b, "<p>{}</p>", text(&mut rng, 800));
-        }
-        // A news text that mentions channels: a mention, never evidence.
-        let _ = write!(
-            b,
-            "<p>市民可通过政务微博、微信公众号、抖音、视频号、小程序、手机APP或拨打12345市民服务热线反映诉求，{}。</p><p>（视频来源：<a href=\"https://www.douyin.com/video/7345678901234567890\">央视新闻</a>）</p>",
-            text(&mut rng, 60)
-        );
-        b.push_str(&share_box(&format!("http://{}{}", site.host, target)));
-        b.push_str("<div class=\"related\"><ul>");
-        for k in 0..10 {
-            let _ = write!(
-                b,
-                "<li><a href=\"/news/{}.html\">{}</a></li>",
-                (i + k + 1) % news_count,
-                text(&mut rng, 16)
-            );
-        }
-        b.push_str("</ul></div></div>");
-        b
+        news_article(site, target, &mut rng, i.parse().ok()?, news_count)?
     } else if let Some(k) = path
         .strip_prefix("/col/")
         .and_then(|p| p.strip_suffix("/index.html"))
@@ -447,4 +371,99 @@ pub fn render(
     page.push_str(&footer(site, city, &mut rng));
     page.push_str("</body></html>");
     Some(page)
+}
+
+/// The homepage: as dense as a real portal's (≈ 120 KB, 40 modules, ≈ 500 links), the
+/// site's channels placed on it, for a portal the department listing.
+fn homepage(page: &mut String, world: &World, site: &SimSite, city: &SimCity, rng: &mut Rng) {
+    page.push_str(&format!(
+        "<div class=\"banner\">{}</div>",
+        placed(world, site, city, Placement::Home)
+    ));
+    if world.spec.discover && site.sector == Sector::General {
+        page.push_str(&homepage_listing(world, site.city));
+    }
+    // As dense as a real portal's homepage (≈ 120 KB, 40 modules, ≈ 500 links): each
+    // module a heading, a "more" link and nine dated news items in nested markup.
+    page.push_str("<div class=\"main w1200 clearfix\">");
+    for k in 0..40 {
+        let _ = write!(
+            page,
+            "<div class=\"module mod-{k} fl\" id=\"mod{k}\"><div class=\"mod-hd clearfix\"><h3 class=\"title\"><a href=\"/col/{k}/index.html\" target=\"_blank\">栏目{k}</a></h3><a class=\"more fr\" href=\"/col/{k}/index.html\" target=\"_blank\">更多&gt;&gt;</a></div><div class=\"mod-bd\"><ul class=\"list news-list\">"
+        );
+        for j in 0..9 {
+            let i = k * 9 + j;
+            let _ = write!(
+                page,
+                "<li class=\"item clearfix\"><span class=\"date fr\">2024-{:02}-{:02}</span><i class=\"dot\"></i><a href=\"/news/{i}.html\" target=\"_blank\" title=\"{t}\">{t}</a></li>",
+                1 + i % 12,
+                1 + i % 28,
+                t = text(rng, 18)
+            );
+        }
+        page.push_str("</ul></div></div>");
+    }
+    page.push_str("</div><div class=\"cols\">");
+    for k in 40..60 {
+        let _ = write!(page, "<a href=\"/col/{k}/index.html\">栏目{k}</a> ");
+    }
+    page.push_str("</div><div class=\"links\">");
+    for k in 0..40 {
+        let _ = write!(
+            page,
+            "<a href=\"http://www.city{k}.gov.cn/\">兄弟城市{k}</a> "
+        );
+    }
+    let _ = write!(page, "</div><div class=\"summary\">");
+    for _ in 0..4 {
+        let _ = write!(page, "<p>{}</p>", text(rng, 600));
+    }
+    page.push_str(
+        "</div><a href=\"/calendar/0.html\">活动日历</a><a href=\"/private/admin.html\">内部</a>",
+    );
+    if site.sector != Sector::General {
+        let _ = write!(
+            page,
+            "<a href=\"http://www.{}/\">返回{}人民政府</a>",
+            city.domain, city.name
+        );
+    }
+    page.push_str(&footer(site, city, rng));
+    page.push_str("</body></html>");
+}
+
+/// A news article `i` (of `news_count`): prose that mentions channels, a share box and
+/// related links; `None` past the last article.
+fn news_article(
+    site: &SimSite,
+    target: &str,
+    rng: &mut Rng,
+    i: usize,
+    news_count: usize,
+) -> Option<String> {
+    if i >= news_count {
+        return None;
+    }
+    let mut b = format!("<div class=\"article\"><h1>{}</h1>", text(rng, 20));
+    for _ in 0..8 {
+        let _ = write!(b, "<p>{}</p>", text(rng, 800));
+    }
+    // A news text that mentions channels: a mention, never evidence.
+    let _ = write!(
+        b,
+        "<p>市民可通过政务微博、微信公众号、抖音、视频号、小程序、手机APP或拨打12345市民服务热线反映诉求，{}。</p><p>（视频来源：<a href=\"https://www.douyin.com/video/7345678901234567890\">央视新闻</a>）</p>",
+        text(rng, 60)
+    );
+    b.push_str(&share_box(&format!("http://{}{}", site.host, target)));
+    b.push_str("<div class=\"related\"><ul>");
+    for k in 0..10 {
+        let _ = write!(
+            b,
+            "<li><a href=\"/news/{}.html\">{}</a></li>",
+            (i + k + 1) % news_count,
+            text(rng, 16)
+        );
+    }
+    b.push_str("</ul></div></div>");
+    Some(b)
 }
