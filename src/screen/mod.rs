@@ -12,7 +12,10 @@
 //! the same no-fetch, no-script policy and shown in a sandboxed frame. Nothing here
 //! fetches the network; decisions are written only through [`crate::review::decide`].
 
+mod guard;
 mod pages;
+
+pub use guard::TOKEN_HEADER;
 
 use crate::export::evidence::{self, FindingRow};
 use crate::export::matrix::{self, Matrix};
@@ -20,12 +23,12 @@ use crate::model::Sector;
 use crate::review::queue::{self, Filter};
 use crate::review::{self, NewDecision, Verdict};
 use axum::Router;
-use axum::body::Body;
-use axum::extract::{Query, Request, State as AxState};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::middleware::{self, Next};
+use axum::extract::{Query, State as AxState};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use guard::{Gate, guard, new_token};
 use rusqlite::Connection;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
@@ -33,11 +36,6 @@ use std::sync::{Arc, Mutex};
 
 /// The default port of `review serve`.
 pub const DEFAULT_PORT: u16 = 8640;
-
-/// The header that may carry the token.
-pub const TOKEN_HEADER: &str = "x-review-token";
-
-const COOKIE: &str = "review_token";
 
 /// The policy of the screen's own pages: its script and styles only, frames of itself.
 const SCREEN_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; img-src data:; frame-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
@@ -93,7 +91,6 @@ struct App {
     conn: Mutex<Connection>,
     token: String,
     reviewer: String,
-    port: u16,
 }
 
 type Shared = Arc<App>;
@@ -117,7 +114,6 @@ pub async fn start(opts: ServeOptions) -> Result<Screen, ScreenError> {
         conn: Mutex::new(conn),
         token: token.clone(),
         reviewer: opts.reviewer,
-        port: addr.port(),
     });
     let router = Router::new()
         .route("/", get(matrix_page))
@@ -125,7 +121,13 @@ pub async fn start(opts: ServeOptions) -> Result<Screen, ScreenError> {
         .route("/page/{sha}", get(archived))
         .route("/app.js", get(script))
         .route("/decide", post(decide))
-        .layer(middleware::from_fn_with_state(app.clone(), guard))
+        .layer(middleware::from_fn_with_state(
+            Arc::new(Gate {
+                token: token.clone(),
+                port: addr.port(),
+            }),
+            guard,
+        ))
         .with_state(app);
     let server = tokio::spawn(async move { axum::serve(listener, router).await });
     Ok(Screen {
@@ -133,120 +135,6 @@ pub async fn start(opts: ServeOptions) -> Result<Screen, ScreenError> {
         token,
         server,
     })
-}
-
-fn new_token() -> String {
-    use rand::Rng;
-    let bytes: [u8; 24] = rand::rng().random();
-    hex::encode(bytes)
-}
-
-/// Compares without stopping at the first difference.
-fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
-
-fn query_token(query: Option<&str>) -> Option<String> {
-    url::form_urlencoded::parse(query?.as_bytes())
-        .find(|(k, _)| k == "token")
-        .map(|(_, v)| v.into_owned())
-}
-
-fn cookie_token(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == COOKIE)
-        .map(|(_, v)| v.to_string())
-}
-
-fn refused(why: &'static str) -> Response {
-    (StatusCode::FORBIDDEN, why).into_response()
-}
-
-/// The token and host check in front of every route (see the module docs).
-async fn guard(AxState(app): AxState<Shared>, req: Request, next: Next) -> Response {
-    let host_ok = req
-        .headers()
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .is_some_and(|h| {
-            h == format!("127.0.0.1:{}", app.port) || h == format!("localhost:{}", app.port)
-        });
-    if !host_ok {
-        return refused("forbidden: unknown Host\n");
-    }
-    let header_token = req
-        .headers()
-        .get(TOKEN_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    if req.method() == Method::GET || req.method() == Method::HEAD {
-        let from_query = query_token(req.uri().query());
-        let ok = [
-            from_query.clone(),
-            header_token,
-            cookie_token(req.headers()),
-        ]
-        .iter()
-        .flatten()
-        .any(|t| same(t, &app.token));
-        if !ok {
-            return refused("forbidden: this screen needs the token printed by `review serve`\n");
-        }
-        if from_query.is_some() {
-            // Keep the token out of the address bar and history: a cookie from now on.
-            let rest: Vec<(String, String)> =
-                url::form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
-                    .filter(|(k, _)| k != "token")
-                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                    .collect();
-            let mut to = req.uri().path().to_string();
-            if !rest.is_empty() {
-                to.push('?');
-                to.push_str(
-                    &url::form_urlencoded::Serializer::new(String::new())
-                        .extend_pairs(rest)
-                        .finish(),
-                );
-            }
-            let mut resp = Redirect::to(&to).into_response();
-            if let Ok(v) = HeaderValue::from_str(&format!(
-                "{COOKIE}={}; HttpOnly; SameSite=Strict; Path=/",
-                app.token
-            )) {
-                resp.headers_mut().insert(header::SET_COOKIE, v);
-            }
-            return resp;
-        }
-        return next.run(req).await;
-    }
-    // A state change: the token must come with the request itself, not from the cookie.
-    let (parts, body) = req.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
-        return (StatusCode::PAYLOAD_TOO_LARGE, "request too large\n").into_response();
-    };
-    let form_token = url::form_urlencoded::parse(&bytes)
-        .find(|(k, _)| k == "token")
-        .map(|(_, v)| v.into_owned());
-    let ok = [header_token, form_token]
-        .iter()
-        .flatten()
-        .any(|t| same(t, &app.token));
-    if !ok {
-        return refused(
-            "forbidden: a decision needs the token in the form or the X-Review-Token header\n",
-        );
-    }
-    next.run(Request::from_parts(parts, Body::from(bytes)))
-        .await
 }
 
 /// Security headers of every page of the screen.
@@ -615,16 +503,6 @@ async fn decide(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn tokens_are_random_and_compared_whole() {
-        let (a, b) = (new_token(), new_token());
-        assert_ne!(a, b);
-        assert_eq!(a.len(), 48);
-        assert!(same(&a, &a.clone()));
-        assert!(!same(&a, &a[..47]));
-        assert!(!same(&a, &b));
-    }
 
     #[test]
     fn params_parse_and_round_trip() {
