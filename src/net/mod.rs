@@ -8,6 +8,7 @@
 
 pub mod error;
 pub mod fetch;
+pub mod http;
 pub mod politeness;
 pub mod resolve;
 pub mod robots;
