@@ -15,7 +15,7 @@ use std::time::Duration;
 const TRIM_EVERY: Duration = Duration::from_secs(1);
 
 /// Returns freed heap memory to the OS now (a no-op where the allocator is not glibc's).
-pub fn release_freed() {
+pub(crate) fn release_freed() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only walks the allocator's own free lists, under its locks;
     // it is safe to call from any thread at any time.
@@ -25,7 +25,7 @@ pub fn release_freed() {
 }
 
 /// Calls [`release_freed`] every second until the task is dropped or aborted.
-pub async fn release_freed_periodically() {
+pub(crate) async fn release_freed_periodically() {
     let mut tick = tokio::time::interval(TRIM_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tick.tick().await; // the first tick is immediate

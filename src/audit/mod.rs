@@ -5,7 +5,7 @@
 //! city done once all its pages are committed, and finishes the run as `completed`, or
 //! as `interrupted` when cancelled, for `--resume` to continue.
 
-pub mod memory;
+pub(crate) mod memory;
 pub mod redetect;
 
 use crate::config::CrawlConfig;

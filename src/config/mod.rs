@@ -3,7 +3,7 @@
 //! The binary merges, in order: these defaults, the TOML file (if any), then flags.
 //! The merged [`CrawlConfig`] is recorded with every run so a result can be reproduced.
 
-pub mod resolve;
+pub(crate) mod resolve;
 
 use resolve::ResolveRule;
 use serde::{Deserialize, Serialize};
@@ -11,26 +11,26 @@ use std::path::Path;
 use std::time::Duration;
 
 /// Requests per second per host.
-pub const DEFAULT_RATE: f64 = 1.0;
+pub(crate) const DEFAULT_RATE: f64 = 1.0;
 /// Pages fetched per site.
-pub const DEFAULT_MAX_PAGES: usize = 60;
+pub(crate) const DEFAULT_MAX_PAGES: usize = 60;
 /// Link depth from a site's start URL.
-pub const DEFAULT_MAX_DEPTH: u32 = 3;
+pub(crate) const DEFAULT_MAX_DEPTH: u32 = 3;
 /// Requests in flight over all hosts.
-pub const DEFAULT_CONCURRENCY: usize = 256;
-pub const DEFAULT_CONNECT_TIMEOUT_SECS: f64 = 10.0;
-pub const DEFAULT_REQUEST_TIMEOUT_SECS: f64 = 30.0;
+pub(crate) const DEFAULT_CONCURRENCY: usize = 256;
+pub(crate) const DEFAULT_CONNECT_TIMEOUT_SECS: f64 = 10.0;
+pub(crate) const DEFAULT_REQUEST_TIMEOUT_SECS: f64 = 30.0;
 /// Body bytes kept after decompression.
-pub const DEFAULT_MAX_BODY: usize = 5 * 1024 * 1024;
-pub const DEFAULT_MAX_REDIRECTS: usize = 10;
+pub(crate) const DEFAULT_MAX_BODY: usize = 5 * 1024 * 1024;
+pub(crate) const DEFAULT_MAX_REDIRECTS: usize = 10;
 /// Retries of a timeout, connection reset or 5xx.
-pub const DEFAULT_MAX_RETRIES: u32 = 3;
+pub(crate) const DEFAULT_MAX_RETRIES: u32 = 3;
 /// Longest `Retry-After` honoured, in seconds.
-pub const DEFAULT_RETRY_AFTER_CAP_SECS: f64 = 120.0;
+pub(crate) const DEFAULT_RETRY_AFTER_CAP_SECS: f64 = 120.0;
 /// Query-string variants of one path fetched per site.
-pub const DEFAULT_MAX_QUERY_VARIANTS: usize = 5;
+pub(crate) const DEFAULT_MAX_QUERY_VARIANTS: usize = 5;
 /// Contact shown in the User-Agent unless configured.
-pub const DEFAULT_CONTACT: &str = "https://github.com/portal-audit/portal-audit";
+pub(crate) const DEFAULT_CONTACT: &str = "https://github.com/portal-audit/portal-audit";
 /// The config file read from the working directory when present.
 pub const CONFIG_FILE: &str = "portal-audit.toml";
 
@@ -145,12 +145,12 @@ impl CrawlConfig {
     }
 
     /// The product token robots.txt groups are matched against.
-    pub fn robots_agent(&self) -> &'static str {
+    pub(crate) fn robots_agent(&self) -> &'static str {
         "portal-audit"
     }
 
     /// Minimum spacing between two requests to one host.
-    pub fn host_interval(&self) -> Duration {
+    pub(crate) fn host_interval(&self) -> Duration {
         Duration::from_secs_f64(1.0 / self.rate)
     }
 

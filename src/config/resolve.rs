@@ -68,7 +68,7 @@ impl ResolveRule {
     }
 
     /// Whether the rule covers `host` at `port`: the mapping the user wrote, nothing wider.
-    pub fn covers(&self, host: &str, port: u16) -> bool {
+    pub(crate) fn covers(&self, host: &str, port: u16) -> bool {
         self.names(host) && self.port.is_none_or(|p| p == port)
     }
 }
@@ -80,7 +80,7 @@ fn rule_key(host: &str) -> String {
 
 /// The rule the resolver uses for a name (it never sees the port): an exact host rule
 /// first, then a `*` rule.
-pub fn find_rule<'a>(rules: &'a [ResolveRule], host: &str) -> Option<&'a ResolveRule> {
+pub(crate) fn find_rule<'a>(rules: &'a [ResolveRule], host: &str) -> Option<&'a ResolveRule> {
     let host = rule_key(host);
     rules
         .iter()
@@ -90,7 +90,11 @@ pub fn find_rule<'a>(rules: &'a [ResolveRule], host: &str) -> Option<&'a Resolve
 
 /// The rule that applies to `host` at `port`: an exact host rule covering the port first,
 /// then a `*` rule covering it.
-pub fn rule_for<'a>(rules: &'a [ResolveRule], host: &str, port: u16) -> Option<&'a ResolveRule> {
+pub(crate) fn rule_for<'a>(
+    rules: &'a [ResolveRule],
+    host: &str,
+    port: u16,
+) -> Option<&'a ResolveRule> {
     let host = rule_key(host);
     rules
         .iter()
@@ -108,7 +112,7 @@ pub fn rule_for<'a>(rules: &'a [ResolveRule], host: &str, port: u16) -> Option<&
 /// host a rule names is allowed only when a rule covers that very port and sends it to
 /// the same address; otherwise the trust the user gave one port would leak to another.
 /// A host no rule names is resolved by DNS and must be public.
-pub fn check_name(rules: &[ResolveRule], host: &str, port: u16) -> Result<(), String> {
+pub(crate) fn check_name(rules: &[ResolveRule], host: &str, port: u16) -> Result<(), String> {
     let Some(by_name) = find_rule(rules, host) else {
         return Ok(());
     };

@@ -101,13 +101,8 @@ pub fn is_non_html(url: &Url) -> bool {
     }
 }
 
-/// Whether the anchor text, title or URL of a link suggests a channel or service page.
-pub fn is_priority(text: &str, url: &Url) -> bool {
-    is_priority_hints(&[text], url)
-}
-
-/// [`is_priority`] over several texts of one link (anchor text, title, image alt),
-/// without joining them: keywords never contain spaces, so this is the same test.
+/// Whether the anchor texts, title, image alt or URL of a link suggest a channel or
+/// service page (the texts are not joined: keywords never contain spaces).
 fn is_priority_hints(hints: &[&str], url: &Url) -> bool {
     let short = hints
         .iter()
@@ -119,7 +114,7 @@ fn is_priority_hints(hints: &[&str], url: &Url) -> bool {
 /// A URL waiting to be fetched (kept as text: a parsed `Url` per queued link costs
 /// several times the memory, and most queued links are never fetched).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Queued {
+pub(crate) struct Queued {
     url: Box<str>,
     depth: u32,
     priority: bool,
@@ -171,7 +166,7 @@ pub enum Skip {
 /// bucket at up to twice the buckets, and every site's table doubled at about the same
 /// page of a national crawl (2,000 sites, about 1,300 links each).
 #[derive(Default)]
-pub struct SeenHashes {
+pub(crate) struct SeenHashes {
     seed: foldhash::fast::RandomState,
     sorted: Vec<u64>,
     recent: Vec<u64>,
@@ -187,6 +182,7 @@ impl SeenHashes {
         self.insert_hash(h)
     }
 
+    #[cfg(test)]
     /// Whether `key` was recorded.
     pub fn contains(&self, key: impl Hash) -> bool {
         self.contains_hash(self.seed.hash_one(key))
@@ -233,14 +229,10 @@ impl SeenHashes {
         true
     }
 
+    #[cfg(test)]
     /// How many keys are recorded.
     pub fn len(&self) -> usize {
         self.sorted.len() + self.recent.len()
-    }
-
-    /// Whether nothing is recorded.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 }
 
@@ -266,7 +258,7 @@ impl Frontier {
     }
 
     /// A frontier for a site whose crawl fetches at most `max_pages` pages.
-    pub fn with_budget(max_depth: u32, max_query_variants: usize, max_pages: usize) -> Self {
+    pub(crate) fn with_budget(max_depth: u32, max_query_variants: usize, max_pages: usize) -> Self {
         Frontier {
             heap: BinaryHeap::new(),
             seen: SeenHashes::default(),
@@ -279,7 +271,7 @@ impl Frontier {
     }
 
     /// Marks a URL as already handled (a start URL, a redirect target).
-    pub fn mark_seen(&mut self, url: &Url) -> bool {
+    pub(crate) fn mark_seen(&mut self, url: &Url) -> bool {
         self.seen.insert(normalize(url).as_str())
     }
 
@@ -289,7 +281,7 @@ impl Frontier {
     }
 
     /// [`Frontier::push`] with the link's texts given separately (no joined string).
-    pub fn push_hints(&mut self, url: &Url, depth: u32, hints: &[&str]) -> Result<(), Skip> {
+    pub(crate) fn push_hints(&mut self, url: &Url, depth: u32, hints: &[&str]) -> Result<(), Skip> {
         if depth > self.max_depth {
             return Err(Skip::TooDeep);
         }
@@ -325,7 +317,7 @@ impl Frontier {
     }
 
     /// The next URL to fetch.
-    pub fn pop(&mut self) -> Option<Pending> {
+    pub(crate) fn pop(&mut self) -> Option<Pending> {
         while let Some(q) = self.heap.pop() {
             // Queued strings came from parsed URLs, so they parse again.
             if let Ok(url) = Url::parse(&q.url) {

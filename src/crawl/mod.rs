@@ -7,8 +7,8 @@
 //! writer handle; it never opens the database.
 
 pub mod frontier;
-pub mod pages;
-pub mod parse;
+pub(crate) mod pages;
+pub(crate) mod parse;
 pub mod progress;
-pub mod site;
-pub mod spec;
+pub(crate) mod site;
+pub(crate) mod spec;

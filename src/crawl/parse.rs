@@ -27,7 +27,7 @@ const ZSTD_LEVEL: i32 = 1;
 
 /// The default budget of bodies read and not yet parsed, in bytes: about a hundred
 /// dense homepages, a tenth of a second of the two parser threads' work.
-pub const DEFAULT_QUEUE_BYTES: usize = 12 << 20;
+pub(crate) const DEFAULT_QUEUE_BYTES: usize = 12 << 20;
 
 /// One page to parse, with what detection needs to know about its site.
 pub struct ParseJob {
@@ -165,7 +165,7 @@ struct Shared {
 }
 
 /// The pool: worker threads and the byte budget of what waits for them.
-pub struct ParsePool {
+pub(crate) struct ParsePool {
     shared: Arc<Shared>,
     budget: Arc<Semaphore>,
     /// The budget in units of [`UNIT`] bytes.
@@ -187,7 +187,7 @@ impl Pending {
     }
 
     /// The result if the parse is done.
-    pub fn try_take(&mut self) -> Option<Parsed> {
+    pub(crate) fn try_take(&mut self) -> Option<Parsed> {
         match self.0.try_recv() {
             Ok(p) => Some(p),
             Err(oneshot::error::TryRecvError::Empty) => None,
@@ -223,7 +223,7 @@ impl ParsePool {
     }
 
     /// One worker per core.
-    pub fn for_machine(detector: Arc<dyn Detector>) -> ParsePool {
+    pub(crate) fn for_machine(detector: Arc<dyn Detector>) -> ParsePool {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         ParsePool::new(detector, cores, DEFAULT_QUEUE_BYTES)
     }

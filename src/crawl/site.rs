@@ -35,7 +35,7 @@ fn other_scheme(url: &Url) -> Option<Url> {
 /// seeds leave empty on its homepage and the pages that list departments (fetched first,
 /// at most three), hands each one found to `departments` to be crawled as its own site,
 /// and leaves its area to it.
-pub async fn crawl_site(
+pub(crate) async fn crawl_site(
     spec: &SiteSpec,
     env: &CrawlEnv,
     departments: Option<tokio::sync::mpsc::UnboundedSender<SiteSpec>>,

@@ -18,7 +18,7 @@ use url::Url;
 
 /// One site to crawl: whose it is, where it starts, what it may fetch.
 #[derive(Debug, Clone)]
-pub struct SiteSpec {
+pub(crate) struct SiteSpec {
     pub city: Arc<City>,
     pub sector: Sector,
     pub start: Url,
@@ -43,7 +43,7 @@ pub fn own_domains(city: &City) -> Vec<String> {
 }
 
 /// The sites of a city: its portal (scope minus department areas) and each department.
-pub fn sites_of(city: &Arc<City>) -> Vec<SiteSpec> {
+pub(crate) fn sites_of(city: &Arc<City>) -> Vec<SiteSpec> {
     let dept_urls: Vec<&Url> = city.departments.values().flatten().collect();
     let own = Arc::new(own_domains(city));
     let mut sites = vec![SiteSpec {
@@ -71,7 +71,7 @@ pub fn sites_of(city: &Arc<City>) -> Vec<SiteSpec> {
 
 /// What a run shares with all of its site crawls.
 #[derive(Clone)]
-pub struct CrawlEnv {
+pub(crate) struct CrawlEnv {
     pub run_id: i64,
     pub fetcher: Arc<Fetcher>,
     pub writer: WriterHandle,
@@ -84,14 +84,14 @@ pub struct CrawlEnv {
 
 /// How a site's crawl ended, for the city's verdict and the progress display.
 #[derive(Debug, Clone, PartialEq)]
-pub struct SiteResult {
+pub(crate) struct SiteResult {
     pub outcome: String,
     pub pages: usize,
     pub cancelled: bool,
 }
 
 /// The outcome recorded for a site whose start URL failed.
-pub fn outcome_of(e: &FetchError) -> &'static str {
+pub(crate) fn outcome_of(e: &FetchError) -> &'static str {
     match e {
         FetchError::Dns(_) | FetchError::Connect(_) | FetchError::Timeout(_) => "unreachable",
         FetchError::RobotsDisallowed | FetchError::RobotsUnavailable(_) => "blocked-by-robots",

@@ -87,7 +87,7 @@ pub fn findings(conn: &Connection, m: &Matrix) -> rusqlite::Result<Vec<FindingRo
 }
 
 /// The findings of one cell in an audit run, strongest first.
-pub fn cell_findings(
+pub(crate) fn cell_findings(
     conn: &Connection,
     run: i64,
     city: &str,
@@ -103,7 +103,7 @@ pub fn cell_findings(
 }
 
 /// Every finding made on one stored body (in any run), oldest first.
-pub fn body_findings(conn: &Connection, sha: &str) -> rusqlite::Result<Vec<FindingRow>> {
+pub(crate) fn body_findings(conn: &Connection, sha: &str) -> rusqlite::Result<Vec<FindingRow>> {
     let mut st = conn.prepare_cached(&format!(
         "{FINDING_SELECT} WHERE f.body_sha256 = ?1 ORDER BY f.id"
     ))?;
@@ -114,7 +114,7 @@ pub fn body_findings(conn: &Connection, sha: &str) -> rusqlite::Result<Vec<Findi
 /// The archived (inert) copy of a stored body, with its banner, each finding's element
 /// given its anchor from [`element_anchors`]. `None` when the body is not stored or not
 /// text. `fs` are findings on this body.
-pub fn archived_page(
+pub(crate) fn archived_page(
     conn: &Connection,
     sha: &str,
     fs: &[&FindingRow],
@@ -168,7 +168,7 @@ pub fn failures(conn: &Connection, run: i64, city: &str) -> rusqlite::Result<Vec
 }
 
 /// `findings.csv` (UTF-8 with BOM).
-pub fn findings_csv(rows: &[FindingRow]) -> Vec<u8> {
+pub(crate) fn findings_csv(rows: &[FindingRow]) -> Vec<u8> {
     super::formats::csv_with_bom(|w| {
         for r in rows {
             w.serialize(r).expect("in memory");
@@ -402,7 +402,7 @@ pub fn anchor(finding: i64) -> String {
 
 /// For every finding, the anchor of its element in its archived page: findings on the
 /// same element share the first one's (an element has one id).
-pub fn element_anchors<'a>(
+pub(crate) fn element_anchors<'a>(
     bodies: impl IntoIterator<Item = &'a [&'a FindingRow]>,
 ) -> BTreeMap<i64, String> {
     let mut out = BTreeMap::new();

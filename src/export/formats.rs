@@ -118,12 +118,12 @@ pub fn matrix_json(m: &Matrix) -> serde_json::Value {
 
 /// A channel's column heading where people read it (md, html, xlsx): the Chinese label
 /// the rules give it, then its id (csv and json keep the id alone).
-pub fn heading(c: &crate::model::ChannelDef) -> String {
+pub(crate) fn heading(c: &crate::model::ChannelDef) -> String {
     format!("{} {}", c.name, c.id)
 }
 
 /// The symbol of a cell in wide views.
-pub fn mark(v: Value) -> &'static str {
+pub(crate) fn mark(v: Value) -> &'static str {
     match v {
         Value::Yes => "✓",
         Value::No => "·",
@@ -232,7 +232,11 @@ pub(crate) fn esc(s: &str) -> String {
 }
 
 /// A grouped bar chart (SVG): one group of bars per channel, one bar per series.
-pub fn bar_chart(title: &str, channels: &Channels, series: &[(String, Vec<Share>)]) -> String {
+pub(crate) fn bar_chart(
+    title: &str,
+    channels: &Channels,
+    series: &[(String, Vec<Share>)],
+) -> String {
     const COLORS: [&str; 4] = ["#1f6fb2", "#e07b39", "#4a9a4a", "#8b5fbf"];
     let (w, h, left, bottom, top) = (900.0, 300.0, 40.0, 40.0, 30.0);
     let groups = channels.len().max(1) as f64;

@@ -32,10 +32,11 @@ use url::Url;
 
 /// The policy every archived page carries: nothing is fetched, nothing runs; inline
 /// styles and `data:` images are shown.
-pub const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
+pub(crate) const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
 
 /// Elements put in front of `<head>`'s children: the policy and the charset.
-pub const HEAD_INSERTED: usize = 2;
+#[cfg(test)]
+const HEAD_INSERTED: usize = 2;
 
 /// Attributes that hold a URL (or a list of them), on any element.
 const URL_ATTRS: &[&str] = &[
@@ -229,7 +230,7 @@ fn inert_css(css: &str) -> String {
 /// A CSS identifier that matches exactly `s`: every character that is not an ASCII
 /// letter, digit, `_` or `-` (and a leading digit or `-`) is written as a hex escape,
 /// so a hostile tag name can neither end the rule nor the `<style>` element.
-pub fn css_ident(s: &str) -> String {
+pub(crate) fn css_ident(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
     for (i, c) in s.chars().enumerate() {
         let plain =
@@ -245,7 +246,7 @@ pub fn css_ident(s: &str) -> String {
 
 /// A quoted CSS string of `s`, with quotes, backslashes, angle brackets, ampersands and
 /// control characters escaped.
-pub fn css_string(s: &str) -> String {
+pub(crate) fn css_string(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {
@@ -262,7 +263,7 @@ pub fn css_string(s: &str) -> String {
 /// A stored element path (`html > body > div#top > a:nth-child(2)`) as a CSS selector
 /// that selects exactly that element, every name and id escaped. Steps directly under
 /// `<head>` are shifted by `head_shift` elements.
-pub fn css_selector(path: &str, head_shift: usize) -> String {
+pub(crate) fn css_selector(path: &str, head_shift: usize) -> String {
     let steps: Vec<&str> = path.split(" > ").collect();
     let mut out = String::new();
     for (i, step) in steps.iter().enumerate() {
@@ -288,7 +289,7 @@ pub fn css_selector(path: &str, head_shift: usize) -> String {
 /// An evidence element to mark in an archived page: its stored path, and the anchor
 /// (fragment) a link to this finding opens the page at.
 #[derive(Debug, Clone, Copy)]
-pub struct Mark<'a> {
+pub(crate) struct Mark<'a> {
     pub path: &'a str,
     pub anchor: &'a str,
 }
@@ -298,7 +299,12 @@ pub struct Mark<'a> {
 /// kept as `data-inert-id`), so that `page.html#anchor` scrolls to it and highlights that
 /// one element only (`:target`; no script needed). The first mark of an element wins.
 /// `page_url` makes link targets absolute.
-pub fn inert_page(html: &str, page_url: Option<&Url>, banner: &str, marks: &[Mark<'_>]) -> String {
+pub(crate) fn inert_page(
+    html: &str,
+    page_url: Option<&Url>,
+    banner: &str,
+    marks: &[Mark<'_>],
+) -> String {
     let mut doc = Html::parse_document(limit_nesting(html, MAX_NESTING));
     // Find the marked elements while the tree is as extraction saw it.
     let mut anchors: Vec<(ego_tree::NodeId, &str)> = Vec::new();

@@ -191,7 +191,7 @@ pub fn load(conn: &Connection, run: Option<i64>) -> rusqlite::Result<Matrix> {
 
 /// The matrix of each city's previous audit (the one before its latest), for the cities
 /// audited more than once: what "changed since the last edition" compares with.
-pub fn load_previous(conn: &Connection) -> rusqlite::Result<Matrix> {
+pub(crate) fn load_previous(conn: &Connection) -> rusqlite::Result<Matrix> {
     let pairs = previous_audits(conn)?;
     load_audits(conn, None, pairs)
 }

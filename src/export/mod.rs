@@ -5,7 +5,7 @@
 pub mod accounts;
 pub mod evidence;
 pub mod formats;
-pub mod inert;
+pub(crate) mod inert;
 pub mod matrix;
 pub mod summary;
 

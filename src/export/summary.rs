@@ -16,7 +16,7 @@ pub struct Share {
 
 impl Share {
     /// The share as a fraction, if any city is known.
-    pub fn fraction(&self) -> Option<f64> {
+    pub(crate) fn fraction(&self) -> Option<f64> {
         (self.known > 0).then(|| self.yes as f64 / self.known as f64)
     }
 

@@ -47,7 +47,7 @@ pub fn name_matches(id: &str, name: &str, query: &str) -> bool {
 }
 
 /// A city name without its administrative suffix (市, 地区, 自治州, 盟).
-pub fn short_name(name: &str) -> &str {
+pub(crate) fn short_name(name: &str) -> &str {
     for suffix in ["市", "地区", "盟"] {
         if let Some(s) = name.strip_suffix(suffix)
             && !s.is_empty()

@@ -20,8 +20,9 @@ macro_rules! id_enum {
         pub enum $name { $($(#[$vmeta])* $variant),+ }
 
         impl $name {
-            /// Every value, in canonical order.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            /// Every value, in canonical order (not every enum's table is read).
+            #[allow(dead_code)]
+            pub(crate) const ALL: &'static [$name] = &[$($name::$variant),+];
 
             /// The canonical id used in files, the database and exports.
             pub fn as_str(self) -> &'static str {
@@ -89,7 +90,7 @@ id_enum!(
 
 impl Sector {
     /// The survey's Chinese name of the sector (综合服务, 住房 …), for headers people read.
-    pub fn name_zh(self) -> &'static str {
+    pub(crate) fn name_zh(self) -> &'static str {
         match self {
             Sector::General => "综合服务",
             Sector::Housing => "住房",
@@ -213,7 +214,7 @@ impl Channels {
 
     /// This table followed by the channels of `other` it lacks (a matrix over runs
     /// audited with different rules).
-    pub fn union(&self, other: &Channels) -> Channels {
+    pub(crate) fn union(&self, other: &Channels) -> Channels {
         let mut out = self.clone();
         for c in other.iter() {
             if !out.contains(c.id.as_str()) {
@@ -224,7 +225,7 @@ impl Channels {
     }
 
     /// Only the channels `keep` accepts, in order.
-    pub fn filtered(&self, keep: impl Fn(&ChannelDef) -> bool) -> Channels {
+    pub(crate) fn filtered(&self, keep: impl Fn(&ChannelDef) -> bool) -> Channels {
         Channels(self.0.iter().filter(|c| keep(c)).cloned().collect())
     }
 }

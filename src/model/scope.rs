@@ -32,7 +32,7 @@ pub struct Area {
 
 impl Area {
     /// The area a department start URL stands for: its host and its directory.
-    pub fn of_start(url: &Url) -> Area {
+    pub(crate) fn of_start(url: &Url) -> Area {
         let path = url.path();
         let dir = match path.rfind('/') {
             Some(i) => &path[..=i],
@@ -104,7 +104,7 @@ impl Scope {
     /// the scope (the site moved).
     /// Leaves a department area found during the crawl to that department's own crawl
     /// (a portal scope only).
-    pub fn exclude(&mut self, area: Area) {
+    pub(crate) fn exclude(&mut self, area: Area) {
         if let Scope::Portal { excluded, .. } = self
             && !excluded.contains(&area)
         {
@@ -112,7 +112,7 @@ impl Scope {
         }
     }
 
-    pub fn admit_move(&mut self, final_url: &Url) -> bool {
+    pub(crate) fn admit_move(&mut self, final_url: &Url) -> bool {
         if self.contains(final_url) {
             return false;
         }

@@ -50,7 +50,7 @@ impl FetchError {
     }
 
     /// Whether the host could not be reached at all (so the other scheme is worth a try).
-    pub fn is_unreachable(&self) -> bool {
+    pub(crate) fn is_unreachable(&self) -> bool {
         matches!(
             self,
             FetchError::Dns(_)

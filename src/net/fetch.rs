@@ -127,7 +127,7 @@ pub struct Fetcher {
 
 /// The memory budget for bodies read but not yet parsed: a semaphore of KiB and its size.
 #[derive(Clone)]
-pub struct BodyBudget {
+pub(crate) struct BodyBudget {
     pub permits: Arc<Semaphore>,
     pub kib: u32,
 }
@@ -150,7 +150,7 @@ impl Fetcher {
     /// [`Fetcher::new`] whose bodies wait for room in `budget` before they are read (the
     /// announced length, else 64 KiB, at most the whole budget), so that the bodies
     /// held in memory at once are bounded by it, however many sites answer together.
-    pub fn with_body_budget(
+    pub(crate) fn with_body_budget(
         cfg: &CrawlConfig,
         budget: BodyBudget,
     ) -> Result<Arc<Self>, crate::config::ConfigError> {

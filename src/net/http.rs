@@ -33,7 +33,7 @@ pub(super) async fn read_capped(
 }
 
 /// The delay asked by a `Retry-After` header (seconds or an HTTP date), capped.
-pub fn retry_after(headers: &[(String, String)], cap_secs: f64) -> Option<Duration> {
+pub(crate) fn retry_after(headers: &[(String, String)], cap_secs: f64) -> Option<Duration> {
     let value = headers
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("retry-after"))?
@@ -51,7 +51,7 @@ pub fn retry_after(headers: &[(String, String)], cap_secs: f64) -> Option<Durati
 }
 
 /// The whole source chain of an error, as one line.
-pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut parts = vec![e.to_string()];
     let mut src = e.source();
     while let Some(s) = src {

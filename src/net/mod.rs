@@ -6,14 +6,14 @@
 //! The check runs on resolved addresses (in [`resolve::SafeResolver`]) and on IP-literal
 //! URLs (in [`check_target`]), at every redirect hop.
 
-pub mod error;
+pub(crate) mod error;
 pub mod fetch;
-pub mod http;
-pub mod politeness;
-pub mod resolve;
+pub(crate) mod http;
+pub(crate) mod politeness;
+pub(crate) mod resolve;
 pub mod robots;
-pub mod safety;
+pub(crate) mod safety;
 
 pub use crate::config::resolve::ResolveRule;
-pub use resolve::SafeResolver;
+pub(crate) use resolve::SafeResolver;
 pub use safety::{check_target, is_public_ip};

@@ -16,7 +16,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 
 /// The politeness state of one host.
-pub struct HostGate {
+pub(crate) struct HostGate {
     limiter: DefaultDirectRateLimiter,
     in_flight: Arc<Semaphore>,
     /// Extra spacing (Crawl-delay, Retry-After slow-down) and the earliest next start.
@@ -33,19 +33,19 @@ struct SlowDown {
 }
 
 /// Held while a request to a host is in flight; dropping it lets the next one start.
-pub struct HostTurn {
+pub(crate) struct HostTurn {
     _permit: OwnedSemaphorePermit,
 }
 
 impl HostGate {
     /// Notes that the host's connection should be renewed after its next request.
-    pub fn renew_connection_later(&self) {
+    pub(crate) fn renew_connection_later(&self) {
         self.renew_connection
             .store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Whether this request should close its connection after it (and clears the note).
-    pub fn take_renew_connection(&self) -> bool {
+    pub(crate) fn take_renew_connection(&self) -> bool {
         self.renew_connection
             .swap(false, std::sync::atomic::Ordering::Relaxed)
     }
@@ -92,7 +92,7 @@ impl HostGate {
 
     /// Spaces requests to this host at least `interval` apart from now on
     /// (Crawl-delay, or the host said it is overloaded). Never speeds a host up.
-    pub fn slow_down(&self, interval: Duration) {
+    pub(crate) fn slow_down(&self, interval: Duration) {
         let mut slow = self.slow.lock().expect("not poisoned");
         if interval > slow.interval {
             slow.interval = interval;
@@ -100,7 +100,7 @@ impl HostGate {
     }
 
     /// Delays the next request to this host until `until` (Retry-After).
-    pub fn pause_until(&self, until: Instant) {
+    pub(crate) fn pause_until(&self, until: Instant) {
         let mut slow = self.slow.lock().expect("not poisoned");
         if slow.not_before.is_none_or(|t| t < until) {
             slow.not_before = Some(until);
@@ -108,7 +108,7 @@ impl HostGate {
     }
 
     /// The current extra spacing, for reporting.
-    pub fn slowed_to(&self) -> Duration {
+    pub(crate) fn slowed_to(&self) -> Duration {
         self.slow.lock().expect("not poisoned").interval
     }
 }
@@ -129,7 +129,7 @@ impl HostPool {
     }
 
     /// The gate of `host` (case-insensitive).
-    pub fn gate(&self, host: &str) -> Arc<HostGate> {
+    pub(crate) fn gate(&self, host: &str) -> Arc<HostGate> {
         let key = host.to_ascii_lowercase();
         let mut gates = self.gates.lock().expect("not poisoned");
         gates

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 /// Why a name was not resolved to a usable address.
 #[derive(Debug, thiserror::Error)]
-pub enum ResolveError {
+pub(crate) enum ResolveError {
     #[error("DNS lookup of {host} failed: {message}")]
     Lookup { host: String, message: String },
     #[error(
@@ -20,7 +20,7 @@ pub enum ResolveError {
 /// The resolver given to reqwest: applies overrides, then the system resolver, and
 /// refuses non-public results unless allowed.
 #[derive(Debug, Clone)]
-pub struct SafeResolver {
+pub(crate) struct SafeResolver {
     rules: Arc<Vec<ResolveRule>>,
     allow_private: bool,
 }

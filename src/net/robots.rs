@@ -38,7 +38,7 @@ pub enum RobotsVerdict {
 
 impl RobotsVerdict {
     /// Whether `url` may be fetched.
-    pub fn allows(&self, url: &Url) -> bool {
+    pub(crate) fn allows(&self, url: &Url) -> bool {
         match self {
             RobotsVerdict::AllowAll => true,
             RobotsVerdict::DisallowAll(_) | RobotsVerdict::Unreachable(_) => false,

@@ -38,7 +38,7 @@ static META_CHARSET: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// The charset parameter of a Content-Type header value, if any.
-pub fn header_charset(content_type: &str) -> Option<&str> {
+pub(crate) fn header_charset(content_type: &str) -> Option<&str> {
     content_type.split(';').skip(1).find_map(|p| {
         let (k, v) = p.split_once('=')?;
         k.trim()
@@ -49,7 +49,7 @@ pub fn header_charset(content_type: &str) -> Option<&str> {
 
 /// The charset declared by `<meta charset>` or `<meta http-equiv content>` in the first
 /// 1024 bytes (WHATWG prescan, simplified). UTF-16 labels mean UTF-8 there.
-pub fn meta_charset(body: &[u8]) -> Option<&'static Encoding> {
+pub(crate) fn meta_charset(body: &[u8]) -> Option<&'static Encoding> {
     let head = &body[..body.len().min(1024)];
     let caps = META_CHARSET.captures(head)?;
     let enc = Encoding::for_label(&caps[1])?;

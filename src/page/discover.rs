@@ -17,7 +17,7 @@ use crate::page::extract::PageFacts;
 use url::Url;
 
 /// Links to pages that list departments fetched per city, at most.
-pub const MAX_LISTING_PAGES: usize = 3;
+pub(crate) const MAX_LISTING_PAGES: usize = 3;
 
 /// Whose departments are being looked for.
 #[derive(Debug, Clone)]
@@ -46,7 +46,7 @@ pub struct Discovered {
 
 /// Why a link naming a department is not the city's (for tests and `seeds discover`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NotOwn {
+pub(crate) enum NotOwn {
     HigherLevel,
     LowerLevel,
     OtherPlace,
@@ -55,7 +55,7 @@ pub enum NotOwn {
 }
 
 /// Judges one link: `Ok(sector, start URL)` when it is the city's department site.
-pub fn judge(
+pub(crate) fn judge(
     rules: &RuleSet,
     city: &CityRef<'_>,
     text: &str,
@@ -172,7 +172,7 @@ pub fn discover(
 
 /// Adds `d` unless a site of the same sector and area is there already (the first
 /// link naming a site is its evidence); whether it was added.
-pub fn add_unique(found: &mut Vec<Discovered>, d: Discovered) -> bool {
+pub(crate) fn add_unique(found: &mut Vec<Discovered>, d: Discovered) -> bool {
     let area = Area::of_start(&d.url);
     if found
         .iter()
@@ -186,7 +186,7 @@ pub fn add_unique(found: &mut Vec<Discovered>, d: Discovered) -> bool {
 
 /// Links on a page to the pages that list departments (政府机构, 部门网站 …), on the
 /// city's own domains, at most [`MAX_LISTING_PAGES`].
-pub fn listing_pages(rules: &RuleSet, page: &PageFacts, city: &CityRef<'_>) -> Vec<Url> {
+pub(crate) fn listing_pages(rules: &RuleSet, page: &PageFacts, city: &CityRef<'_>) -> Vec<Url> {
     let mut out: Vec<Url> = Vec::new();
     for l in &page.links {
         let Some(u) = &l.url else { continue };

@@ -7,5 +7,5 @@
 
 pub mod decode;
 pub mod detect;
-pub mod discover;
+pub(crate) mod discover;
 pub mod extract;

@@ -303,7 +303,7 @@ pub fn reviewer_name(given: Option<&str>) -> String {
 }
 
 /// The columns of `review export` and `review import` (UTF-8 with BOM; a contract).
-pub const DECISIONS_CSV_HEADER: [&str; 7] = [
+pub(crate) const DECISIONS_CSV_HEADER: [&str; 7] = [
     "city",
     "sector",
     "channel",

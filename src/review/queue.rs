@@ -25,7 +25,7 @@ pub enum State {
 
 impl State {
     /// Every state, in the order the screen offers them.
-    pub const ALL: [State; 5] = [
+    pub(crate) const ALL: [State; 5] = [
         State::All,
         State::Pending,
         State::Stale,
@@ -182,11 +182,11 @@ pub struct Item {
 }
 
 /// A cell's address.
-pub type CellKey = (String, Sector, String);
+pub(crate) type CellKey = (String, Sector, String);
 
 /// The cells whose computed value differs between a city's previous audit (`prev`, from
 /// `matrix::load_previous`) and its latest (`now`).
-pub fn changed_since(prev: &Matrix, now: &Matrix) -> BTreeSet<CellKey> {
+pub(crate) fn changed_since(prev: &Matrix, now: &Matrix) -> BTreeSet<CellKey> {
     let mut out = BTreeSet::new();
     for c in &now.cities {
         let Some(p) = prev.cities.iter().find(|p| p.id == c.id) else {
@@ -204,7 +204,7 @@ pub fn changed_since(prev: &Matrix, now: &Matrix) -> BTreeSet<CellKey> {
 }
 
 /// The cells of `now` that changed since each city's previous audit in the store.
-pub fn changed_in_store(
+pub(crate) fn changed_in_store(
     conn: &rusqlite::Connection,
     now: &Matrix,
 ) -> rusqlite::Result<BTreeSet<CellKey>> {
@@ -283,7 +283,7 @@ pub struct Agreement {
 
 impl Agreement {
     /// Reviewed cells with a yes or no computed value.
-    pub fn decided(&self) -> usize {
+    pub(crate) fn decided(&self) -> usize {
         self.yes_kept + self.yes_overturned + self.no_kept + self.no_overturned
     }
 

@@ -162,7 +162,7 @@ fn error_page(status: StatusCode, message: &str) -> Response {
 
 /// The filters and position a page was asked with (query string or form fields).
 #[derive(Debug, Clone, Default, serde::Deserialize)]
-pub struct Params {
+pub(crate) struct Params {
     #[serde(default)]
     pub city: String,
     #[serde(default)]
@@ -214,7 +214,7 @@ impl Params {
 
 /// Which cell a cell page shows, with the queue it was reached from.
 #[derive(Debug, Clone, serde::Deserialize)]
-pub struct CellParams {
+pub(crate) struct CellParams {
     #[serde(rename = "c")]
     pub city_id: String,
     #[serde(rename = "s")]

@@ -86,7 +86,7 @@ fn thousands(n: usize) -> String {
 }
 
 /// The link to a cell's page, keeping the queue (`q`, a query string) it belongs to.
-pub fn cell_href(
+pub(crate) fn cell_href(
     city: &str,
     sector: Sector,
     channel: &str,
@@ -273,7 +273,7 @@ fn cell_title(i: &Item) -> String {
 }
 
 /// What the cell page shows.
-pub struct CellView<'a> {
+pub(crate) struct CellView<'a> {
     pub matrix: &'a Matrix,
     pub city: &'a CityRow,
     pub cell: &'a Cell,

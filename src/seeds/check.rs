@@ -13,7 +13,7 @@ use std::sync::Arc;
 use url::Url;
 
 /// The provinces of each region (DOMAIN.md), by their short names.
-pub const REGIONS: &[(Region, &[&str])] = &[
+pub(crate) const REGIONS: &[(Region, &[&str])] = &[
     (
         Region::East,
         &[
@@ -54,7 +54,7 @@ pub const REGIONS: &[(Region, &[&str])] = &[
 
 /// The 4 municipalities, 27 provincial capitals and 5 cities specifically designated in
 /// the state plan: the survey's 36 key cities.
-pub const KEY_CITIES: &[&str] = &[
+pub(crate) const KEY_CITIES: &[&str] = &[
     "北京",
     "天津",
     "上海",
@@ -94,7 +94,7 @@ pub const KEY_CITIES: &[&str] = &[
 ];
 
 /// The region of a province (full or short name).
-pub fn region_of(province: &str) -> Option<Region> {
+pub(crate) fn region_of(province: &str) -> Option<Region> {
     REGIONS
         .iter()
         .find(|(_, names)| names.iter().any(|n| province.starts_with(n)))

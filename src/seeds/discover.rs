@@ -29,7 +29,7 @@ pub struct CityDiscovery {
 }
 
 /// A change written into the seeds file: city id, column, old value, new value.
-pub type SeedChange = (String, String, String, String);
+pub(crate) type SeedChange = (String, String, String, String);
 
 /// Runs discovery for every city, concurrently across cities and politely per host.
 pub async fn discover_all(

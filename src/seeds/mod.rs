@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use url::Url;
 
 /// The required leading columns, in order.
-pub const REQUIRED_COLUMNS: [&str; 11] = [
+pub(crate) const REQUIRED_COLUMNS: [&str; 11] = [
     "id",
     "name",
     "province",
@@ -320,7 +320,7 @@ fn field_limit(column: &str) -> usize {
 }
 
 /// Parses one start URL: absolute, http or https, with a host, and no white space.
-pub fn parse_start_url(text: &str) -> Result<Url, String> {
+pub(crate) fn parse_start_url(text: &str) -> Result<Url, String> {
     if text.chars().any(char::is_whitespace) {
         return Err(format!("URL `{text}` contains white space"));
     }
@@ -339,7 +339,7 @@ pub fn parse_start_url(text: &str) -> Result<Url, String> {
 
 /// A seeds file as its rows of fields, for tools that rewrite it (`seeds check --fix`,
 /// `seeds discover --write`): whether it had a BOM, and every record, header first.
-pub fn read_records(path: &Path) -> std::io::Result<(bool, Vec<Vec<String>>)> {
+pub(crate) fn read_records(path: &Path) -> std::io::Result<(bool, Vec<Vec<String>>)> {
     let bytes = std::fs::read(path)?;
     let bom = bytes.starts_with(b"\xEF\xBB\xBF");
     let body = if bom { &bytes[3..] } else { &bytes[..] };
@@ -357,7 +357,11 @@ pub fn read_records(path: &Path) -> std::io::Result<(bool, Vec<Vec<String>>)> {
 
 /// Writes the rows back (with the BOM if it had one), atomically: a temporary file
 /// renamed over the old one, so a failure never leaves half a seeds file.
-pub fn write_records(path: &Path, bom: bool, records: &[Vec<String>]) -> std::io::Result<()> {
+pub(crate) fn write_records(
+    path: &Path,
+    bom: bool,
+    records: &[Vec<String>],
+) -> std::io::Result<()> {
     let mut out = Vec::new();
     if bom {
         out.extend_from_slice(b"\xEF\xBB\xBF");

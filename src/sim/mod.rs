@@ -3,8 +3,8 @@
 //! used by tests, the demo and the benchmark so that nothing ever leaves the machine.
 
 pub mod bench;
-pub mod pages;
+pub(crate) mod pages;
 pub mod server;
 pub mod truth;
-pub mod web;
+pub(crate) mod web;
 pub mod world;

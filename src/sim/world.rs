@@ -15,7 +15,7 @@ const REAL_SEEDS: &str = include_str!("../../seeds/cities.csv");
 
 /// The channels the simulated world offers: the survey's seven, then today's (the order
 /// the world is drawn in, so a world stays the same from build to build).
-pub const CHANNELS: [&str; 13] = [
+pub(crate) const CHANNELS: [&str; 13] = [
     "weibo",
     "wechat",
     "app",
@@ -32,7 +32,7 @@ pub const CHANNELS: [&str; 13] = [
 ];
 
 /// A channel's position in [`CHANNELS`], for per-channel variation of the pages.
-pub fn channel_index(ch: &str) -> u64 {
+pub(crate) fn channel_index(ch: &str) -> u64 {
     CHANNELS.iter().position(|c| *c == ch).unwrap_or(0) as u64
 }
 
@@ -127,13 +127,13 @@ pub struct World {
 
 /// SplitMix64: a tiny, stable generator (the world must not change with a crate update).
 #[derive(Debug, Clone)]
-pub struct Rng(u64);
+pub(crate) struct Rng(u64);
 
 impl Rng {
     pub fn new(seed: u64) -> Rng {
         Rng(seed ^ 0x9E37_79B9_7F4A_7C15)
     }
-    pub fn next_u64(&mut self) -> u64 {
+    pub(crate) fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -144,13 +144,13 @@ impl Rng {
     pub fn below(&mut self, n: usize) -> usize {
         (self.next_u64() % n.max(1) as u64) as usize
     }
-    pub fn chance(&mut self, p: f64) -> bool {
+    pub(crate) fn chance(&mut self, p: f64) -> bool {
         (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64 <= p
     }
 }
 
 /// A stable hash of a string, for per-page generators.
-pub fn hash(s: &str) -> u64 {
+pub(crate) fn hash(s: &str) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in s.bytes() {
         h ^= u64::from(b);

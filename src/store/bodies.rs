@@ -6,7 +6,7 @@ use rusqlite::{Connection, OptionalExtension};
 
 /// Why a stored body could not be read.
 #[derive(Debug, thiserror::Error)]
-pub enum BodyError {
+pub(crate) enum BodyError {
     #[error(transparent)]
     Sql(#[from] rusqlite::Error),
     #[error("stored body {sha} is corrupt: {source}")]
@@ -15,7 +15,7 @@ pub enum BodyError {
 
 /// The decoded text of the body stored under `sha`, using the response's content type or,
 /// failing that, the charset detected at fetch time; `None` when no such body is stored.
-pub fn page_text(
+pub(crate) fn page_text(
     conn: &Connection,
     sha: &str,
     content_type: Option<&str>,

@@ -9,10 +9,10 @@
 //!   symlinks or hard links, meets the same lock) held by the one process writing a
 //!   run: an overlapping scheduled run refuses at once while readers keep working.
 
-pub mod bodies;
+pub(crate) mod bodies;
 pub mod runs;
 pub mod schema;
-pub mod writer;
+pub(crate) mod writer;
 
 use rusqlite::{Connection, OpenFlags};
 use std::fs::File;
@@ -86,7 +86,7 @@ fn configure(conn: &Connection, path: &Path) -> Result<()> {
 
 /// Whether `table` has a column `column` (a database of an older schema opened read-only
 /// lacks the newer ones).
-pub fn has_column(conn: &Connection, table: &str, column: &str) -> rusqlite::Result<bool> {
+pub(crate) fn has_column(conn: &Connection, table: &str, column: &str) -> rusqlite::Result<bool> {
     let mut st = conn.prepare(&format!("PRAGMA table_info({table})"))?;
     let names = st.query_map([], |r| r.get::<_, String>(1))?;
     for n in names {
@@ -98,7 +98,7 @@ pub fn has_column(conn: &Connection, table: &str, column: &str) -> rusqlite::Res
 }
 
 /// Page size of new databases, in bytes.
-pub const PAGE_SIZE: i64 = 16 * 1024;
+pub(crate) const PAGE_SIZE: i64 = 16 * 1024;
 
 /// Opens (creating if needed) the database for writing and migrates it.
 pub fn open_rw(path: &Path) -> Result<Connection> {

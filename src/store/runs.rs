@@ -5,7 +5,7 @@ use crate::model::{Region, Tier};
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// A time as stored (RFC 3339, UTC, milliseconds).
-pub fn timestamp(t: chrono::DateTime<chrono::Utc>) -> String {
+pub(crate) fn timestamp(t: chrono::DateTime<chrono::Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
@@ -16,7 +16,7 @@ pub fn now() -> String {
 
 /// What is recorded about a run when it starts.
 #[derive(Debug, Clone, Default)]
-pub struct NewRun {
+pub(crate) struct NewRun {
     pub kind: String,
     pub settings_json: String,
     pub seeds_path: Option<String>,
@@ -31,7 +31,7 @@ pub struct NewRun {
 }
 
 /// Inserts a run with status `running` and returns its id.
-pub fn create_run(conn: &Connection, r: &NewRun) -> rusqlite::Result<i64> {
+pub(crate) fn create_run(conn: &Connection, r: &NewRun) -> rusqlite::Result<i64> {
     conn.execute(
         "INSERT INTO runs (kind, status, started_at, settings, seeds_path, seeds_sha256, rules_version, rules_sha256, ignore_robots, insecure, source_run, channels)
          VALUES (?1, 'running', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
@@ -41,7 +41,7 @@ pub fn create_run(conn: &Connection, r: &NewRun) -> rusqlite::Result<i64> {
 }
 
 /// Records the cities of a run as seeded (status `pending`).
-pub fn add_cities(conn: &Connection, run_id: i64, cities: &[&City]) -> rusqlite::Result<()> {
+pub(crate) fn add_cities(conn: &Connection, run_id: i64, cities: &[&City]) -> rusqlite::Result<()> {
     let tx = conn.unchecked_transaction()?;
     {
         let mut st = tx.prepare(
@@ -67,7 +67,10 @@ pub fn add_cities(conn: &Connection, run_id: i64, cities: &[&City]) -> rusqlite:
 
 /// The channel table a run was audited for: the one it recorded, or the survey's seven
 /// for runs from before channels were data.
-pub fn run_channels(conn: &Connection, run_id: i64) -> rusqlite::Result<crate::model::Channels> {
+pub(crate) fn run_channels(
+    conn: &Connection,
+    run_id: i64,
+) -> rusqlite::Result<crate::model::Channels> {
     if !super::has_column(conn, "runs", "channels")? {
         return Ok(crate::page::detect::rules::survey_channels());
     }
@@ -85,7 +88,7 @@ pub fn run_channels(conn: &Connection, run_id: i64) -> rusqlite::Result<crate::m
 
 /// Marks runs left `running` by a process that died as `interrupted`. Call only while
 /// holding the run lock (so none of them is really running).
-pub fn mark_dead_runs_interrupted(conn: &Connection) -> rusqlite::Result<usize> {
+pub(crate) fn mark_dead_runs_interrupted(conn: &Connection) -> rusqlite::Result<usize> {
     conn.execute(
         "UPDATE runs SET status = 'interrupted' WHERE status = 'running'",
         [],
@@ -93,7 +96,7 @@ pub fn mark_dead_runs_interrupted(conn: &Connection) -> rusqlite::Result<usize> 
 }
 
 /// Sets a run's final status and end time.
-pub fn finish_run(conn: &Connection, run_id: i64, status: &str) -> rusqlite::Result<()> {
+pub(crate) fn finish_run(conn: &Connection, run_id: i64, status: &str) -> rusqlite::Result<()> {
     conn.execute(
         "UPDATE runs SET status = ?2, finished_at = ?3 WHERE id = ?1",
         params![run_id, status, now()],
@@ -102,7 +105,7 @@ pub fn finish_run(conn: &Connection, run_id: i64, status: &str) -> rusqlite::Res
 }
 
 /// The newest interrupted run, if any: what `--resume` continues.
-pub fn latest_interrupted(conn: &Connection) -> rusqlite::Result<Option<(i64, String)>> {
+pub(crate) fn latest_interrupted(conn: &Connection) -> rusqlite::Result<Option<(i64, String)>> {
     conn.query_row(
         "SELECT id, kind FROM runs WHERE status = 'interrupted' AND kind != 'redetect' ORDER BY id DESC LIMIT 1",
         [],
@@ -112,7 +115,7 @@ pub fn latest_interrupted(conn: &Connection) -> rusqlite::Result<Option<(i64, St
 }
 
 /// Marks a resumed run as running again.
-pub fn reopen_run(conn: &Connection, run_id: i64) -> rusqlite::Result<()> {
+pub(crate) fn reopen_run(conn: &Connection, run_id: i64) -> rusqlite::Result<()> {
     conn.execute(
         "UPDATE runs SET status = 'running', finished_at = NULL WHERE id = ?1",
         params![run_id],
@@ -151,7 +154,7 @@ pub fn run_cities(
 
 /// Deletes what a run recorded for cities that did not finish, so that resuming them
 /// neither duplicates nor mixes partial crawls. Bodies are shared and kept.
-pub fn clear_unfinished(conn: &Connection, run_id: i64) -> rusqlite::Result<usize> {
+pub(crate) fn clear_unfinished(conn: &Connection, run_id: i64) -> rusqlite::Result<usize> {
     let tx = conn.unchecked_transaction()?;
     let pending = "SELECT city_id FROM run_cities WHERE run_id = ?1 AND status = 'pending'";
     let sites = format!("SELECT id FROM sites WHERE run_id = ?1 AND city_id IN ({pending})");

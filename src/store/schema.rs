@@ -151,7 +151,7 @@ CREATE INDEX IF NOT EXISTS findings_account ON findings(account) WHERE account I
 const MIGRATIONS: [&str; VERSION as usize] = [V1, V2, V3];
 
 /// Brings a database to [`VERSION`], one migration per transaction.
-pub fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+pub(crate) fn migrate(conn: &Connection) -> rusqlite::Result<()> {
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     for (to, sql) in (1..).zip(MIGRATIONS).skip(version.max(0) as usize) {
         let tx = conn.unchecked_transaction()?;

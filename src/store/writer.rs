@@ -27,7 +27,7 @@ pub struct BodyRecord {
 
 /// A link found on a page.
 #[derive(Debug, Clone)]
-pub struct LinkRecord {
+pub(crate) struct LinkRecord {
     pub target: String,
     pub text: String,
     pub kind: &'static str,
@@ -36,7 +36,7 @@ pub struct LinkRecord {
 
 /// Everything stored about one fetch.
 #[derive(Debug, Clone)]
-pub struct PageRecord {
+pub(crate) struct PageRecord {
     pub run_id: i64,
     pub site_id: i64,
     pub city_id: String,
@@ -62,7 +62,7 @@ pub struct PageRecord {
 
 /// A site about to be crawled.
 #[derive(Debug, Clone)]
-pub struct SiteStart {
+pub(crate) struct SiteStart {
     pub run_id: i64,
     pub city_id: String,
     pub sector: String,
@@ -78,7 +78,7 @@ pub struct SiteStart {
 
 /// How a site's crawl ended.
 #[derive(Debug, Clone)]
-pub struct SiteEnd {
+pub(crate) struct SiteEnd {
     pub site_id: i64,
     pub outcome: String,
     pub error: Option<String>,
@@ -104,7 +104,7 @@ enum Msg {
 
 /// The sending side, cloned into every crawl task.
 #[derive(Clone)]
-pub struct WriterHandle {
+pub(crate) struct WriterHandle {
     tx: mpsc::Sender<Msg>,
     failed: Arc<AtomicBool>,
 }
@@ -112,7 +112,7 @@ pub struct WriterHandle {
 /// Raised to a crawl task when the writer has stopped (a database error).
 #[derive(Debug, thiserror::Error)]
 #[error("the database writer has stopped; see the error above")]
-pub struct WriterGone;
+pub(crate) struct WriterGone;
 
 impl WriterHandle {
     /// Inserts a site row and returns its id.
@@ -132,12 +132,17 @@ impl WriterHandle {
             .map_err(|_| WriterGone)
     }
 
-    pub async fn site_done(&self, s: SiteEnd) -> Result<(), WriterGone> {
+    pub(crate) async fn site_done(&self, s: SiteEnd) -> Result<(), WriterGone> {
         self.tx.send(Msg::SiteDone(s)).await.map_err(|_| WriterGone)
     }
 
     /// Marks a city done; committed no earlier than every page sent before it.
-    pub async fn city_done(&self, run_id: i64, city_id: &str, ok: bool) -> Result<(), WriterGone> {
+    pub(crate) async fn city_done(
+        &self,
+        run_id: i64,
+        city_id: &str,
+        ok: bool,
+    ) -> Result<(), WriterGone> {
         let at = crate::store::runs::now();
         self.tx
             .send(Msg::CityDone {
@@ -164,7 +169,7 @@ impl WriterHandle {
 }
 
 /// The writer thread; [`Writer::finish`] returns the connection when all is written.
-pub struct Writer {
+pub(crate) struct Writer {
     handle: JoinHandle<(Connection, Result<()>)>,
 }
 

@@ -324,7 +324,7 @@ pub(super) fn is_bare_code(text: &str, start: usize, number: &str, tag: &str) ->
 }
 
 /// An obfuscated address written plainly (`zx#x.gov.cn` → `zx@x.gov.cn`).
-pub fn normalize_email(s: &str) -> String {
+pub(crate) fn normalize_email(s: &str) -> String {
     let mut out = s.replace(char::is_whitespace, "");
     for pat in ["＠", "#", "(at)", "[at]", "（at）", "{at}", "(AT)", "[AT]"] {
         out = out.replace(pat, "@");

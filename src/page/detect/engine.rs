@@ -47,7 +47,7 @@ impl Detector for RulesDetector {
 
 /// The sectors a portal page belongs to besides `general`, by URL path segment, title
 /// or breadcrumb.
-pub fn page_sectors(rules: &RuleSet, page: &PageFacts, url: &Url) -> Vec<Sector> {
+pub(crate) fn page_sectors(rules: &RuleSet, page: &PageFacts, url: &Url) -> Vec<Sector> {
     let segments: Vec<String> = url
         .path_segments()
         .map(|s| s.map(str::to_ascii_lowercase).collect())

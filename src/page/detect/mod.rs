@@ -60,7 +60,7 @@ pub trait Detector: Send + Sync {
 }
 
 mod elements;
-pub mod engine;
+pub(crate) mod engine;
 mod matching;
 pub mod rules;
 

@@ -1,9 +1,7 @@
 //! What extraction returns: a page's facts as owned data ([`PageFacts`]), with no
 //! reference to the parse tree, so detection is a pure function of them.
 
-use super::SNIPPET_CHARS;
 use super::paths::{ElementPaths, PathId};
-use super::text::prefix_chars;
 use url::Url;
 
 /// How a link was found; all kinds are followed when in scope.
@@ -51,7 +49,7 @@ pub struct Link {
     /// `class`/`id`/`onclick`/`data-cmd` of the link and its three nearest ancestors,
     /// lower-cased: how share widgets and site chrome are recognised.
     pub attrs: String,
-    /// Where the text around the link is: see [`PageFacts::link_context`].
+    /// Where the text around the link is: see `PageFacts::link_context`.
     pub context: Around,
     /// Where the element is; [`PageFacts::path`] renders it.
     pub path: PathId,
@@ -129,14 +127,15 @@ impl PageFacts {
         self.paths.render(id)
     }
 
+    #[cfg(test)]
     /// The text around a link: its block's text (or its own, outside any block), at
     /// most [`SNIPPET_CHARS`] characters.
-    pub fn link_context<'a>(&'a self, link: &'a Link) -> &'a str {
-        prefix_chars(self.link_context_full(link), SNIPPET_CHARS)
+    pub(crate) fn link_context<'a>(&'a self, link: &'a Link) -> &'a str {
+        super::text::prefix_chars(self.link_context_full(link), super::SNIPPET_CHARS)
     }
 
-    /// The whole text [`PageFacts::link_context`] is cut from.
-    pub fn link_context_full<'a>(&'a self, link: &'a Link) -> &'a str {
+    /// The whole text `PageFacts::link_context` is cut from.
+    pub(crate) fn link_context_full<'a>(&'a self, link: &'a Link) -> &'a str {
         match link.context {
             Around::Nothing => "",
             Around::Block(b) => &self.blocks[b].text,

@@ -11,7 +11,7 @@ const PHONE_DIGITS: usize = 5;
 /// Whether `b` holds a run of at least [`PHONE_DIGITS`] ASCII digits. Such a run covers
 /// one of every fifth byte, so only those are probed (CJK text has few digits) and a
 /// run is measured only around a probe that hits one.
-pub fn has_phone_run(b: &[u8]) -> bool {
+pub(crate) fn has_phone_run(b: &[u8]) -> bool {
     let mut probe = PHONE_DIGITS - 1;
     while probe < b.len() {
         if b[probe].is_ascii_digit() {
@@ -34,7 +34,7 @@ pub fn has_phone_run(b: &[u8]) -> bool {
 
 /// A block's text: whether it may hold an e-mail address (`@`, `#`, `＠` or an
 /// `at)`-style spelling) and whether it has a run of digits a phone number needs.
-pub fn email_and_number_marks(text: &str) -> (bool, bool) {
+pub(crate) fn email_and_number_marks(text: &str) -> (bool, bool) {
     // Searchers built once: building one per call costs more than most searches.
     static FULLWIDTH_AT: LazyLock<memchr::memmem::Finder<'static>> =
         LazyLock::new(|| memchr::memmem::Finder::new("＠".as_bytes()));
@@ -90,14 +90,14 @@ static KEEP: LazyLock<AhoCorasick> = LazyLock::new(|| {
 
 /// Whether a text may hold a line or an address: a phone-length digit run or an e-mail
 /// mark (the evidence that lives in running text).
-pub fn has_contact(text: &str) -> bool {
+pub(crate) fn has_contact(text: &str) -> bool {
     let (email, phone) = email_and_number_marks(text);
     email || phone
 }
 
 /// Whether a text may be evidence: it has a phone-length digit run, an e-mail mark, or
 /// a channel, line or owner word.
-pub fn matters(text: &str) -> bool {
+pub(crate) fn matters(text: &str) -> bool {
     let (email, phone) = email_and_number_marks(text);
     email || phone || KEEP.is_match(text)
 }

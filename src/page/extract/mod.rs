@@ -10,16 +10,16 @@ mod caption;
 mod elements;
 mod facts;
 mod frame;
-pub mod marks;
+pub(crate) mod marks;
 mod nesting;
 mod paths;
 mod qr;
 mod text;
 
 pub use facts::{Around, Form, Image, Link, LinkKind, PageFacts, TextBlock};
-pub use nesting::limit_nesting;
+pub(crate) use nesting::limit_nesting;
 pub use paths::{ElementPaths, PathId};
-pub use text::{prefix_chars, squash, truncate_chars};
+pub(crate) use text::{prefix_chars, squash, truncate_chars};
 
 use ego_tree::iter::Edge;
 use elements::open_element;
@@ -31,22 +31,22 @@ use text::{push_text, trim_end_in_place};
 use url::Url;
 
 /// Links kept per page; the rest are counted, not kept (hostile pages).
-pub const MAX_LINKS: usize = 10_000;
+pub(crate) const MAX_LINKS: usize = 10_000;
 
 /// Images and forms kept per page, and text blocks kept whole: past this many blocks,
 /// a block is kept only if it may be evidence ([`marks::matters`]), so the footer of a
 /// page with a 14,000-row table is still read.
-pub const MAX_ITEMS: usize = 5_000;
+pub(crate) const MAX_ITEMS: usize = 5_000;
 
 /// Characters kept of a text block, a link text or a caption.
 pub(crate) const MAX_TEXT: usize = 400;
 
 /// Characters of surrounding text kept as a snippet.
-pub const SNIPPET_CHARS: usize = 200;
+pub(crate) const SNIPPET_CHARS: usize = 200;
 
 /// Element nesting parsed; a document nested deeper is cut where it passes this depth
 /// (html5ever's scope checks make absurd nesting quadratic).
-pub const MAX_NESTING: usize = 1_000;
+pub(crate) const MAX_NESTING: usize = 1_000;
 
 /// `Html::parse_document` with the node arena sized for the page up front (about one
 /// node per `<`, given as `lt`), so it is not regrown and copied a dozen times.

@@ -6,7 +6,7 @@
 /// A cheap scan that counts only elements whose end tag is required, so unclosed
 /// `<p>`/`<li>`/`<td>` in real pages do not count; raw-text elements and comments are
 /// skipped. Real pages stay far below the limit; hostile ones are cut, not rejected.
-pub fn limit_nesting(html: &str, max_depth: usize) -> &str {
+pub(crate) fn limit_nesting(html: &str, max_depth: usize) -> &str {
     limit_nesting_counted(html, max_depth, count_lt(html))
 }
 

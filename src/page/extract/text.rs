@@ -4,7 +4,7 @@
 use super::MAX_TEXT;
 
 /// Collapses runs of white space (including U+3000 and &nbsp;) to one space.
-pub fn squash(s: &str) -> String {
+pub(crate) fn squash(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     push_squashed(&mut out, s);
     trim_end_in_place(&mut out);
@@ -115,12 +115,12 @@ pub(super) fn trim_end_in_place(s: &mut String) {
 }
 
 /// The first `n` characters of `s`.
-pub fn truncate_chars(s: &str, n: usize) -> String {
+pub(crate) fn truncate_chars(s: &str, n: usize) -> String {
     prefix_chars(s, n).to_string()
 }
 
 /// The first `n` characters of `s`, borrowed.
-pub fn prefix_chars(s: &str, n: usize) -> &str {
+pub(crate) fn prefix_chars(s: &str, n: usize) -> &str {
     if s.len() <= n {
         return s; // n bytes hold at most n characters
     }

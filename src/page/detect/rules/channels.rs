@@ -6,7 +6,7 @@ use crate::model::{ChannelDef, ChannelId, Channels};
 
 /// The survey's seven channels as the built-in rules define them: what runs recorded
 /// before channels were data were audited for.
-pub fn survey_channels() -> Channels {
+pub(crate) fn survey_channels() -> Channels {
     channel_table(&[], "", "<built-in rules>").expect("the built-in rules are valid")
 }
 

@@ -9,7 +9,7 @@ mod channels;
 mod compile;
 mod file;
 
-pub use channels::survey_channels;
+pub(crate) use channels::survey_channels;
 pub use file::{Conditions, DiscoveryRules, ElementKind, VetoAction};
 
 use crate::model::{ChannelId, Channels, Sector, Strength};
@@ -21,12 +21,12 @@ use sha2::{Digest, Sha256};
 use std::path::Path;
 
 /// Keywords or host patterns one list of a rule may hold.
-pub const MAX_LIST: usize = 2_000;
+pub(crate) const MAX_LIST: usize = 2_000;
 /// Distinct keywords and host patterns of a whole rules file: the matchers are built from
 /// them, so their number bounds the time and memory a rules file can cost.
-pub const MAX_PATTERNS: usize = 20_000;
+pub(crate) const MAX_PATTERNS: usize = 20_000;
 /// Characters of one keyword or host pattern.
-pub const MAX_PATTERN_CHARS: usize = 200;
+pub(crate) const MAX_PATTERN_CHARS: usize = 200;
 
 /// The default rules, compiled into the binary.
 pub const DEFAULT_RULES: &str = include_str!("../../../../rules/channels.toml");
@@ -70,7 +70,7 @@ impl Mask {
     }
     /// Whether the two sets share a keyword.
     #[inline]
-    pub fn meets(&self, other: &Mask) -> bool {
+    pub(crate) fn meets(&self, other: &Mask) -> bool {
         self.0.iter().zip(&other.0).any(|(a, b)| a & b != 0)
     }
 }
@@ -102,7 +102,7 @@ pub struct Matcher {
 
 impl Matcher {
     /// Whether the matcher looks at a target (so an element without one cannot match).
-    pub fn needs_target(&self) -> bool {
+    pub(crate) fn needs_target(&self) -> bool {
         !self.target_host.is_empty()
             || !self.target_host_contains.is_empty()
             || !self.target_host_prefix.is_empty()
@@ -259,7 +259,7 @@ impl RuleSet {
     }
 
     /// The keywords found in `text`, as a mask.
-    pub fn scan(&self, text: &str) -> Mask {
+    pub(crate) fn scan(&self, text: &str) -> Mask {
         let mut m = Mask::with(self.mask_words);
         for hit in self.keywords.find_overlapping_iter(text) {
             m.set(hit.pattern().as_usize());
@@ -268,7 +268,7 @@ impl RuleSet {
     }
 
     /// The host patterns found in a (lower-case) host, as a mask.
-    pub fn scan_host(&self, host: &str) -> Mask {
+    pub(crate) fn scan_host(&self, host: &str) -> Mask {
         let mut m = Mask::with(self.host_words);
         for hit in self.hosts.find_overlapping_iter(host) {
             m.set(hit.pattern().as_usize());
