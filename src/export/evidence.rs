@@ -3,7 +3,7 @@
 //! `index.html` shows the matrix; every cell links to its section on the city's page,
 //! which lists the findings (strength, rule, page, target, text, snippet, fetch time,
 //! sha256) and the failures; each finding links to the archived copy of its page, made
-//! from the stored body by [`super::inert`] (nothing runs, nothing is fetched), with a
+//! from the stored body by `super::inert` (nothing runs, nothing is fetched), with a
 //! banner saying where and when it was fetched and the evidence elements highlighted.
 //! Inerting never removes an element, so the CSS paths stored with findings still select them.
 //!

@@ -43,7 +43,7 @@ pub struct Fetched {
     pub attempts: u32,
     pub error: Option<FetchError>,
     /// The body's share of the run's memory budget for bodies (see
-    /// [`Fetcher::with_body_budget`]), held until the body is parsed and dropped.
+    /// `Fetcher::with_body_budget`), held until the body is parsed and dropped.
     pub budget: Option<OwnedSemaphorePermit>,
 }
 

@@ -3,7 +3,7 @@
 //! The crawler runs inside government networks, so it refuses loopback, private,
 //! link-local and other non-public addresses unless the user allowed them, either by an
 //! explicit `--resolve` override (whose addresses are trusted) or by `--allow-private`.
-//! The check runs on resolved addresses (in [`resolve::SafeResolver`]) and on IP-literal
+//! The check runs on resolved addresses (in `resolve::SafeResolver`) and on IP-literal
 //! URLs (in [`check_target`]), at every redirect hop.
 
 pub(crate) mod error;

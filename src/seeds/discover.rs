@@ -1,5 +1,5 @@
 //! `seeds discover`: find each city's department sites on its portal (the homepage and at
-//! most [`MAX_LISTING_PAGES`](crate::page::discover::MAX_LISTING_PAGES) pages that list
+//! most `MAX_LISTING_PAGES` pages that list
 //! departments, fetched politely), and optionally write them into the empty sector columns
 //! of the seeds file, recording where each came from. A filled column is never changed.
 

@@ -1,5 +1,5 @@
 //! The simulated portal web: a local HTTP server with virtual hosts ([`server`]), and a
-//! deterministic world of synthetic city portals with known truth ([`world`], [`pages`]),
+//! deterministic world of synthetic city portals with known truth ([`world`], `pages`),
 //! used by tests, the demo and the benchmark so that nothing ever leaves the machine.
 
 pub mod bench;

@@ -1,7 +1,7 @@
 //! The audit database: SQLite (bundled), WAL, schema versioned by `PRAGMA user_version`.
 //!
 //! - [`schema`]: the tables and their migrations.
-//! - [`writer`]: the single writer thread of a run; batched transactions; a crash at
+//! - `writer`: the single writer thread of a run; batched transactions; a crash at
 //!   any instant leaves a consistent database (a city is marked done in the same or a
 //!   later transaction than all of its pages).
 //! - [`runs`]: run bookkeeping (create, resume, finish) and read queries.

@@ -108,7 +108,7 @@ pub struct PageFacts {
     /// The URL links are resolved against (the page URL or its `<base href>`).
     pub base: Option<Url>,
     pub links: Vec<Link>,
-    /// Links beyond [`MAX_LINKS`] that were not kept.
+    /// Links beyond `MAX_LINKS` that were not kept.
     pub links_dropped: usize,
     pub images: Vec<Image>,
     pub forms: Vec<Form>,

@@ -148,7 +148,7 @@ pub struct AccountPattern {
     pub reserved: Vec<String>,
 }
 
-/// The compiled rules: what [`crate::page::detect::engine`] runs.
+/// The compiled rules: what `crate::page::detect::engine` runs.
 #[derive(Debug, Clone)]
 pub struct RuleSet {
     pub version: String,
