@@ -78,6 +78,24 @@ async fn world() -> (Arc<World>, Server) {
     (world, server)
 }
 
+/// Waits until the child's run is recorded as running (or the child has ended), so that
+/// a kill lands inside the run however slowly a loaded machine starts the process.
+fn wait_until_running(db: &Path, child: &mut std::process::Child) {
+    for _ in 0..200 {
+        if child.try_wait().unwrap().is_some() {
+            return;
+        }
+        let out = Command::new(BIN)
+            .args(["runs", "--db", &db.display().to_string()])
+            .output()
+            .unwrap();
+        if String::from_utf8_lossy(&out.stdout).contains("running") {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 async fn run_to_end(a: Vec<String>) -> std::process::Output {
     tokio::task::spawn_blocking(move || Command::new(BIN).args(&a).output().unwrap())
         .await
@@ -111,19 +129,28 @@ async fn sigkill_at_several_points_then_resume_equals_an_uninterrupted_run() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
+        wait_until_running(&db, &mut child);
         tokio::time::sleep(Duration::from_millis(after_ms)).await;
         if i == 1 {
             // While the run writes, readers work (WAL).
-            let runs = Command::new(BIN)
-                .args(["runs", "--db", &db.display().to_string()])
-                .output()
-                .unwrap();
-            assert!(
-                runs.status.success(),
-                "{}",
-                String::from_utf8_lossy(&runs.stderr)
-            );
-            assert!(String::from_utf8_lossy(&runs.stdout).contains("running"));
+            let mut listed = String::new();
+            for _ in 0..50 {
+                let runs = Command::new(BIN)
+                    .args(["runs", "--db", &db.display().to_string()])
+                    .output()
+                    .unwrap();
+                assert!(
+                    runs.status.success(),
+                    "{}",
+                    String::from_utf8_lossy(&runs.stderr)
+                );
+                listed = String::from_utf8_lossy(&runs.stdout).into_owned();
+                if listed.contains("running") {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            assert!(listed.contains("running"), "{listed}");
             let m = Command::new(BIN)
                 .args([
                     "export",

@@ -53,16 +53,6 @@ pub(crate) struct InFlight {
     parse: Option<Pending>,
 }
 
-impl InFlight {
-    /// The parse's result, if it is done (a page without a parse is done at once).
-    pub(crate) fn try_done(&mut self) -> Option<Option<Parsed>> {
-        match &mut self.parse {
-            None => Some(None),
-            Some(p) => p.try_take().map(Some),
-        }
-    }
-}
-
 /// Records what the fetch says about a page and hands an HTML body to the parser.
 pub(crate) async fn start_page(
     env: &CrawlEnv,
@@ -143,7 +133,7 @@ pub(crate) async fn finish_page(
 
 /// Adds a parse's results to a page's record (findings and links new to the site; the
 /// in-scope links queued in the frontier) and sends it to the writer.
-pub(crate) async fn finish_parsed(
+async fn finish_parsed(
     env: &CrawlEnv,
     scope: &Scope,
     state: &mut SiteState,

@@ -185,15 +185,6 @@ impl Pending {
     pub async fn wait(self) -> Parsed {
         self.0.await.unwrap_or_default()
     }
-
-    /// The result if the parse is done.
-    pub(crate) fn try_take(&mut self) -> Option<Parsed> {
-        match self.0.try_recv() {
-            Ok(p) => Some(p),
-            Err(oneshot::error::TryRecvError::Empty) => None,
-            Err(oneshot::error::TryRecvError::Closed) => Some(Parsed::default()),
-        }
-    }
 }
 
 impl ParsePool {

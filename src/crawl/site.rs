@@ -3,9 +3,7 @@
 //! they name, the frontier within the page and depth budget, and the site's record.
 
 use crate::crawl::frontier::{Frontier, SeenHashes};
-use crate::crawl::pages::{
-    Found, InFlight, SiteState, cancellable, finish_page, finish_parsed, start_page,
-};
+use crate::crawl::pages::{Found, InFlight, SiteState, cancellable, finish_page, start_page};
 use crate::crawl::parse::DiscoveryAsk;
 use crate::crawl::spec::{CrawlEnv, SiteResult, SiteSpec, outcome_of};
 use crate::model::Sector;
@@ -266,9 +264,12 @@ async fn discover_departments(
 }
 
 /// The frontier loop. The next fetch goes out as soon as the host's slot opens, while
-/// earlier pages are still being parsed; before choosing the page after next, the page
-/// before is merged, so a channel link found on page N still jumps ahead for page N+2.
-/// What was fetched is recorded, even when the run is being cancelled.
+/// the page before is still being parsed; before choosing page N+2, page N is merged, so
+/// a channel link found on page N jumps ahead for page N+2. Page N is never merged
+/// earlier, even when its parse is done: which page comes next never depends on how fast
+/// a parse ran, so the same web gives the same pages and findings (an interrupted run's
+/// resume equals an uninterrupted run). What was fetched is recorded, even when the run
+/// is being cancelled.
 async fn crawl_frontier(
     spec: &SiteSpec,
     env: &CrawlEnv,
@@ -279,10 +280,6 @@ async fn crawl_frontier(
     loop {
         if env.writer.failed() {
             return Err(WriterGone);
-        }
-        while let Some(done) = parsing.front_mut().and_then(InFlight::try_done) {
-            let page = parsing.pop_front().expect("just seen");
-            finish_parsed(env, &crawl.scope, &mut crawl.state, page, done).await?;
         }
         while parsing.len() > 1 {
             let page = parsing.pop_front().expect("two in flight");
