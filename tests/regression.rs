@@ -492,3 +492,86 @@ async fn export_errors_name_the_path() {
     let out = run_bin(vec!["runs".into(), "--db".into(), ".".into()], dir.path()).await;
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
 }
+
+/// Hardening 3: a city id was written into the evidence pack as raw HTML (an id such as
+/// `<svg onload=…>` ran in Chromium) and into a file name. However an id reached the
+/// database, the pack escapes it and names the city's page with a safe file name.
+#[tokio::test]
+async fn evidence_pack_escapes_a_hostile_city_id() {
+    let server = serve(routes(vec![html(
+        "www.a.gov.cn/",
+        page("首页", "<a href=\"https://weibo.com/jiashi\">甲市发布</a>"),
+    )]))
+    .await;
+    let (db, _run, dir) = audit_one(&server).await;
+    let hostile = "<svg onload=document.title='pwned'>/../../x";
+    {
+        let c = conn(&db);
+        for table in ["run_cities", "sites", "findings"] {
+            c.execute(
+                &format!("UPDATE {table} SET city_id = ?1 WHERE city_id = '1'"),
+                [hostile],
+            )
+            .unwrap();
+        }
+    }
+    let conn = portal_audit::store::open_ro(&db).unwrap();
+    let m = matrix::load(&conn, None).unwrap();
+    assert_eq!(m.cities[0].id, hostile);
+    let pack = dir.path().join("pack");
+    evidence::write_pack(&conn, &m, &pack).unwrap();
+    let file = evidence::city_file(hostile);
+    assert!(!file.contains('/') && !file.contains('<'), "{file}");
+    assert!(pack.join(&file).is_file(), "{file}");
+    for name in ["index.html", file.as_str()] {
+        let html = std::fs::read_to_string(pack.join(name)).unwrap();
+        assert!(!html.contains("<svg"), "{name} holds the raw id");
+        assert!(
+            html.contains("&lt;svg onload="),
+            "{name} shows the id as text"
+        );
+    }
+    let index = std::fs::read_to_string(pack.join("index.html")).unwrap();
+    assert!(index.contains(&format!("href=\"{file}\"")));
+    // Nothing was written outside the pack.
+    assert!(!dir.path().join("x").exists());
+    if let Some((dom, _)) = chromium_dom(&pack.join("index.html"), 1000) {
+        assert!(
+            dom.contains("<title>Evidence pack</title>"),
+            "the id's script ran"
+        );
+        assert!(!dom.contains("<svg"), "the id became an element");
+    }
+}
+
+/// Hardening 4: seeds accepted ids such as `../../escape` and `a/b`, which then named
+/// files of the evidence pack. `seeds check` (and every command that loads the seeds)
+/// refuses them, naming the line.
+#[tokio::test]
+async fn seeds_refuse_path_like_and_markup_ids_with_their_line() {
+    let dir = tempfile::tempdir().unwrap();
+    seeds(
+        dir.path(),
+        &[
+            "../../escape,甲市,浙江省,key,east,http://www.a.gov.cn/,,,,,",
+            "a/b,乙市,浙江省,key,east,http://www.b.gov.cn/,,,,,",
+            "<svg>,丙市,浙江省,key,east,http://www.c.gov.cn/,,,,,",
+            "330100,杭州市,浙江省,key,east,http://www.hangzhou.gov.cn/,,,,,",
+        ],
+    );
+    let out = run_bin(
+        ["seeds", "check", "--seeds", "cities.csv"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        dir.path(),
+    )
+    .await;
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{said}");
+    for line in ["cities.csv:2:", "cities.csv:3:", "cities.csv:4:"] {
+        assert!(said.contains(line), "{line} named: {said}");
+    }
+    assert!(!said.contains("cities.csv:5:"), "{said}");
+    assert!(said.contains("may hold only ASCII letters"), "{said}");
+}

@@ -216,7 +216,7 @@ pub fn write_pack(
         };
         let fails = failures(conn, c.audit_run, &c.id)?;
         let page = city_html(m, c, &sites, &fails, fs, &link_of);
-        pack.write(&format!("city-{}.html", c.id), page.as_bytes())?;
+        pack.write(&city_file(&c.id), page.as_bytes())?;
     }
     let written = pack.finish()?;
     Ok(PackReport {
@@ -224,6 +224,26 @@ pub fn write_pack(
         files: written,
         cleared,
     })
+}
+
+/// The file name of a city's page: `city-<id>.html`, every character of the id outside
+/// `A-Z a-z 0-9 - _` written as `~` and its UTF-8 bytes in hex, so that no id, however
+/// it reached the database, names a path outside the pack or breaks the HTML around it,
+/// and two ids never share a file.
+pub fn city_file(id: &str) -> String {
+    let mut out = String::from("city-");
+    for c in id.chars() {
+        if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+            out.push(c);
+        } else {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("~{b:02X}"));
+            }
+        }
+    }
+    out.push_str(".html");
+    out
 }
 
 /// The pack's index: the matrix, every cell a link to its evidence.
@@ -254,18 +274,19 @@ fn index_html(m: &Matrix) -> String {
         for c in m.cities.iter().filter(|c| c.sectors.contains(s)) {
             let _ = write!(
                 index,
-                "<tr><td class=\"c\"><a href=\"city-{id}.html\">{id} {}</a></td>",
+                "<tr><td class=\"c\"><a href=\"{file}\">{id} {}</a></td>",
                 esc(&c.name),
-                id = c.id
+                file = city_file(&c.id),
+                id = esc(&c.id)
             );
             for ch in m.channels.ids() {
                 let v = c.value(*s, ch);
                 let review = c.cell(*s, ch).and_then(|x| x.review.as_ref());
                 let _ = write!(
                     index,
-                    "<td class=\"{}\"><a href=\"city-{}.html#{}-{}\">{}{}</a></td>",
+                    "<td class=\"{}\"><a href=\"{}#{}-{}\">{}{}</a></td>",
                     v.as_str(),
-                    c.id,
+                    city_file(&c.id),
                     s,
                     ch.as_str(),
                     mark(v),
@@ -296,7 +317,7 @@ fn city_html(
     let mut page = format!(
         "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{name} evidence</title><style>body{{font-family:sans-serif;margin:1.5em;max-width:1400px}}table{{border-collapse:collapse;width:100%}}td,th{{border:1px solid #ccc;padding:3px 6px;vertical-align:top;font-size:13px;overflow-wrap:anywhere}}td.w{{min-width:14em}}:target{{background:#ffe066}}</style></head><body><p><a href=\"index.html\">← matrix</a></p><h1>{id} {name}</h1><p>{province} · {tier} · {region} · audit run {run} · portal {status}</p>",
         name = esc(&c.name),
-        id = c.id,
+        id = esc(&c.id),
         province = esc(&c.province),
         tier = c.tier,
         region = c.region,
@@ -552,4 +573,18 @@ fn fetch_encoding(
         )
         .optional()?
         .unwrap_or((None, None)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn city_files_are_safe_and_distinct() {
+        assert_eq!(city_file("330100"), "city-330100.html");
+        assert_eq!(city_file("a/b"), "city-a~2Fb.html");
+        assert_ne!(city_file("a/b"), city_file("a~2Fb"));
+        assert_eq!(city_file("../x"), "city-~2E~2E~2Fx.html");
+        assert!(city_file("甲").starts_with("city-~E7~94~B2"));
+    }
 }

@@ -254,6 +254,10 @@ fn city_of(
     let id = fields[0].clone();
     if id.is_empty() {
         bad("empty id".into());
+    } else if !is_safe_id(&id) {
+        bad(format!(
+            "id `{id}` may hold only ASCII letters, digits, `-` and `_`, at most {MAX_ID_CHARS} (it names files and links in the exports)"
+        ));
     } else if !seen_ids.insert(id.clone()) {
         bad(format!("duplicate id `{id}`"));
     }
@@ -307,6 +311,20 @@ fn city_of(
         departments,
         extra,
     })
+}
+
+/// The longest city id.
+pub const MAX_ID_CHARS: usize = 64;
+
+/// Whether a city id is in the safe set: ASCII letters, digits, `-` and `_`, at most
+/// [`MAX_ID_CHARS`]. Ids name files and anchors in the exports (the evidence pack's
+/// `city-<id>.html`), so nothing path-like (`../x`, `a/b`) or markup-like is accepted.
+pub fn is_safe_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= MAX_ID_CHARS
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// The longest value a column may hold: ids and names are short, URL lists and notes
@@ -412,6 +430,25 @@ pub fn select<'a>(cities: &'a [City], queries: &[String]) -> Result<Vec<&'a City
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ids_are_a_safe_set() {
+        for ok in ["330100", "cq-01", "a_b", "X9"] {
+            assert!(is_safe_id(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "../x",
+            "a/b",
+            "a b",
+            "<svg>",
+            "甲",
+            "a.b",
+            &"9".repeat(65),
+        ] {
+            assert!(!is_safe_id(bad), "{bad}");
+        }
+    }
 
     const HEADER: &str =
         "id,name,province,tier,region,portal,housing,education,transport,health,environment";
