@@ -575,3 +575,22 @@ async fn seeds_refuse_path_like_and_markup_ids_with_their_line() {
     assert!(!said.contains("cities.csv:5:"), "{said}");
     assert!(said.contains("may hold only ASCII letters"), "{said}");
 }
+
+/// Hardening 12: `redetect` while another run writes the database exited 2; README
+/// documents 3 for a database another run holds.
+#[tokio::test]
+async fn redetect_on_a_database_another_run_holds_exits_3() {
+    let server = serve(routes(vec![html(
+        "www.a.gov.cn/",
+        page("甲市", "<a href=\"https://weibo.com/jiashi\">甲市发布</a>"),
+    )]))
+    .await;
+    let (db, _run, dir) = audit_one(&server).await;
+    let _held = portal_audit::store::RunLock::acquire(&db).unwrap();
+    let out = run_bin(
+        vec!["redetect".into(), "--db".into(), db.display().to_string()],
+        dir.path(),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+}

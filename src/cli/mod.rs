@@ -64,16 +64,18 @@ pub fn main() -> ExitCode {
     match dispatch(cli.command) {
         Ok(code) => code,
         Err(e) => {
-            let busy = e
-                .downcast_ref::<portal_audit::audit::AuditError>()
-                .is_some_and(|a| {
-                    matches!(
-                        a,
-                        portal_audit::audit::AuditError::Store(
-                            portal_audit::store::StoreError::Busy { .. }
-                        )
-                    )
-                });
+            // Another run holds the database, whichever command met it (run, redetect …).
+            let busy = e.chain().any(|c| {
+                matches!(
+                    c.downcast_ref::<portal_audit::store::StoreError>(),
+                    Some(portal_audit::store::StoreError::Busy { .. })
+                ) || matches!(
+                    c.downcast_ref::<portal_audit::audit::AuditError>(),
+                    Some(portal_audit::audit::AuditError::Store(
+                        portal_audit::store::StoreError::Busy { .. }
+                    ))
+                )
+            });
             eprintln!("portal-audit: error: {e:#}");
             ExitCode::from(if busy { EXIT_BUSY } else { EXIT_ERROR })
         }

@@ -21,6 +21,16 @@ pub(super) struct Gate {
     pub(super) port: u16,
 }
 
+/// Whether a `Host` header names the screen itself: 127.0.0.1 or localhost at its port,
+/// or without a port when the screen listens on 80 (clients leave the default port out).
+fn host_ok(host: &str, port: u16) -> bool {
+    let (name, given) = match host.rsplit_once(':') {
+        Some((name, p)) => (name, p.parse::<u16>().ok()),
+        None => (host, Some(80)),
+    };
+    matches!(name, "127.0.0.1" | "localhost") && given == Some(port)
+}
+
 /// A new random token for a screen.
 pub(super) fn new_token() -> String {
     use rand::Rng;
@@ -64,9 +74,7 @@ pub(super) async fn guard(AxState(app): AxState<Arc<Gate>>, req: Request, next: 
         .headers()
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
-        .is_some_and(|h| {
-            h == format!("127.0.0.1:{}", app.port) || h == format!("localhost:{}", app.port)
-        });
+        .is_some_and(|h| host_ok(h, app.port));
     if !host_ok {
         return refused("forbidden: unknown Host\n");
     }
@@ -139,6 +147,26 @@ pub(super) async fn guard(AxState(app): AxState<Arc<Gate>>, req: Request, next: 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Hardening 13: `review serve --port 80` refused its own printed URL, because
+    /// clients send `Host: 127.0.0.1` without `:80`.
+    #[test]
+    fn the_default_port_may_be_left_out_of_the_host() {
+        assert!(host_ok("127.0.0.1:8640", 8640) && host_ok("localhost:8640", 8640));
+        assert!(
+            host_ok("127.0.0.1", 80) && host_ok("localhost", 80) && host_ok("127.0.0.1:80", 80)
+        );
+        assert!(!host_ok("127.0.0.1", 8640) && !host_ok("127.0.0.1:80", 8640));
+        for bad in [
+            "evil.example:8640",
+            "127.0.0.1.evil:8640",
+            "",
+            ":8640",
+            "127.0.0.1:x",
+        ] {
+            assert!(!host_ok(bad, 8640), "{bad}");
+        }
+    }
 
     #[test]
     fn tokens_are_random_and_compared_whole() {
