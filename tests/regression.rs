@@ -594,3 +594,30 @@ async fn redetect_on_a_database_another_run_holds_exits_3() {
     .await;
     assert_eq!(out.status.code(), Some(3), "{}", text(&out));
 }
+
+/// Survey-ready 4: `diff` of runs that do not exist printed "No changes"; it is an error
+/// that names the run.
+#[tokio::test]
+async fn diff_of_a_run_that_does_not_exist_is_an_error() {
+    let server = serve(routes(vec![html(
+        "www.a.gov.cn/",
+        page("甲市", "<a href=\"https://weibo.com/jiashi\">甲市发布</a>"),
+    )]))
+    .await;
+    let (db, run, dir) = audit_one(&server).await;
+    let diff = |a: i64, b: i64| {
+        vec![
+            "diff".to_string(),
+            a.to_string(),
+            b.to_string(),
+            "--db".into(),
+            db.display().to_string(),
+        ]
+    };
+    let out = run_bin(diff(run, 99), dir.path()).await;
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("no run 99"), "{}", text(&out));
+    assert!(!text(&out).contains("No changes"), "{}", text(&out));
+    let same = run_bin(diff(run, run), dir.path()).await;
+    assert!(same.status.success(), "{}", text(&same));
+}

@@ -185,6 +185,14 @@ fn export_evidence(a: EvidenceArgs) -> Result<ExitCode> {
 /// `diff RUN_A RUN_B`.
 pub fn diff(a: DiffArgs) -> Result<ExitCode> {
     let conn = store::open_ro(&a.store.db)?;
+    for run in [a.run_a, a.run_b] {
+        if !store::runs::run_exists(&conn, run)? {
+            bail!(
+                "no run {run} in {} (`portal-audit runs` lists the runs)",
+                a.store.db.display()
+            );
+        }
+    }
     let (mut ma, mut mb) = (
         matrix::load(&conn, Some(a.run_a))?,
         matrix::load(&conn, Some(a.run_b))?,

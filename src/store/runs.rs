@@ -4,6 +4,15 @@ use crate::model::city::City;
 use crate::model::{Region, Tier};
 use rusqlite::{Connection, OptionalExtension, params};
 
+/// Whether the database holds run `id`.
+pub fn run_exists(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT EXISTS(SELECT 1 FROM runs WHERE id = ?1)",
+        [id],
+        |r| r.get(0),
+    )
+}
+
 /// A time as stored (RFC 3339, UTC, milliseconds).
 pub(crate) fn timestamp(t: chrono::DateTime<chrono::Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
