@@ -621,3 +621,44 @@ async fn diff_of_a_run_that_does_not_exist_is_an_error() {
     let same = run_bin(diff(run, run), dir.path()).await;
     assert!(same.status.success(), "{}", text(&same));
 }
+
+/// Survey-ready 10: without `$USER` (cron, containers) a decision was recorded as made
+/// by `unknown`. The name falls back to the OS account, and `unknown` is never recorded.
+#[tokio::test]
+async fn the_reviewer_falls_back_to_the_os_account_and_is_never_unknown() {
+    let server = serve(routes(vec![html(
+        "www.a.gov.cn/",
+        page("甲市", "<a href=\"https://weibo.com/jiashi\">甲市发布</a>"),
+    )]))
+    .await;
+    let (db, _run, dir) = audit_one(&server).await;
+    let review = |extra: &[&str]| {
+        let mut c = std::process::Command::new(BIN);
+        c.args(["review", "set", "甲市", "general", "weibo", "no"])
+            .args(["--reason", "checked by hand", "--db"])
+            .arg(&db)
+            .args(extra)
+            .env_remove("USER")
+            .env_remove("USERNAME")
+            .env_remove("PORTAL_AUDIT_REVIEWER")
+            .current_dir(dir.path());
+        c.output().unwrap()
+    };
+    let out = review(&[]);
+    assert!(out.status.success(), "{}", text(&out));
+    let me = std::process::Command::new("id")
+        .arg("-un")
+        .output()
+        .unwrap();
+    let me = String::from_utf8_lossy(&me.stdout).trim().to_string();
+    let who: String = scalar(
+        &db,
+        "SELECT reviewer FROM decisions ORDER BY id DESC LIMIT 1",
+    );
+    assert_eq!(who, me);
+    let out = review(&["--reviewer", "unknown"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("--reviewer"), "{}", text(&out));
+    let n: i64 = scalar(&db, "SELECT COUNT(*) FROM decisions");
+    assert_eq!(n, 1, "nothing recorded for `unknown`");
+}

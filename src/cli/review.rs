@@ -82,13 +82,21 @@ fn find_city(m: &matrix::Matrix, q: &str) -> Result<String> {
     }
 }
 
+/// The reviewer's name, or an error asking for `--reviewer`: nothing is recorded as
+/// made by `unknown`.
+fn named_reviewer(given: Option<&str>) -> Result<String> {
+    review::reviewer_name(given).context(
+        "no reviewer name: pass --reviewer NAME (or set PORTAL_AUDIT_REVIEWER); decisions are never recorded as `unknown`",
+    )
+}
+
 fn serve(a: ReviewServeArgs) -> Result<ExitCode> {
     let rt = super::commands::runtime()?;
     rt.block_on(async {
         let screen = portal_audit::screen::start(portal_audit::screen::ServeOptions {
             db: a.store.db.clone(),
             port: a.port,
-            reviewer: review::reviewer_name(a.reviewer.as_deref()),
+            reviewer: named_reviewer(a.reviewer.as_deref())?,
         })
         .await?;
         println!("review screen: {}", screen.url());
@@ -112,7 +120,7 @@ fn set(a: ReviewSetArgs) -> Result<ExitCode> {
     let city = find_city(&m, &a.city)?;
     let sector: Sector = a.sector.parse().map_err(anyhow::Error::msg)?;
     let verdict: Verdict = a.verdict.parse().map_err(anyhow::Error::msg)?;
-    let reviewer = review::reviewer_name(a.reviewer.as_deref());
+    let reviewer = named_reviewer(a.reviewer.as_deref())?;
     let id = review::decide(
         &conn,
         &m,

@@ -291,15 +291,68 @@ pub fn apply(conn: &Connection, m: &mut Matrix) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// The reviewer's name: `--reviewer`, else `PORTAL_AUDIT_REVIEWER`, else the OS user.
-pub fn reviewer_name(given: Option<&str>) -> String {
-    given
-        .map(str::to_string)
-        .or_else(|| std::env::var("PORTAL_AUDIT_REVIEWER").ok())
-        .or_else(|| std::env::var("USER").ok())
-        .or_else(|| std::env::var("USERNAME").ok())
-        .filter(|s| !s.trim().is_empty())
-        .unwrap_or_else(|| "unknown".into())
+/// An imported row's reviewer: as the file records it, or for a row without one the
+/// importer's name.
+fn row_reviewer(recorded: &str) -> Result<String, ReviewError> {
+    Some(recorded.to_string())
+        .filter(|r| !r.trim().is_empty())
+        .or_else(|| reviewer_name(None))
+        .ok_or_else(|| {
+            ReviewError::Invalid(
+                "a decision has no reviewer and none can be found: pass --reviewer NAME".into(),
+            )
+        })
+}
+
+/// The reviewer's name: `--reviewer`, else `PORTAL_AUDIT_REVIEWER`, else `$USER`
+/// (`%USERNAME%`), else the OS account the process runs as (cron and containers set no
+/// `$USER`). `None` when none names anybody: a decision is never recorded as `unknown`.
+pub fn reviewer_name(given: Option<&str>) -> Option<String> {
+    let named = |s: &str| {
+        let s = s.trim();
+        (!s.is_empty() && s != "unknown").then(|| s.to_string())
+    };
+    if let Some(g) = given {
+        // A name given is used as it is, or refused: never replaced by another.
+        return named(g);
+    }
+    let env = |k: &str| std::env::var(k).ok();
+    [env("PORTAL_AUDIT_REVIEWER"), env("USER"), env("USERNAME")]
+        .into_iter()
+        .flatten()
+        .chain(std::iter::once_with(os_account).flatten())
+        .find_map(|s| named(&s))
+}
+
+/// The name of the OS account this process runs as (its effective uid's passwd entry).
+#[cfg(unix)]
+fn os_account() -> Option<String> {
+    let mut buf = vec![0 as libc::c_char; 4096];
+    let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
+    let mut out: *mut libc::passwd = std::ptr::null_mut();
+    // SAFETY: getpwuid_r writes only into `pwd` and `buf` (of the length given) and sets
+    // `out` to `&pwd` on success; the name is copied out before `buf` is dropped.
+    let rc = unsafe {
+        libc::getpwuid_r(
+            libc::geteuid(),
+            &mut pwd,
+            buf.as_mut_ptr(),
+            buf.len(),
+            &mut out,
+        )
+    };
+    if rc != 0 || out.is_null() || pwd.pw_name.is_null() {
+        return None;
+    }
+    // SAFETY: on success `pw_name` points at a NUL-terminated string inside `buf`.
+    let name = unsafe { std::ffi::CStr::from_ptr(pwd.pw_name) };
+    name.to_str().ok().map(str::to_string)
+}
+
+/// No passwd database to ask.
+#[cfg(not(unix))]
+fn os_account() -> Option<String> {
+    None
 }
 
 /// The columns of `review export` and `review import` (UTF-8 with BOM; a contract).
@@ -440,7 +493,7 @@ pub fn import(
     }
     let tx = conn.unchecked_transaction()?;
     for (city, sector, channel, verdict, reason, reviewer, at) in &rows {
-        let reviewer = reviewer_name(Some(reviewer).filter(|r| !r.is_empty()).map(String::as_str));
+        let reviewer = row_reviewer(reviewer)?;
         decide(
             &tx,
             m,
