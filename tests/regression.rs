@@ -662,3 +662,49 @@ async fn the_reviewer_falls_back_to_the_os_account_and_is_never_unknown() {
     let n: i64 = scalar(&db, "SELECT COUNT(*) FROM decisions");
     assert_eq!(n, 1, "nothing recorded for `unknown`");
 }
+
+/// Hardening 2: a link target of 40,000 characters made `export … --format xlsx` fail
+/// for the whole database ("String exceeds Excel's limit"). The cell is cut with a
+/// visible marker and the workbook opens.
+#[tokio::test]
+async fn one_long_cell_does_not_abort_the_workbook() {
+    let long = format!("https://weibo.com/{}", "a".repeat(40_000));
+    let server = serve(routes(vec![html(
+        "www.a.gov.cn/",
+        page("甲市", &format!("<a href=\"{long}\">甲市发布</a>")),
+    )]))
+    .await;
+    let (db, _run, dir) = audit_one(&server).await;
+    let stored: i64 = scalar(&db, "SELECT MAX(LENGTH(target)) FROM findings");
+    assert!(stored > 32_767, "the long target was stored: {stored}");
+    let x = dir.path().join("m.xlsx");
+    let out = run_bin(
+        vec![
+            "export".into(),
+            "matrix".into(),
+            "--format".into(),
+            "xlsx".into(),
+            "--out".into(),
+            x.display().to_string(),
+            "--db".into(),
+            db.display().to_string(),
+        ],
+        dir.path(),
+    )
+    .await;
+    assert!(out.status.success(), "{}", text(&out));
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(&x).unwrap();
+    let findings = book.worksheet_range("findings").unwrap();
+    let cut = findings
+        .rows()
+        .flat_map(|r| r.iter().map(|c| c.to_string()))
+        .find(|c| c.starts_with("https://weibo.com/aaaa"))
+        .expect("the long target is in the findings sheet");
+    assert!(cut.encode_utf16().count() <= 32_767, "{}", cut.len());
+    assert!(
+        cut.ends_with("characters in all]"),
+        "{}",
+        &cut[cut.len() - 60..]
+    );
+}

@@ -14,6 +14,38 @@ fn err(e: rust_xlsxwriter::XlsxError) -> ExportError {
     ExportError::Xlsx(e.to_string())
 }
 
+/// Excel's limit on the text of one cell, in UTF-16 units (as `rust_xlsxwriter` checks).
+const MAX_CELL_UNITS: usize = 32_767;
+
+/// `s` within Excel's limit: a longer text (a 40,000-character link target, a reason
+/// pasted twice) is cut with a visible marker, so one cell never fails the workbook.
+fn fit(s: &str) -> std::borrow::Cow<'_, str> {
+    let units = s.encode_utf16().count();
+    if units <= MAX_CELL_UNITS {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let marker = format!(" …[cut: {} characters in all]", s.chars().count());
+    let room = MAX_CELL_UNITS - marker.encode_utf16().count();
+    let mut used = 0;
+    let mut out = String::new();
+    for c in s.chars() {
+        used += c.len_utf16();
+        if used > room {
+            break;
+        }
+        out.push(c);
+    }
+    out.push_str(&marker);
+    std::borrow::Cow::Owned(out)
+}
+
+/// Writes `s` as a string cell (strings stay strings: nothing is read as a formula),
+/// cut to Excel's limit.
+fn put(ws: &mut Worksheet, r: u32, c: u16, s: &str) -> Result<(), ExportError> {
+    ws.write_string(r, c, fit(s).as_ref()).map_err(err)?;
+    Ok(())
+}
+
 fn header(ws: &mut Worksheet, names: &[String], bold: &Format) -> Result<(), ExportError> {
     for (i, n) in names.iter().enumerate() {
         ws.write_string_with_format(0, i as u16, n, bold)
@@ -85,13 +117,13 @@ fn matrix_sheet(
         .iter()
         .enumerate()
         {
-            ws.write_string(r, i as u16, *v).map_err(err)?;
+            put(ws, r, i as u16, v)?;
         }
         let mut col = 5u16;
         for s in sectors {
             for ch in m.channels.ids() {
                 let v = c.cell(*s, ch).map_or("", |x| mark(x.value));
-                ws.write_string(r, col, v).map_err(err)?;
+                put(ws, r, col, v)?;
                 col += 1;
             }
         }
@@ -120,12 +152,12 @@ fn long_sheet(wb: &mut Workbook, m: &Matrix, bold: &Format) -> Result<(), Export
                 cell.strength.map(|s| s.to_string()).unwrap_or_default(),
             ];
             for (i, v) in vals.iter().enumerate() {
-                ws.write_string(r, i as u16, v).map_err(err)?;
+                put(ws, r, i as u16, v)?;
             }
             ws.write_number(r, 9, cell.finding_count as f64)
                 .map_err(err)?;
-            ws.write_string(r, 10, &cell.best_target).map_err(err)?;
-            ws.write_string(r, 11, &cell.best_page).map_err(err)?;
+            put(ws, r, 10, &cell.best_target)?;
+            put(ws, r, 11, &cell.best_page)?;
             ws.write_number(r, 12, c.audit_run as f64).map_err(err)?;
             let review = cell.review.as_ref();
             for (i, v) in [
@@ -138,7 +170,7 @@ fn long_sheet(wb: &mut Workbook, m: &Matrix, bold: &Format) -> Result<(), Export
             .iter()
             .enumerate()
             {
-                ws.write_string(r, 13 + i as u16, *v).map_err(err)?;
+                put(ws, r, 13 + i as u16, v)?;
             }
             r += 1;
         }
@@ -162,15 +194,15 @@ fn summary_sheet(wb: &mut Workbook, s: &Summary, bold: &Format) -> Result<(), Ex
         for row in &t.rows {
             for ch in s.channels.ids() {
                 let sh = row.shares[ch];
-                ws.write_string(r, 0, &t.title).map_err(err)?;
-                ws.write_string(r, 1, &row.group).map_err(err)?;
-                ws.write_string(r, 2, ch.as_str()).map_err(err)?;
+                put(ws, r, 0, &t.title)?;
+                put(ws, r, 1, &row.group)?;
+                put(ws, r, 2, ch.as_str())?;
                 ws.write_number(r, 3, sh.yes as f64).map_err(err)?;
                 ws.write_number(r, 4, sh.known as f64).map_err(err)?;
                 if let Some(f) = sh.fraction() {
                     ws.write_number(r, 5, f).map_err(err)?;
                 }
-                ws.write_string(r, 6, sh.label()).map_err(err)?;
+                put(ws, r, 6, &sh.label())?;
                 r += 1;
             }
         }
@@ -227,9 +259,26 @@ fn findings_sheet(
         .iter()
         .enumerate()
         {
-            ws.write_string(r, j as u16 + 2, v.as_str()).map_err(err)?;
+            put(ws, r, j as u16 + 2, v.as_str())?;
         }
     }
     filter(ws, findings.len() as u32, names.len())?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cell_is_cut_to_excels_limit_with_a_marker() {
+        assert_eq!(fit("短"), "短");
+        for long in ["a".repeat(40_000), "𠀀".repeat(20_000), "甲".repeat(32_768)] {
+            let f = fit(&long);
+            assert!(f.encode_utf16().count() <= MAX_CELL_UNITS, "{}", f.len());
+            assert!(f.ends_with("characters in all]"));
+        }
+        let exact = "a".repeat(MAX_CELL_UNITS);
+        assert_eq!(fit(&exact), exact.as_str());
+    }
 }
