@@ -174,6 +174,17 @@ async fn audit_one(server: &Server) -> (std::path::PathBuf, i64, tempfile::TempD
     (db, rep.run_id, dir)
 }
 
+/// One city whose portal shows its Weibo account, audited: the database, the run and the
+/// folder they sit in.
+async fn audit_weibo_city() -> (std::path::PathBuf, i64, tempfile::TempDir) {
+    let server = serve(routes(vec![html(
+        "www.a.gov.cn/",
+        page("甲市", "<a href=\"https://weibo.com/jiashi\">甲市发布</a>"),
+    )]))
+    .await;
+    audit_one(&server).await
+}
+
 /// 12.2: a robots.txt answering 429 was taken as "no robots.txt" (allow all).
 #[tokio::test]
 async fn robots_txt_answering_429_is_not_allow_all() {
@@ -414,12 +425,7 @@ async fn the_run_lock_holds_through_symlinks_and_hard_links() {
 /// a second pack into the same folder replaces the first instead of mixing with it.
 #[tokio::test]
 async fn evidence_packs_never_mix_with_old_files() {
-    let server = serve(routes(vec![html(
-        "www.a.gov.cn/",
-        page("甲市", "<a href=\"https://weibo.com/jiashi\">甲市发布</a>"),
-    )]))
-    .await;
-    let (db, _run, dir) = audit_one(&server).await;
+    let (db, _run, dir) = audit_weibo_city().await;
     let conn = portal_audit::store::open_ro(&db).unwrap();
     let m = matrix::load(&conn, None).unwrap();
     let foreign = dir.path().join("mine");
@@ -498,12 +504,7 @@ async fn export_errors_name_the_path() {
 /// database, the pack escapes it and names the city's page with a safe file name.
 #[tokio::test]
 async fn evidence_pack_escapes_a_hostile_city_id() {
-    let server = serve(routes(vec![html(
-        "www.a.gov.cn/",
-        page("首页", "<a href=\"https://weibo.com/jiashi\">甲市发布</a>"),
-    )]))
-    .await;
-    let (db, _run, dir) = audit_one(&server).await;
+    let (db, _run, dir) = audit_weibo_city().await;
     let hostile = "<svg onload=document.title='pwned'>/../../x";
     {
         let c = conn(&db);
@@ -580,12 +581,7 @@ async fn seeds_refuse_path_like_and_markup_ids_with_their_line() {
 /// documents 3 for a database another run holds.
 #[tokio::test]
 async fn redetect_on_a_database_another_run_holds_exits_3() {
-    let server = serve(routes(vec![html(
-        "www.a.gov.cn/",
-        page("甲市", "<a href=\"https://weibo.com/jiashi\">甲市发布</a>"),
-    )]))
-    .await;
-    let (db, _run, dir) = audit_one(&server).await;
+    let (db, _run, dir) = audit_weibo_city().await;
     let _held = portal_audit::store::RunLock::acquire(&db).unwrap();
     let out = run_bin(
         vec!["redetect".into(), "--db".into(), db.display().to_string()],
@@ -599,12 +595,7 @@ async fn redetect_on_a_database_another_run_holds_exits_3() {
 /// that names the run.
 #[tokio::test]
 async fn diff_of_a_run_that_does_not_exist_is_an_error() {
-    let server = serve(routes(vec![html(
-        "www.a.gov.cn/",
-        page("甲市", "<a href=\"https://weibo.com/jiashi\">甲市发布</a>"),
-    )]))
-    .await;
-    let (db, run, dir) = audit_one(&server).await;
+    let (db, run, dir) = audit_weibo_city().await;
     let diff = |a: i64, b: i64| {
         vec![
             "diff".to_string(),
@@ -626,12 +617,7 @@ async fn diff_of_a_run_that_does_not_exist_is_an_error() {
 /// by `unknown`. The name falls back to the OS account, and `unknown` is never recorded.
 #[tokio::test]
 async fn the_reviewer_falls_back_to_the_os_account_and_is_never_unknown() {
-    let server = serve(routes(vec![html(
-        "www.a.gov.cn/",
-        page("甲市", "<a href=\"https://weibo.com/jiashi\">甲市发布</a>"),
-    )]))
-    .await;
-    let (db, _run, dir) = audit_one(&server).await;
+    let (db, _run, dir) = audit_weibo_city().await;
     let review = |extra: &[&str]| {
         let mut c = std::process::Command::new(BIN);
         c.args(["review", "set", "甲市", "general", "weibo", "no"])
