@@ -694,3 +694,51 @@ async fn one_long_cell_does_not_abort_the_workbook() {
         &cut[cut.len() - 60..]
     );
 }
+
+/// Hardening 9: a decisions file cut inside a quoted reason imported the cut reason as if
+/// it were whole. It is refused, naming the line where the field opened.
+#[tokio::test]
+async fn a_truncated_decisions_file_is_refused_with_its_line() {
+    let (db, _run, dir) = audit_weibo_city().await;
+    let bin = |args: &[&str]| {
+        let mut v: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        v.extend(["--db".to_string(), db.display().to_string()]);
+        v
+    };
+    let out = run_bin(
+        bin(&[
+            "review",
+            "set",
+            "甲市",
+            "general",
+            "weibo",
+            "no",
+            "--reviewer",
+            "王审",
+            "--reason",
+            "the account, \"甲市发布\", belongs to a newspaper",
+        ]),
+        dir.path(),
+    )
+    .await;
+    assert!(out.status.success(), "{}", text(&out));
+    let out = run_bin(
+        bin(&["review", "export", "--out", "decisions.csv"]),
+        dir.path(),
+    )
+    .await;
+    assert!(out.status.success(), "{}", text(&out));
+    let whole = std::fs::read(dir.path().join("decisions.csv")).unwrap();
+    let cut_at = whole
+        .windows("newspaper".len())
+        .position(|w| w == b"newspaper")
+        .unwrap();
+    std::fs::write(dir.path().join("cut.csv"), &whole[..cut_at]).unwrap();
+    let before: i64 = scalar(&db, "SELECT COUNT(*) FROM decisions");
+    let out = run_bin(bin(&["review", "import", "cut.csv"]), dir.path()).await;
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("cut.csv:2:"), "{}", text(&out));
+    assert!(text(&out).contains("never closed"), "{}", text(&out));
+    let after: i64 = scalar(&db, "SELECT COUNT(*) FROM decisions");
+    assert_eq!(before, after, "nothing imported");
+}

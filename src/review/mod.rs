@@ -291,6 +291,49 @@ pub fn apply(conn: &Connection, m: &mut Matrix) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// Refuses a file that ends inside a quoted field, naming the line where it opened.
+fn refuse_unclosed_quote(body: &[u8], path: &str) -> Result<(), ReviewError> {
+    match unclosed_quote(body) {
+        Some(line) => Err(ReviewError::Invalid(format!(
+            "{path}:{line}: a quoted field opened here is never closed (a truncated file?); nothing imported"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The line of a quoted field that the file never closes: a file cut in the middle of a
+/// reason would otherwise import the cut reason as if it were whole.
+fn unclosed_quote(body: &[u8]) -> Option<usize> {
+    /// Where the scan is within a CSV field.
+    #[derive(PartialEq)]
+    enum At {
+        FieldStart,
+        Unquoted,
+        Quoted,
+        /// A `"` inside a quoted field: it closes the field, or with a second `"` is one.
+        QuoteInQuoted,
+    }
+    let (mut at, mut line, mut opened) = (At::FieldStart, 1, 0);
+    for &b in body {
+        let delimiter = matches!(b, b',' | b'\n' | b'\r');
+        at = match at {
+            At::FieldStart if b == b'"' => {
+                opened = line;
+                At::Quoted
+            }
+            At::Quoted if b == b'"' => At::QuoteInQuoted,
+            At::Quoted => At::Quoted,
+            At::QuoteInQuoted if b == b'"' => At::Quoted,
+            _ if delimiter => At::FieldStart,
+            _ => At::Unquoted,
+        };
+        if b == b'\n' {
+            line += 1;
+        }
+    }
+    (at == At::Quoted).then_some(opened)
+}
+
 /// An imported row's reviewer: as the file records it, or for a row without one the
 /// importer's name.
 fn row_reviewer(recorded: &str) -> Result<String, ReviewError> {
@@ -395,6 +438,7 @@ pub fn import(
     path: &str,
 ) -> Result<usize, ReviewError> {
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    refuse_unclosed_quote(body, path)?;
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(body);
     let header: Vec<String> = reader
         .headers()
@@ -510,4 +554,25 @@ pub fn import(
     }
     tx.commit()?;
     Ok(rows.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_ending_inside_a_quoted_field_is_found() {
+        assert_eq!(unclosed_quote(b"a,b\n1,\"ok\"\n"), None);
+        assert_eq!(
+            unclosed_quote(b"a,b\n1,\"say \"\"hi\"\", then\nmore\"\n"),
+            None
+        );
+        assert_eq!(unclosed_quote(b"a,b\n1,\"ok\"\n2,\"cut rea"), Some(3));
+        assert_eq!(unclosed_quote(b"a,b\n1,\"cut \"\"quoted"), Some(2));
+        assert_eq!(
+            unclosed_quote(b"a,b\n1,x\"y\n"),
+            None,
+            "a quote inside a bare field"
+        );
+    }
 }
