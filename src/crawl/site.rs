@@ -49,12 +49,12 @@ pub(crate) async fn crawl_site(
     let discovers = env.detector.discovery_rules().is_some()
         && departments.is_some()
         && spec.sector == Sector::General
-        && start.outcome == "ok";
-    let ask = || discovers.then(|| discovery_ask(spec, &start.final_url));
+        && start.summary.outcome == "ok";
+    let ask = || discovers.then(|| discovery_ask(spec, &start.summary.final_url));
     // The start page: nothing else is known until it is parsed.
     let page = start_page(env, spec, &mut crawl.state, start.fetched, 0, ask(), true).await;
     let found = finish_page(env, &crawl.scope, &mut crawl.state, page).await?;
-    let counter = if start.outcome == "ok" {
+    let counter = if start.summary.outcome == "ok" {
         &env.stats.sites_ok
     } else {
         &env.stats.sites_failed
@@ -64,7 +64,7 @@ pub(crate) async fn crawl_site(
         discover_departments(spec, env, &mut crawl, found, &ask, tx).await?;
     }
     drop(departments);
-    if start.outcome == "ok" && !crawl.cancelled {
+    if start.summary.outcome == "ok" && !crawl.cancelled {
         crawl_frontier(spec, env, &mut crawl).await?;
     }
     record(spec, env, crawl, start.summary).await
@@ -86,8 +86,6 @@ struct SiteCrawl {
 /// The start URL's answer and what it says about the site.
 struct Start {
     fetched: Fetched,
-    final_url: Url,
-    outcome: String,
     summary: StartSummary,
 }
 
@@ -187,17 +185,14 @@ async fn fetch_start(
     };
     crawl.state.frontier.mark_seen(&first.final_url);
     crawl.pages = usize::from(first.attempts > 0);
-    let final_url = first.final_url.clone();
     Ok(Some(Start {
-        fetched: first,
-        final_url: final_url.clone(),
-        outcome: outcome.clone(),
         summary: StartSummary {
             outcome,
             error,
-            final_url,
+            final_url: first.final_url.clone(),
             moved_to,
         },
+        fetched: first,
     }))
 }
 

@@ -233,12 +233,12 @@ pub fn write_pack(
 pub fn city_file(id: &str) -> String {
     let mut out = String::from("city-");
     for c in id.chars() {
-        if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+        if crate::model::city::is_id_char(c) {
             out.push(c);
         } else {
             let mut buf = [0u8; 4];
             for b in c.encode_utf8(&mut buf).bytes() {
-                out.push_str(&format!("~{b:02X}"));
+                let _ = write!(out, "~{b:02X}");
             }
         }
     }

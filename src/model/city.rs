@@ -5,6 +5,13 @@ use super::{Region, Sector, Tier};
 use std::collections::BTreeMap;
 use url::Url;
 
+/// Whether `c` may stand in a city id: ASCII letters, digits, `-` and `_`. Ids name
+/// files and anchors in the exports, so the seeds accept no other character and the
+/// evidence pack encodes any other it meets.
+pub fn is_id_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '-' || c == '_'
+}
+
 /// One city as seeded: identity, classification and the start URLs of its sites.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct City {

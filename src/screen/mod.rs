@@ -89,7 +89,8 @@ impl Screen {
 
 struct App {
     conn: Mutex<Connection>,
-    token: String,
+    /// The token and port the guard checks; pages put the token in their forms.
+    gate: Arc<Gate>,
     reviewer: String,
 }
 
@@ -109,10 +110,13 @@ pub async fn start(opts: ServeOptions) -> Result<Screen, ScreenError> {
         port: opts.port,
         source,
     })?;
-    let token = new_token();
+    let gate = Arc::new(Gate {
+        token: new_token(),
+        port: addr.port(),
+    });
     let app = Arc::new(App {
         conn: Mutex::new(conn),
-        token: token.clone(),
+        gate: gate.clone(),
         reviewer: opts.reviewer,
     });
     let router = Router::new()
@@ -121,18 +125,12 @@ pub async fn start(opts: ServeOptions) -> Result<Screen, ScreenError> {
         .route("/page/{sha}", get(archived))
         .route("/app.js", get(script))
         .route("/decide", post(decide))
-        .layer(middleware::from_fn_with_state(
-            Arc::new(Gate {
-                token: token.clone(),
-                port: addr.port(),
-            }),
-            guard,
-        ))
+        .layer(middleware::from_fn_with_state(gate.clone(), guard))
         .with_state(app);
     let server = tokio::spawn(async move { axum::serve(listener, router).await });
     Ok(Screen {
         addr,
-        token,
+        token: gate.token.clone(),
         server,
     })
 }
@@ -324,7 +322,7 @@ fn position<'a>(
 }
 
 async fn cell_page(AxState(app): AxState<Shared>, Query(p): Query<CellParams>) -> Response {
-    let token = app.token.clone();
+    let token = app.gate.token.clone();
     let out = with_db(&app, move |conn| {
         let (m, items) = matrix_and_queue(conn, &p.queue)?;
         let sector: Sector = p.sector.parse().map_err(bad)?;

@@ -9,7 +9,7 @@
 pub mod check;
 pub mod discover;
 
-use crate::model::city::City;
+use crate::model::city::{City, is_id_char};
 use crate::model::{Region, Sector, Tier};
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
@@ -320,11 +320,7 @@ pub const MAX_ID_CHARS: usize = 64;
 /// [`MAX_ID_CHARS`]. Ids name files and anchors in the exports (the evidence pack's
 /// `city-<id>.html`), so nothing path-like (`../x`, `a/b`) or markup-like is accepted.
 pub fn is_safe_id(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= MAX_ID_CHARS
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    !id.is_empty() && id.len() <= MAX_ID_CHARS && id.chars().all(is_id_char)
 }
 
 /// The longest value a column may hold: ids and names are short, URL lists and notes
