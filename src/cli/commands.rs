@@ -7,6 +7,7 @@ use super::exit::EXIT_INTERRUPTED;
 use anyhow::{Context, Result, bail};
 use portal_audit::audit::{self, AuditOptions, RunMode};
 use portal_audit::crawl::progress::ProgressMode;
+use portal_audit::model::terminal::shown;
 use portal_audit::net::fetch::Fetcher;
 use portal_audit::page::detect::eval::{detect_bytes, evaluate};
 use portal_audit::page::detect::{Detector, RuleSet, RulesDetector, present};
@@ -242,10 +243,10 @@ pub fn inspect(a: InspectArgs) -> Result<ExitCode> {
             f.sector.as_str(),
             f.rule
         );
-        println!("      target:  {}", f.target);
-        println!("      text:    {}", f.text);
-        println!("      snippet: {}", f.snippet);
-        println!("      path:    {}", f.path);
+        println!("      target:  {}", shown(&f.target));
+        println!("      text:    {}", shown(&f.text));
+        println!("      snippet: {}", shown(&f.snippet));
+        println!("      path:    {}", shown(&f.path));
     }
     let names: Vec<&str> = present.iter().map(|c| c.as_str()).collect();
     println!(
@@ -352,9 +353,14 @@ pub fn seeds_discover(a: super::args::SeedsDiscoverArgs) -> Result<ExitCode> {
         .block_on(async { anyhow::Ok(discover_all(&cities, Fetcher::new(&cfg)?, &rules).await) })?;
     let mut sites = 0;
     for (d, c) in found.iter().zip(&cities) {
-        println!("{} {}  ({} pages read)", d.city_id, d.city, d.pages.len());
+        println!(
+            "{} {}  ({} pages read)",
+            d.city_id,
+            shown(&d.city),
+            d.pages.len()
+        );
         for e in &d.errors {
-            println!("  error: {e}");
+            println!("  error: {}", shown(&e.to_string()));
         }
         for sector in Sector::DEPARTMENTS {
             let seeded = c.departments.contains_key(sector);
@@ -375,10 +381,10 @@ pub fn seeds_discover(a: super::args::SeedsDiscoverArgs) -> Result<ExitCode> {
                 println!(
                     "  {:<12} {}  ← {} ({} `{}`){}",
                     sector.as_str(),
-                    f.url,
-                    f.page_url,
+                    shown(f.url.as_str()),
+                    shown(f.page_url.as_str()),
                     f.link_kind,
-                    f.text,
+                    shown(&f.text),
                     if seeded { "  [seeded column kept]" } else { "" }
                 );
             }

@@ -4,6 +4,7 @@ use super::args::{ReviewCommand, ReviewListArgs, ReviewServeArgs, ReviewSetArgs}
 use anyhow::{Context, Result, bail};
 use portal_audit::export::matrix;
 use portal_audit::model::Sector;
+use portal_audit::model::terminal::shown;
 use portal_audit::review::queue::{self, Filter, State};
 use portal_audit::review::{self, NewDecision, Verdict};
 use portal_audit::store;
@@ -38,8 +39,8 @@ pub fn run(cmd: ReviewCommand) -> Result<ExitCode> {
                     d.channel,
                     d.verdict.as_str(),
                     d.computed,
-                    d.reviewer,
-                    d.reason
+                    shown(&d.reviewer),
+                    shown(&d.reason)
                 );
             }
             Ok(ExitCode::SUCCESS)
@@ -60,10 +61,18 @@ pub fn run(cmd: ReviewCommand) -> Result<ExitCode> {
         ReviewCommand::Import(a) => {
             let bytes = std::fs::read(&a.file)
                 .with_context(|| format!("cannot read {}", a.file.display()))?;
-            let conn = store::open_rw(&a.store.db)?;
+            let conn = store::open_existing_rw(&a.store.db)?;
             let m = matrix::load(&conn, None)?;
-            let n = review::import(&conn, &m, &bytes, &a.file.display().to_string())?;
-            println!("{n} decisions imported from {}", a.file.display());
+            let r = review::import(&conn, &m, &bytes, &a.file.display().to_string())?;
+            print!(
+                "{} decisions imported from {}",
+                r.imported,
+                a.file.display()
+            );
+            match r.already {
+                0 => println!(),
+                n => println!("; {n} were recorded already and were skipped"),
+            }
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -115,7 +124,7 @@ fn serve(a: ReviewServeArgs) -> Result<ExitCode> {
 fn set(a: ReviewSetArgs) -> Result<ExitCode> {
     // A missing database is an error, not a new empty one.
     store::open_ro(&a.store.db)?;
-    let conn = store::open_rw(&a.store.db)?;
+    let conn = store::open_existing_rw(&a.store.db)?;
     let m = matrix::load(&conn, None)?;
     let city = find_city(&m, &a.city)?;
     let sector: Sector = a.sector.parse().map_err(anyhow::Error::msg)?;
@@ -173,7 +182,7 @@ fn list(a: ReviewListArgs) -> Result<ExitCode> {
             use std::io::Write;
             let out = portal_audit::export::formats::csv_with_bom(|w| {
                 for i in &items {
-                    w.serialize(i).expect("in memory");
+                    w.serialize(i);
                 }
             });
             std::io::stdout().write_all(&out)?;
@@ -188,7 +197,7 @@ fn list(a: ReviewListArgs) -> Result<ExitCode> {
                 println!(
                     "| {} {} | {} | {} | {} | {} | {} ({}) | {} | {} |",
                     i.city_id,
-                    i.city,
+                    shown(&i.city),
                     i.sector,
                     i.channel,
                     i.value.as_str(),

@@ -124,9 +124,9 @@ pub fn load(conn: &Connection, m: &Matrix) -> rusqlite::Result<Vec<AccountRow>> 
 /// The registry as CSV (UTF-8 with a BOM).
 pub fn to_csv(rows: &[AccountRow]) -> Vec<u8> {
     super::formats::csv_with_bom(|w| {
-        w.write_record(ACCOUNTS_CSV_HEADER).expect("in memory");
+        w.record(ACCOUNTS_CSV_HEADER);
         for r in rows {
-            w.write_record([
+            w.record([
                 r.city_id.as_str(),
                 &r.city,
                 r.sector.as_str(),
@@ -138,8 +138,7 @@ pub fn to_csv(rows: &[AccountRow]) -> Vec<u8> {
                 &r.first_seen_run.to_string(),
                 &r.last_seen_run.to_string(),
                 if r.shared { "yes" } else { "no" },
-            ])
-            .expect("in memory");
+            ]);
         }
     })
 }

@@ -103,7 +103,7 @@ pub fn to_md(changes: &[Change]) -> String {
 /// CSV with a BOM.
 pub fn to_csv(changes: &[Change]) -> Vec<u8> {
     super::formats::csv_with_bom(|w| {
-        w.write_record([
+        w.record([
             "city_id",
             "city",
             "sector",
@@ -114,10 +114,9 @@ pub fn to_csv(changes: &[Change]) -> Vec<u8> {
             "evidence",
             "before_reviewed",
             "after_reviewed",
-        ])
-        .expect("in memory");
+        ]);
         for c in changes {
-            w.write_record([
+            w.record([
                 c.city_id.as_str(),
                 &c.city,
                 c.sector.as_str(),
@@ -128,8 +127,7 @@ pub fn to_csv(changes: &[Change]) -> Vec<u8> {
                 &c.evidence,
                 if c.before_reviewed { "yes" } else { "no" },
                 if c.after_reviewed { "yes" } else { "no" },
-            ])
-            .expect("in memory");
+            ]);
         }
     })
 }

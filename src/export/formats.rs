@@ -7,15 +7,61 @@ use crate::model::Channels;
 use std::fmt::Write as _;
 
 /// Writes CSV through `write` into a buffer that starts with a UTF-8 BOM, so Excel
-/// shows Chinese correctly. Writing to memory cannot fail.
-pub fn csv_with_bom(write: impl FnOnce(&mut csv::Writer<&mut Vec<u8>>)) -> Vec<u8> {
+/// shows Chinese correctly. Every cell goes through [`neutralise`](crate::model::cell_text::neutralise):
+/// no CSV the tool writes can carry a formula. Writing to memory cannot fail.
+pub fn csv_with_bom(write: impl FnOnce(&mut CsvRows<'_>)) -> Vec<u8> {
     let mut out = b"\xEF\xBB\xBF".to_vec();
     {
-        let mut w = csv::Writer::from_writer(&mut out);
-        write(&mut w);
-        w.flush().expect("in memory");
+        let mut rows = CsvRows {
+            w: csv::Writer::from_writer(&mut out),
+            header_written: false,
+        };
+        write(&mut rows);
+        rows.w.flush().expect("in memory");
     }
     out
+}
+
+/// The rows of a CSV being written by [`csv_with_bom`]; its only ways in neutralise each
+/// cell, so a caller cannot forget to.
+pub struct CsvRows<'a> {
+    w: csv::Writer<&'a mut Vec<u8>>,
+    /// Whether [`CsvRows::serialize`] has written its header.
+    header_written: bool,
+}
+
+impl CsvRows<'_> {
+    /// Writes one row of cells.
+    pub fn record<I, T>(&mut self, cells: I)
+    where
+        I: IntoIterator<Item = T>,
+        T: AsRef<str>,
+    {
+        let cells: Vec<String> = cells
+            .into_iter()
+            .map(|c| crate::model::cell_text::neutralise(c.as_ref()).into_owned())
+            .collect();
+        self.w.write_record(&cells).expect("in memory");
+    }
+
+    /// Writes a struct as a row, its field names as the header before the first one.
+    pub fn serialize<S: serde::Serialize>(&mut self, row: &S) {
+        let mut scratch = csv::Writer::from_writer(Vec::new());
+        scratch.serialize(row).expect("a flat struct");
+        let bytes = scratch.into_inner().expect("in memory");
+        let mut back = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(bytes.as_slice());
+        let mut lines = back.records().map(|r| r.expect("written just now"));
+        let (header, values) = (lines.next(), lines.next());
+        if !self.header_written {
+            self.header_written = true;
+            self.w
+                .write_record(header.iter().flatten())
+                .expect("in memory");
+        }
+        self.record(values.iter().flatten());
+    }
 }
 
 /// The long CSV's header (a contract).
@@ -43,10 +89,10 @@ pub const MATRIX_CSV_HEADER: [&str; 18] = [
 /// The matrix as tidy long CSV, UTF-8 with a BOM.
 pub fn matrix_csv(m: &Matrix) -> Vec<u8> {
     csv_with_bom(|w| {
-        w.write_record(MATRIX_CSV_HEADER).expect("in memory");
+        w.record(MATRIX_CSV_HEADER);
         for c in &m.cities {
             for cell in &c.cells {
-                w.write_record([
+                w.record([
                     c.id.as_str(),
                     &c.name,
                     &c.province,
@@ -69,8 +115,7 @@ pub fn matrix_csv(m: &Matrix) -> Vec<u8> {
                         Some(_) => "no",
                         None => "",
                     },
-                ])
-                .expect("in memory");
+                ]);
             }
         }
     })
@@ -202,21 +247,19 @@ pub fn summary_md(s: &Summary) -> String {
 /// The summary as CSV (`table,group,channel,yes,known,share`), with a BOM.
 pub fn summary_csv(s: &Summary) -> Vec<u8> {
     csv_with_bom(|w| {
-        w.write_record(["table", "group", "channel", "yes", "known", "share"])
-            .expect("in memory");
+        w.record(["table", "group", "channel", "yes", "known", "share"]);
         for t in &s.tables {
             for r in &t.rows {
                 for ch in s.channels.ids() {
                     let sh = r.shares[ch];
-                    w.write_record([
+                    w.record([
                         t.title.as_str(),
                         &r.group,
                         ch.as_str(),
                         &sh.yes.to_string(),
                         &sh.known.to_string(),
                         &sh.fraction().map(|f| format!("{f:.4}")).unwrap_or_default(),
-                    ])
-                    .expect("in memory");
+                    ]);
                 }
             }
         }

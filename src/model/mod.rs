@@ -4,9 +4,11 @@
 //! is a compile error. Channels are data (the rules file defines them): [`ChannelId`]
 //! and the [`Channels`] table.
 
+pub mod cell_text;
 pub mod city;
 pub mod link;
 pub mod scope;
+pub mod terminal;
 
 use std::fmt;
 use std::str::FromStr;

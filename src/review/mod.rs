@@ -3,7 +3,12 @@
 //! the cell differs. Only this module writes the `decisions` table; nothing deletes from it
 //! (`redetect`, `recheck` and runs never touch it).
 
+mod file;
 pub mod queue;
+mod reviewer;
+
+pub use file::{ImportReport, import, to_csv};
+pub use reviewer::reviewer_name;
 
 use crate::export::matrix::{Matrix, Value};
 use crate::model::Sector;
@@ -112,14 +117,108 @@ fn cell_evidence(
     Ok((ids, ev))
 }
 
-/// Records a decision on a cell of `m` (the audits the reviewer sees). The cell must exist
-/// and the reason must say something.
-pub fn decide(conn: &Connection, m: &Matrix, d: &NewDecision<'_>) -> Result<i64, ReviewError> {
+/// What a decision rests on: the audit the reviewer saw, the cell's computed value then,
+/// and the evidence (`[rule, target, sha256]`). A decision whose basis differs from the
+/// cell's current one is stale.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Basis {
+    pub run_id: Option<i64>,
+    pub computed: String,
+    pub evidence: Vec<[String; 3]>,
+}
+
+/// The longest reason accepted, in characters: a reason is a sentence or a paragraph,
+/// and an unbounded one (a 50 MB cell) breaks every spreadsheet it reaches.
+pub const MAX_REASON_CHARS: usize = 4_000;
+/// The longest reviewer name accepted, in characters.
+pub const MAX_REVIEWER_CHARS: usize = 200;
+/// How far in the future a decision's time may be (clocks differ a little).
+const CLOCK_SKEW: chrono::Duration = chrono::Duration::minutes(5);
+
+/// Why `d` cannot be recorded as it is, whichever way it came (command line, screen,
+/// decisions file): an empty or over-long reason, control characters (a reason may
+/// have line breaks and tabs, a name nothing), or a time that is not RFC 3339 or lies
+/// in the future.
+pub fn check(d: &NewDecision<'_>) -> Result<(), String> {
     if d.reason.trim().is_empty() {
-        return Err(ReviewError::Invalid(
-            "a reason is required (--reason \"…\")".into(),
+        return Err("a reason is required (--reason \"…\")".into());
+    }
+    let reason_chars = d.reason.trim().chars().count();
+    if reason_chars > MAX_REASON_CHARS {
+        return Err(format!(
+            "the reason has {reason_chars} characters; at most {MAX_REASON_CHARS} are accepted"
         ));
     }
+    if let Some(c) = d
+        .reason
+        .chars()
+        .find(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(format!(
+            "the reason contains the control character {}",
+            c.escape_unicode()
+        ));
+    }
+    if matches!(d.reviewer.trim(), "" | "unknown") {
+        return Err("a decision needs its reviewer's name (--reviewer NAME)".into());
+    }
+    let reviewer_chars = d.reviewer.trim().chars().count();
+    if reviewer_chars > MAX_REVIEWER_CHARS {
+        return Err(format!(
+            "the reviewer's name has {reviewer_chars} characters; at most {MAX_REVIEWER_CHARS} are accepted"
+        ));
+    }
+    if let Some(c) = d.reviewer.chars().find(|c| c.is_control()) {
+        return Err(format!(
+            "the reviewer's name contains the control character {}",
+            c.escape_unicode()
+        ));
+    }
+    if let Some(at) = d.decided_at {
+        stored_time(at)?;
+    }
+    Ok(())
+}
+
+/// A decision's time as stored (UTC, milliseconds, so that times order as text), or why
+/// `at` is not one: not RFC 3339, or in the future.
+pub(crate) fn stored_time(at: &str) -> Result<String, String> {
+    let t = chrono::DateTime::parse_from_rfc3339(at.trim())
+        .map_err(|e| {
+            format!("decided_at `{at}` is not an RFC 3339 time (2026-03-31T09:00:00Z): {e}")
+        })?
+        .with_timezone(&chrono::Utc);
+    if t > chrono::Utc::now() + CLOCK_SKEW {
+        return Err(format!("decided_at `{at}` is in the future"));
+    }
+    Ok(crate::store::runs::timestamp(t))
+}
+
+/// `d`'s time as stored: its own, or now.
+fn decided_at(d: &NewDecision<'_>) -> Result<String, ReviewError> {
+    match d.decided_at {
+        Some(at) => stored_time(at).map_err(ReviewError::Invalid),
+        None => Ok(crate::store::runs::now()),
+    }
+}
+
+/// Records a decision on a cell of `m` (the audits the reviewer sees), resting on the
+/// cell's current evidence. The cell must exist and [`check`] must pass.
+pub fn decide(conn: &Connection, m: &Matrix, d: &NewDecision<'_>) -> Result<i64, ReviewError> {
+    record(conn, m, d, None)
+}
+
+/// The row of `m` and the cell `d` is about.
+fn cell_of<'m>(
+    m: &'m Matrix,
+    d: &NewDecision<'_>,
+) -> Result<
+    (
+        &'m crate::export::matrix::CityRow,
+        &'m crate::export::matrix::Cell,
+    ),
+    ReviewError,
+> {
     let city = m
         .cities
         .iter()
@@ -139,8 +238,45 @@ pub fn decide(conn: &Connection, m: &Matrix, d: &NewDecision<'_>) -> Result<i64,
                 .join(", ")
         ))
     })?;
-    let (ids, ev) = cell_evidence(conn, city.audit_run, &city.id, d.sector.as_str(), d.channel)?;
-    let now = crate::store::runs::now();
+    Ok((city, cell))
+}
+
+/// Records `d` resting on `basis` (an imported decision keeps the evidence it was made
+/// on), or on the cell's current evidence when there is none.
+fn record(
+    conn: &Connection,
+    m: &Matrix,
+    d: &NewDecision<'_>,
+    basis: Option<&Basis>,
+) -> Result<i64, ReviewError> {
+    check(d).map_err(ReviewError::Invalid)?;
+    let (city, cell) = cell_of(m, d)?;
+    let (ids, basis) = match basis {
+        Some(b) => {
+            // The finding ids are this database's: kept when the run named still holds
+            // exactly the evidence the decision rests on.
+            let ids = match b.run_id {
+                Some(run) => {
+                    let (ids, ev) =
+                        cell_evidence(conn, run, &city.id, d.sector.as_str(), d.channel)?;
+                    if ev == b.evidence { ids } else { Vec::new() }
+                }
+                None => Vec::new(),
+            };
+            (ids, b.clone())
+        }
+        None => {
+            let (ids, evidence) =
+                cell_evidence(conn, city.audit_run, &city.id, d.sector.as_str(), d.channel)?;
+            let basis = Basis {
+                run_id: Some(city.audit_run),
+                computed: cell.computed.as_str().to_string(),
+                evidence,
+            };
+            (ids, basis)
+        }
+    };
+    let at = decided_at(d)?;
     conn.execute(
         "INSERT INTO decisions (city_id, sector, channel, verdict, reason, reviewer, decided_at, run_id, computed, finding_ids, evidence)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
@@ -150,15 +286,57 @@ pub fn decide(conn: &Connection, m: &Matrix, d: &NewDecision<'_>) -> Result<i64,
             d.channel,
             d.verdict.as_str(),
             d.reason.trim(),
-            d.reviewer,
-            d.decided_at.unwrap_or(&now),
-            city.audit_run,
-            cell.computed.as_str(),
+            d.reviewer.trim(),
+            at,
+            basis.run_id,
+            basis.computed,
             serde_json::to_string(&ids).expect("serialisable"),
-            serde_json::to_string(&ev).expect("serialisable"),
+            serde_json::to_string(&basis.evidence).expect("serialisable"),
         ],
     )?;
     Ok(conn.last_insert_rowid())
+}
+
+/// Whether exactly this decision (cell, verdict, reason, reviewer, time and basis) is
+/// recorded already: importing a file twice must not record it twice.
+fn recorded(
+    conn: &Connection,
+    m: &Matrix,
+    d: &NewDecision<'_>,
+    basis: Option<&Basis>,
+) -> Result<bool, ReviewError> {
+    if d.decided_at.is_none() {
+        return Ok(false); // a decision made now is new
+    }
+    let at = decided_at(d)?;
+    let (city, cell) = cell_of(m, d)?;
+    let basis = match basis {
+        Some(b) => b.clone(),
+        None => Basis {
+            run_id: Some(city.audit_run),
+            computed: cell.computed.as_str().to_string(),
+            evidence: cell_evidence(conn, city.audit_run, &city.id, d.sector.as_str(), d.channel)?
+                .1,
+        },
+    };
+    Ok(conn.query_row(
+        "SELECT EXISTS(SELECT 1 FROM decisions WHERE city_id = ?1 AND sector = ?2 AND channel = ?3
+           AND verdict = ?4 AND reason = ?5 AND reviewer = ?6 AND decided_at = ?7
+           AND run_id IS ?8 AND computed = ?9 AND evidence = ?10)",
+        params![
+            city.id,
+            d.sector.as_str(),
+            d.channel,
+            d.verdict.as_str(),
+            d.reason.trim(),
+            d.reviewer.trim(),
+            at,
+            basis.run_id,
+            basis.computed,
+            serde_json::to_string(&basis.evidence).expect("serialisable"),
+        ],
+        |r| r.get(0),
+    )?)
 }
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Decision> {
@@ -217,7 +395,9 @@ pub fn all(conn: &Connection) -> rusqlite::Result<Vec<Decision>> {
     rows.collect()
 }
 
-/// The decision in force on a cell: the newest.
+/// The decision in force on a cell: the one made last (by its time; of two made at the
+/// same time, the one recorded last). An imported old decision does not override a newer
+/// one.
 pub fn latest(
     conn: &Connection,
     city: &str,
@@ -239,7 +419,7 @@ fn latest_in(
 ) -> rusqlite::Result<Option<Decision>> {
     conn.query_row(
         &format!(
-            "SELECT {COLUMNS} FROM decisions WHERE city_id = ?1 AND sector = ?2 AND channel = ?3 ORDER BY id DESC LIMIT 1"
+            "SELECT {COLUMNS} FROM decisions WHERE city_id = ?1 AND sector = ?2 AND channel = ?3 ORDER BY decided_at DESC, id DESC LIMIT 1"
         ),
         params![city, sector.as_str(), channel],
         row,
@@ -289,290 +469,4 @@ pub fn apply(conn: &Connection, m: &mut Matrix) -> rusqlite::Result<()> {
         });
     }
     Ok(())
-}
-
-/// Refuses a file that ends inside a quoted field, naming the line where it opened.
-fn refuse_unclosed_quote(body: &[u8], path: &str) -> Result<(), ReviewError> {
-    match unclosed_quote(body) {
-        Some(line) => Err(ReviewError::Invalid(format!(
-            "{path}:{line}: a quoted field opened here is never closed (a truncated file?); nothing imported"
-        ))),
-        None => Ok(()),
-    }
-}
-
-/// The line of a quoted field that the file never closes: a file cut in the middle of a
-/// reason would otherwise import the cut reason as if it were whole.
-fn unclosed_quote(body: &[u8]) -> Option<usize> {
-    /// Where the scan is within a CSV field.
-    #[derive(PartialEq)]
-    enum At {
-        FieldStart,
-        Unquoted,
-        Quoted,
-        /// A `"` inside a quoted field: it closes the field, or with a second `"` is one.
-        QuoteInQuoted,
-    }
-    let (mut at, mut line, mut opened) = (At::FieldStart, 1, 0);
-    for &b in body {
-        let delimiter = matches!(b, b',' | b'\n' | b'\r');
-        at = match at {
-            At::FieldStart if b == b'"' => {
-                opened = line;
-                At::Quoted
-            }
-            At::Quoted if b == b'"' => At::QuoteInQuoted,
-            At::Quoted => At::Quoted,
-            At::QuoteInQuoted if b == b'"' => At::Quoted,
-            _ if delimiter => At::FieldStart,
-            _ => At::Unquoted,
-        };
-        if b == b'\n' {
-            line += 1;
-        }
-    }
-    (at == At::Quoted).then_some(opened)
-}
-
-/// An imported row's reviewer: as the file records it, or for a row without one the
-/// importer's name.
-fn row_reviewer(recorded: &str) -> Result<String, ReviewError> {
-    Some(recorded.to_string())
-        .filter(|r| !r.trim().is_empty())
-        .or_else(|| reviewer_name(None))
-        .ok_or_else(|| {
-            ReviewError::Invalid(
-                "a decision has no reviewer and none can be found: pass --reviewer NAME".into(),
-            )
-        })
-}
-
-/// The reviewer's name: `--reviewer`, else `PORTAL_AUDIT_REVIEWER`, else `$USER`
-/// (`%USERNAME%`), else the OS account the process runs as (cron and containers set no
-/// `$USER`). `None` when none names anybody: a decision is never recorded as `unknown`.
-pub fn reviewer_name(given: Option<&str>) -> Option<String> {
-    let named = |s: &str| {
-        let s = s.trim();
-        (!s.is_empty() && s != "unknown").then(|| s.to_string())
-    };
-    if let Some(g) = given {
-        // A name given is used as it is, or refused: never replaced by another.
-        return named(g);
-    }
-    let env = |k: &str| std::env::var(k).ok();
-    [env("PORTAL_AUDIT_REVIEWER"), env("USER"), env("USERNAME")]
-        .into_iter()
-        .flatten()
-        .chain(std::iter::once_with(os_account).flatten())
-        .find_map(|s| named(&s))
-}
-
-/// The name of the OS account this process runs as (its effective uid's passwd entry).
-#[cfg(unix)]
-fn os_account() -> Option<String> {
-    let mut buf = vec![0 as libc::c_char; 4096];
-    let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
-    let mut out: *mut libc::passwd = std::ptr::null_mut();
-    // SAFETY: getpwuid_r writes only into `pwd` and `buf` (of the length given) and sets
-    // `out` to `&pwd` on success; the name is copied out before `buf` is dropped.
-    let rc = unsafe {
-        libc::getpwuid_r(
-            libc::geteuid(),
-            &mut pwd,
-            buf.as_mut_ptr(),
-            buf.len(),
-            &mut out,
-        )
-    };
-    if rc != 0 || out.is_null() || pwd.pw_name.is_null() {
-        return None;
-    }
-    // SAFETY: on success `pw_name` points at a NUL-terminated string inside `buf`.
-    let name = unsafe { std::ffi::CStr::from_ptr(pwd.pw_name) };
-    name.to_str().ok().map(str::to_string)
-}
-
-/// No passwd database to ask.
-#[cfg(not(unix))]
-fn os_account() -> Option<String> {
-    None
-}
-
-/// The columns of `review export` and `review import` (UTF-8 with BOM; a contract).
-pub(crate) const DECISIONS_CSV_HEADER: [&str; 7] = [
-    "city",
-    "sector",
-    "channel",
-    "verdict",
-    "reason",
-    "reviewer",
-    "decided_at",
-];
-
-/// Decisions as CSV, for teams that split the work in a spreadsheet.
-pub fn to_csv(ds: &[Decision]) -> Vec<u8> {
-    crate::export::formats::csv_with_bom(|w| {
-        w.write_record(DECISIONS_CSV_HEADER).expect("in memory");
-        for d in ds {
-            w.write_record([
-                d.city_id.as_str(),
-                &d.sector,
-                &d.channel,
-                d.verdict.as_str(),
-                &d.reason,
-                &d.reviewer,
-                &d.decided_at,
-            ])
-            .expect("in memory");
-        }
-    })
-}
-
-/// Imports a decisions CSV: every row is validated first (city, sector, channel, verdict,
-/// reason), all problems are reported with their line numbers, and nothing is written
-/// unless every row is good; then each row is a decision by its reviewer.
-pub fn import(
-    conn: &Connection,
-    m: &Matrix,
-    bytes: &[u8],
-    path: &str,
-) -> Result<usize, ReviewError> {
-    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    refuse_unclosed_quote(body, path)?;
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(body);
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(|e| ReviewError::Invalid(format!("{path}: unreadable header: {e}")))?
-        .iter()
-        .map(|h| h.trim().to_string())
-        .collect();
-    let col = |n: &str| header.iter().position(|h| h == n);
-    let missing: Vec<&str> = DECISIONS_CSV_HEADER[..5]
-        .iter()
-        .copied()
-        .filter(|n| col(n).is_none())
-        .collect();
-    if !missing.is_empty() {
-        return Err(ReviewError::Invalid(format!(
-            "{path}:1: missing columns {} (expected {})",
-            missing.join(", "),
-            DECISIONS_CSV_HEADER.join(",")
-        )));
-    }
-    let mut rows = Vec::new();
-    let mut problems = Vec::new();
-    for (i, rec) in reader.records().enumerate() {
-        let line = i + 2;
-        let rec = match rec {
-            Ok(r) => r,
-            Err(e) => {
-                problems.push(format!("{path}:{line}: unreadable: {e}"));
-                continue;
-            }
-        };
-        let get = |n: &str| {
-            col(n)
-                .and_then(|c| rec.get(c))
-                .unwrap_or("")
-                .trim()
-                .to_string()
-        };
-        let (city, sector, channel, verdict, reason) = (
-            get("city"),
-            get("sector"),
-            get("channel"),
-            get("verdict"),
-            get("reason"),
-        );
-        let found = m
-            .cities
-            .iter()
-            .find(|c| crate::model::city::name_matches(&c.id, &c.name, &city));
-        let mut bad = |m: String| problems.push(format!("{path}:{line}: {m}"));
-        let Some(c) = found else {
-            bad(format!("unknown city `{city}`"));
-            continue;
-        };
-        let s = match sector.parse::<Sector>() {
-            Ok(s) => Some(s),
-            Err(e) => {
-                bad(e);
-                None
-            }
-        };
-        if !m.channels.contains(&channel) {
-            bad(format!("unknown channel `{channel}`"));
-        }
-        let v = match verdict.parse::<Verdict>() {
-            Ok(v) => Some(v),
-            Err(e) => {
-                bad(e);
-                None
-            }
-        };
-        if reason.is_empty() {
-            bad("missing reason".into());
-        }
-        if let (Some(s), Some(v)) = (s, v)
-            && !reason.is_empty()
-            && m.channels.contains(&channel)
-        {
-            rows.push((
-                c.id.clone(),
-                s,
-                channel,
-                v,
-                reason,
-                get("reviewer"),
-                get("decided_at"),
-            ));
-        }
-    }
-    if !problems.is_empty() {
-        return Err(ReviewError::Invalid(format!(
-            "{} problem(s), nothing imported:\n  {}",
-            problems.len(),
-            problems.join("\n  ")
-        )));
-    }
-    let tx = conn.unchecked_transaction()?;
-    for (city, sector, channel, verdict, reason, reviewer, at) in &rows {
-        let reviewer = row_reviewer(reviewer)?;
-        decide(
-            &tx,
-            m,
-            &NewDecision {
-                city_id: city,
-                sector: *sector,
-                channel,
-                verdict: *verdict,
-                reason,
-                reviewer: &reviewer,
-                decided_at: Some(at).filter(|a| !a.is_empty()).map(String::as_str),
-            },
-        )?;
-    }
-    tx.commit()?;
-    Ok(rows.len())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_file_ending_inside_a_quoted_field_is_found() {
-        assert_eq!(unclosed_quote(b"a,b\n1,\"ok\"\n"), None);
-        assert_eq!(
-            unclosed_quote(b"a,b\n1,\"say \"\"hi\"\", then\nmore\"\n"),
-            None
-        );
-        assert_eq!(unclosed_quote(b"a,b\n1,\"ok\"\n2,\"cut rea"), Some(3));
-        assert_eq!(unclosed_quote(b"a,b\n1,\"cut \"\"quoted"), Some(2));
-        assert_eq!(
-            unclosed_quote(b"a,b\n1,x\"y\n"),
-            None,
-            "a quote inside a bare field"
-        );
-    }
 }

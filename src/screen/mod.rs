@@ -99,7 +99,7 @@ type Shared = Arc<App>;
 /// Opens the database (it must exist) and starts serving on 127.0.0.1.
 pub async fn start(opts: ServeOptions) -> Result<Screen, ScreenError> {
     crate::store::open_ro(&opts.db)?;
-    let conn = crate::store::open_rw(&opts.db)?;
+    let conn = crate::store::open_existing_rw(&opts.db)?;
     let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, opts.port))
         .await
         .map_err(|source| ScreenError::Bind {

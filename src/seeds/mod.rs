@@ -196,7 +196,7 @@ fn row_fields(
     let mut fields = Vec::with_capacity(record.len());
     for (i, f) in record.iter().enumerate() {
         match std::str::from_utf8(f) {
-            Ok(s) => fields.push(s.trim().to_string()),
+            Ok(s) => fields.push(crate::model::cell_text::restore(s.trim()).to_string()),
             Err(_) => {
                 problem(
                     problems,
@@ -363,14 +363,21 @@ pub(crate) fn read_records(path: &Path) -> std::io::Result<(bool, Vec<Vec<String
         .from_reader(body);
     let records = reader
         .records()
-        .map(|r| r.map(|r| r.iter().map(str::to_string).collect()))
+        .map(|r| {
+            r.map(|r| {
+                r.iter()
+                    .map(|f| crate::model::cell_text::restore(f).to_string())
+                    .collect()
+            })
+        })
         .collect::<Result<_, _>>()
         .map_err(std::io::Error::other)?;
     Ok((bom, records))
 }
 
-/// Writes the rows back (with the BOM if it had one), atomically: a temporary file
-/// renamed over the old one, so a failure never leaves half a seeds file.
+/// Writes the rows back (with the BOM if it had one, each cell neutralised as every CSV
+/// the tool writes), atomically: a temporary file renamed over the old one, so a failure
+/// never leaves half a seeds file.
 pub(crate) fn write_records(
     path: &Path,
     bom: bool,
@@ -385,7 +392,10 @@ pub(crate) fn write_records(
             .flexible(true)
             .from_writer(&mut out);
         for r in records {
-            w.write_record(r).map_err(std::io::Error::other)?;
+            let cells = r
+                .iter()
+                .map(|f| crate::model::cell_text::neutralise(f).into_owned());
+            w.write_record(cells).map_err(std::io::Error::other)?;
         }
         w.flush()?;
     }

