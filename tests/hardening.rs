@@ -589,3 +589,46 @@ proptest::proptest! {
         proptest::prop_assert_eq!(&decisions(&fresh), &table);
     }
 }
+
+/// Hardening 14: a server answering with 10,000 headers or one header of 1 MB was
+/// recorded as `unreachable` (the host answered: it is not down). It is a protocol error,
+/// with the reason.
+#[tokio::test]
+async fn a_server_answering_with_huge_headers_is_a_protocol_error() {
+    let server = serve(Arc::new(|req: &Request| {
+        let mut r = Reply::html(page("甲市", "<p>x</p>"));
+        match req.host.as_str() {
+            "www.many.gov.cn" => {
+                for i in 0..10_000 {
+                    r = r.header(&format!("X-H{i}"), "v");
+                }
+            }
+            _ => r = r.header("X-Big", &"v".repeat(1 << 20)),
+        }
+        r
+    }))
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let seeds = seeds(
+        dir.path(),
+        &[
+            "1,甲市,浙江省,key,east,http://www.many.gov.cn/,,,,,",
+            "2,乙市,浙江省,key,east,http://www.big.gov.cn/,,,,,",
+        ],
+    );
+    let db = db(dir.path());
+    // robots.txt answers the same way: the site fails as what it is, not as blocked.
+    audit(&db, &seeds, all(), config(&server)).await;
+    for city in ["1", "2"] {
+        let want = "headers are too many or too large";
+        let (outcome, error): (String, String) = conn(&db)
+            .query_row(
+                "SELECT outcome, COALESCE(error, '') FROM sites WHERE city_id = ?1",
+                [city],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(outcome, "protocol-error", "{city}: {error}");
+        assert!(error.contains(want), "{city}: {error}");
+    }
+}

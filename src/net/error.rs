@@ -26,6 +26,10 @@ pub enum FetchError {
     RedirectLoop(String),
     #[error("reading the body failed: {0}")]
     Body(String),
+    /// The host answered, but not with HTTP a client can read (10,000 headers, a 1 MB
+    /// header, a malformed status line): the site is up and broken, not unreachable.
+    #[error("protocol error: {0}")]
+    Protocol(String),
     #[error("{0}")]
     Other(String),
 }
@@ -45,6 +49,7 @@ impl FetchError {
             FetchError::TooManyRedirects(_) => "too-many-redirects",
             FetchError::RedirectLoop(_) => "redirect-loop",
             FetchError::Body(_) => "body",
+            FetchError::Protocol(_) => "protocol-error",
             FetchError::Other(_) => "error",
         }
     }

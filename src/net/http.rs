@@ -74,6 +74,16 @@ pub(super) fn classify(e: &reqwest::Error) -> FetchError {
                 ResolveError::Lookup { .. } => FetchError::Dns(r.to_string()),
             };
         }
+        if let Some(h) = s.downcast_ref::<hyper::Error>()
+            && h.is_parse()
+        {
+            let what = if h.is_parse_too_large() {
+                "the response's headers are too many or too large"
+            } else {
+                "the response is not well-formed HTTP"
+            };
+            return FetchError::Protocol(format!("{what} ({text})"));
+        }
         src = s.source();
     }
     let lower = text.to_ascii_lowercase();

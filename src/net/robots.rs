@@ -31,7 +31,8 @@ pub enum RobotsVerdict {
     AllowAll,
     /// 5xx: the whole origin is off limits, with the reason.
     DisallowAll(String),
-    /// The robots.txt could not be fetched because the host is unreachable.
+    /// The robots.txt could not be fetched because the host is unreachable (or answers
+    /// with unreadable HTTP): the site fails with this error.
     Unreachable(FetchError),
     Rules(Arc<Robot>),
 }
@@ -144,13 +145,15 @@ impl RobotsCache {
             // The host cannot be reached at all: the site is unreachable (and the other
             // scheme may be tried). A host that answers but not with its robots.txt in
             // time, or whose robots.txt redirects somewhere that cannot be fetched, is
-            // treated as disallowing all (RFC 9309), recorded as blocked by robots.
+            // treated as disallowing all (RFC 9309), recorded as blocked by robots. A host
+            // that answers every request with unreadable HTTP fails as what it is.
             Err(PlainError {
                 error:
                     e @ (FetchError::Dns(_)
                     | FetchError::Connect(_)
                     | FetchError::Tls(_)
-                    | FetchError::Refused(_)),
+                    | FetchError::Refused(_)
+                    | FetchError::Protocol(_)),
                 at_start: true,
             }) => RobotsVerdict::Unreachable(e),
             Err(PlainError { error, .. }) => {
