@@ -632,3 +632,163 @@ async fn a_server_answering_with_huge_headers_is_a_protocol_error() {
         assert!(error.contains(want), "{city}: {error}");
     }
 }
+
+/// Runs the binary with `args` in `cwd` as on a disk that is full beyond `max_file`
+/// bytes: a file written past that size fails with EFBIG (RLIMIT_FSIZE, with SIGXFSZ
+/// ignored so that the write fails instead of killing the process).
+#[cfg(unix)]
+fn run_bin_on_full_disk(args: &[&str], cwd: &Path, max_file: u64) -> std::process::Output {
+    use std::os::unix::process::CommandExt;
+    let mut cmd = std::process::Command::new(BIN);
+    cmd.args(args).current_dir(cwd);
+    // SAFETY: only async-signal-safe calls (setrlimit, signal) between fork and exec.
+    unsafe {
+        cmd.pre_exec(move || {
+            let lim = libc::rlimit {
+                rlim_cur: max_file,
+                rlim_max: max_file,
+            };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &lim) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            Ok(())
+        });
+    }
+    cmd.output().unwrap()
+}
+
+/// Hardening 4: an evidence pack that failed midway (a full disk, an id that made a bad
+/// file name) left half a pack without a manifest, which then blocked every retry. A
+/// pack is written beside its folder and moved into place whole: a failed export leaves
+/// the previous pack as it was and nothing else, and a retry works. Files exported
+/// singly (matrix, xlsx, WARC) are replaced whole or not at all in the same way.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_failed_export_leaves_nothing_behind_and_a_retry_works() {
+    // A homepage of ~200 KB: its archived copy is the pack's one big file.
+    // Long targets of noise besides: the workbook cannot compress them below 40 KB.
+    let mut seed = 7u64;
+    let mut noise = |n: usize| -> String {
+        (0..n)
+            .map(|_| {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                char::from(b"abcdefghijklmnopqrstuvwxyz0123456789"[(seed >> 33) as usize % 36])
+            })
+            .collect()
+    };
+    let links: String = (0..3)
+        .map(|_| format!("<a href=\"https://weibo.com/{}\">微博</a>", noise(30_000)))
+        .collect();
+    let big = format!(
+        "<a href=\"https://weibo.com/jiashi\">甲市发布</a>{links}{}",
+        "<p>政务公开 通知公告</p>".repeat(8_000)
+    );
+    let server = serve(routes(vec![html("www.a.gov.cn/", page("甲市", &big))])).await;
+    let dir = tempfile::tempdir().unwrap();
+    seeds(
+        dir.path(),
+        &["1,甲市,浙江省,key,east,http://www.a.gov.cn/,,,,,"],
+    );
+    let out = audit_bin(&["run"], dir.path(), &server.resolve_all()).await;
+    assert!(out.status.success(), "{}", text(&out));
+    let listing = |d: &Path| {
+        let mut v: Vec<String> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| !n.starts_with("audit.db-")) // SQLite's own -wal and -shm
+            .collect();
+        v.sort();
+        v
+    };
+    let before = listing(dir.path());
+    let full_at = |args: &[&str], max_file: u64| {
+        let mut v = args.to_vec();
+        v.extend(["--db", "audit.db"]);
+        run_bin_on_full_disk(&v, dir.path(), max_file)
+    };
+    let full = |args: &[&str]| full_at(args, 100_000);
+    // No pack yet: the failed export leaves no folder and no staging folder.
+    let out = full(&["export", "evidence", "--out", "pack"]);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("pack"),
+        "the error names the pack: {}",
+        text(&out)
+    );
+    assert_eq!(listing(dir.path()), before, "nothing left behind");
+    // A retry with room writes the pack.
+    let ok = |args: &[&str]| {
+        let mut v: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        v.extend(["--db".to_string(), "audit.db".to_string()]);
+        let dir = dir.path().to_path_buf();
+        async move {
+            let out = run_bin(v, &dir).await;
+            assert!(out.status.success(), "{}", text(&out));
+        }
+    };
+    ok(&["export", "evidence", "--out", "pack"]).await;
+    let pack = listing(&dir.path().join("pack"));
+    assert!(pack.contains(&"evidence-pack.txt".to_string()), "{pack:?}");
+    std::fs::write(dir.path().join("pack/notes.txt"), "mine").unwrap();
+    let old_index = std::fs::read(dir.path().join("pack/index.html")).unwrap();
+    // A failing export over it leaves the previous pack as it was.
+    let out = full(&["export", "evidence", "--out", "pack"]);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert_eq!(listing(&dir.path().join("pack")), {
+        let mut p = pack.clone();
+        p.push("notes.txt".into());
+        p.sort();
+        p
+    });
+    assert_eq!(
+        std::fs::read(dir.path().join("pack/index.html")).unwrap(),
+        old_index
+    );
+    // And a retry replaces it, keeping the person's file.
+    ok(&["export", "evidence", "--out", "pack"]).await;
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("pack/notes.txt")).unwrap(),
+        "mine"
+    );
+    // Single files: the old one stays whole when the new one cannot be written.
+    ok(&["export", "matrix", "--format", "xlsx", "--out", "m.xlsx"]).await;
+    ok(&[
+        "export",
+        "evidence",
+        "--out",
+        "pack",
+        "--warc",
+        "pages.warc",
+    ])
+    .await;
+    let (xlsx, warc) = (
+        std::fs::read(dir.path().join("m.xlsx")).unwrap(),
+        std::fs::read(dir.path().join("pages.warc")).unwrap(),
+    );
+    assert!(xlsx.len() > 40_000, "{}", xlsx.len());
+    let out = full_at(
+        &["export", "matrix", "--format", "xlsx", "--out", "m.xlsx"],
+        40_000,
+    );
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("m.xlsx"), "{}", text(&out));
+    let out = full(&[
+        "export",
+        "evidence",
+        "--out",
+        "pack2",
+        "--warc",
+        "pages.warc",
+    ]);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert_eq!(std::fs::read(dir.path().join("m.xlsx")).unwrap(), xlsx);
+    assert_eq!(std::fs::read(dir.path().join("pages.warc")).unwrap(), warc);
+    let after = listing(dir.path());
+    assert!(
+        after.iter().all(|n| !n.starts_with('.')),
+        "no staging file or folder left: {after:?}"
+    );
+}

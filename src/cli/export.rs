@@ -28,7 +28,8 @@ fn write_out(out: &Option<PathBuf>, default: &str, bytes: &[u8]) -> Result<()> {
         return Ok(());
     }
     ensure_parent(&path)?;
-    std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+    portal_audit::export::files::write_atomic(&path, bytes)
+        .with_context(|| format!("cannot write {}", path.display()))?;
     eprintln!("wrote {}", path.display());
     Ok(())
 }

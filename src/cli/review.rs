@@ -52,7 +52,7 @@ pub fn run(cmd: ReviewCommand) -> Result<ExitCode> {
                 std::fs::create_dir_all(dir)
                     .with_context(|| format!("cannot create {}", dir.display()))?;
             }
-            std::fs::write(&a.out, review::to_csv(&ds))
+            portal_audit::export::files::write_atomic(&a.out, &review::to_csv(&ds))
                 .with_context(|| format!("cannot write {}", a.out.display()))?;
             println!("{} decisions written to {}", ds.len(), a.out.display());
             Ok(ExitCode::SUCCESS)

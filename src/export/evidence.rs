@@ -7,9 +7,10 @@
 //! banner saying where and when it was fetched and the evidence elements highlighted.
 //! Inerting never removes an element, so the CSS paths stored with findings still select them.
 //!
-//! The pack owns what it writes into its folder and lists it in [`MANIFEST`]; writing a
-//! pack again into the same folder first removes the files the previous pack listed, and
-//! a folder holding anything else is refused rather than mixed with.
+//! The pack owns what it writes into its folder and lists it in [`MANIFEST`]; it is
+//! written whole beside its folder and only then put in its place (`super::pack_dir`), so
+//! a failed export leaves the previous pack as it was and nothing else behind. A folder
+//! holding anything but an earlier pack is refused rather than mixed with.
 
 use super::formats::{esc, mark};
 use super::inert::{Mark, inert_page};
@@ -182,7 +183,7 @@ pub fn write_pack(
     m: &Matrix,
     dir: &Path,
 ) -> Result<PackReport, super::ExportError> {
-    let (mut pack, cleared) = PackDir::open(dir)?;
+    let (mut pack, cleared) = super::pack_dir::PackDir::open(dir)?;
     let rows = findings(conn, m)?;
     pack.write("findings.csv", &findings_csv(&rows))?;
     let mut by_city: BTreeMap<&str, Vec<&FindingRow>> = BTreeMap::new();
@@ -437,8 +438,7 @@ pub(crate) fn element_anchors<'a>(
     out
 }
 
-/// The file in a pack's folder that lists the files the pack wrote.
-pub const MANIFEST: &str = "evidence-pack.txt";
+pub use super::pack_dir::MANIFEST;
 
 /// What writing a pack did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -446,88 +446,8 @@ pub struct PackReport {
     pub cities: usize,
     /// Files written (the manifest included).
     pub files: usize,
-    /// Files of an earlier pack in the same folder that were removed first.
+    /// Files of an earlier pack in the same folder that the new pack replaced.
     pub cleared: usize,
-}
-
-/// A pack's folder: refuses a folder holding anything but an earlier pack, clears the
-/// earlier pack's files, and records every file written.
-struct PackDir {
-    dir: std::path::PathBuf,
-    written: Vec<String>,
-}
-
-impl PackDir {
-    fn io(path: &Path, e: std::io::Error) -> super::ExportError {
-        super::ExportError::Path {
-            path: path.to_path_buf(),
-            source: e,
-        }
-    }
-
-    /// Opens `dir` for a new pack; returns it and how many old pack files were removed.
-    fn open(dir: &Path) -> Result<(PackDir, usize), super::ExportError> {
-        let mut cleared = 0;
-        if dir.exists() {
-            let entries: Vec<String> = std::fs::read_dir(dir)
-                .map_err(|e| Self::io(dir, e))?
-                .filter_map(|e| e.ok())
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect();
-            if !entries.is_empty() {
-                let manifest = dir.join(MANIFEST);
-                let Ok(listed) = std::fs::read_to_string(&manifest) else {
-                    return Err(super::ExportError::Refused(format!(
-                        "{} is not empty and holds no evidence pack ({MANIFEST} is missing); choose an empty or new folder with --out",
-                        dir.display()
-                    )));
-                };
-                for name in listed.lines().map(str::trim).filter(|l| !l.is_empty()) {
-                    // Only names the pack itself writes: never a path outside the folder.
-                    let owned = name == "index.html"
-                        || name == "findings.csv"
-                        || (name.starts_with("city-")
-                            && name.ends_with(".html")
-                            && !name.contains('/'))
-                        || (name.starts_with("pages/")
-                            && name.ends_with(".html")
-                            && name[6..]
-                                .chars()
-                                .all(|c| c.is_ascii_alphanumeric() || c == '.'));
-                    if owned && dir.join(name).is_file() {
-                        std::fs::remove_file(dir.join(name))
-                            .map_err(|e| Self::io(&dir.join(name), e))?;
-                        cleared += 1;
-                    }
-                }
-                std::fs::remove_file(&manifest).map_err(|e| Self::io(&manifest, e))?;
-            }
-        }
-        let pages = dir.join("pages");
-        std::fs::create_dir_all(&pages).map_err(|e| Self::io(&pages, e))?;
-        Ok((
-            PackDir {
-                dir: dir.to_path_buf(),
-                written: Vec::new(),
-            },
-            cleared,
-        ))
-    }
-
-    fn write(&mut self, name: &str, bytes: &[u8]) -> Result<(), super::ExportError> {
-        let path = self.dir.join(name);
-        std::fs::write(&path, bytes).map_err(|e| Self::io(&path, e))?;
-        self.written.push(name.to_string());
-        Ok(())
-    }
-
-    /// Writes the manifest; returns the number of files written.
-    fn finish(mut self) -> Result<usize, super::ExportError> {
-        let mut list = self.written.join("\n");
-        list.push('\n');
-        self.write(MANIFEST, list.as_bytes())?;
-        Ok(self.written.len())
-    }
 }
 
 /// A city's sites in a run: sector, start URL, origin (seeded or discovered), the page

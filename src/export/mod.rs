@@ -4,9 +4,11 @@
 
 pub mod accounts;
 pub mod evidence;
+pub mod files;
 pub mod formats;
 pub(crate) mod inert;
 pub mod matrix;
+mod pack_dir;
 pub mod summary;
 
 /// Why an export failed.

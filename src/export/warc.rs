@@ -41,7 +41,8 @@ fn write_record(
 
 /// Writes every page with a stored body in `runs` to `path`; returns the number of pages.
 pub fn write(conn: &Connection, runs: &[i64], path: &Path) -> Result<usize, ExportError> {
-    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+    let mut staged = super::files::StagedFile::create(path)?;
+    let out = staged.writer();
     let now = crate::store::runs::now();
     let info = format!(
         "software: portal-audit/{}\r\nformat: WARC File Format 1.1\r\nruns: {:?}\r\n",
@@ -49,7 +50,7 @@ pub fn write(conn: &Connection, runs: &[i64], path: &Path) -> Result<usize, Expo
         runs
     );
     write_record(
-        &mut out,
+        out,
         &[
             ("WARC-Type", "warcinfo".into()),
             ("WARC-Record-ID", record_id(&format!("info {now}"))),
@@ -109,7 +110,7 @@ pub fn write(conn: &Connection, runs: &[i64], path: &Path) -> Result<usize, Expo
             );
             let req_id = record_id(&format!("req {id} {url}"));
             write_record(
-                &mut out,
+                out,
                 &[
                     ("WARC-Type", "request".into()),
                     ("WARC-Record-ID", req_id.clone()),
@@ -130,7 +131,7 @@ pub fn write(conn: &Connection, runs: &[i64], path: &Path) -> Result<usize, Expo
             http.extend_from_slice(format!("Content-Length: {}\r\n\r\n", body.len()).as_bytes());
             http.extend_from_slice(&body);
             write_record(
-                &mut out,
+                out,
                 &[
                     ("WARC-Type", "response".into()),
                     ("WARC-Record-ID", record_id(&format!("resp {id} {url}"))),
@@ -148,6 +149,6 @@ pub fn write(conn: &Connection, runs: &[i64], path: &Path) -> Result<usize, Expo
             n += 1;
         }
     }
-    out.flush()?;
+    staged.commit()?;
     Ok(n)
 }

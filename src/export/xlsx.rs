@@ -63,7 +63,7 @@ fn filter(ws: &mut Worksheet, rows: u32, cols: usize) -> Result<(), ExportError>
     Ok(())
 }
 
-/// Writes the workbook to `path`.
+/// Writes the workbook to `path`, whole or not at all.
 pub fn write(
     m: &Matrix,
     s: &Summary,
@@ -84,7 +84,8 @@ pub fn write(
     long_sheet(&mut wb, m, &bold)?;
     summary_sheet(&mut wb, s, &bold)?;
     findings_sheet(&mut wb, findings, &bold)?;
-    wb.save(path).map_err(err)
+    let bytes = wb.save_to_buffer().map_err(err)?;
+    super::files::write_atomic(path, &bytes)
 }
 
 /// The wide matrix: a row per city, a column per sector × channel.
