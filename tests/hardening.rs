@@ -792,3 +792,68 @@ async fn a_failed_export_leaves_nothing_behind_and_a_retry_works() {
         "no staging file or folder left: {after:?}"
     );
 }
+
+/// Hardening 5: CSS escapes (`@\69mport`, `\75 rl(…)`, `u\72l(…)`) survived the rewrite
+/// of `<style>` and `style=` in archived pages, held back only by the page's CSP. The
+/// rewrite reads CSS as a browser does; opened without its CSP, the page still loads
+/// nothing.
+#[tokio::test]
+async fn css_escapes_in_archived_pages_load_nothing_even_without_the_csp() {
+    let canary = serve(Arc::new(|_: &Request| Reply::html("<p>canary</p>"))).await;
+    let c = format!("http://127.0.0.1:{}", canary.addr.port());
+    let body = format!(
+        r##"<style>@\69mport "{c}/import1"; @\69 mport url({c}/import2);
+.a{{background:\75 rl({c}/escaped1)}} .b{{background:u\72l("{c}/escaped2")}}
+.c{{background-image:image-set("{c}/set" 1x)}} .d{{background:U\52 L({c}/escaped3)}}
+@media screen{{.e{{background:\000075rl({c}/escaped4)}}}}
+.a,.b,.c,.d,.e{{width:20px;height:20px}}</style>
+<div class="a">a</div><div class="b">b</div><div class="c">c</div><div class="d">d</div><div class="e">e</div>
+<div style="width:20px;height:20px;background:\75 rl({c}/inline)">i</div>
+<a href="https://weibo.com/jiashi">甲市发布</a><p id="marker">archived-marker</p>"##
+    );
+    let server = serve(routes(vec![html("www.a.gov.cn/", page("甲市", &body))])).await;
+    let dir = tempfile::tempdir().unwrap();
+    seeds(
+        dir.path(),
+        &["1,甲市,浙江省,key,east,http://www.a.gov.cn/,,,,,"],
+    );
+    let db = db(dir.path());
+    audit(&db, &dir.path().join("cities.csv"), all(), config(&server)).await;
+    assert!(canary.targets().is_empty(), "the crawl reached the canary");
+    let conn = portal_audit::store::open_ro(&db).unwrap();
+    let m = portal_audit::export::matrix::load(&conn, None).unwrap();
+    let pack = dir.path().join("pack");
+    portal_audit::export::evidence::write_pack(&conn, &m, &pack).unwrap();
+    let page_file = std::fs::read_dir(pack.join("pages"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let archived = std::fs::read_to_string(&page_file).unwrap();
+    assert_eq!(archived.matches("@inert-import").count(), 2, "{archived}");
+    assert!(archived.contains("data-inert-style="), "{archived}");
+    // Without the policy: only the rewrite stands between the page and the canary.
+    let csp_at = archived
+        .find("http-equiv=\"Content-Security-Policy\"")
+        .unwrap();
+    let csp_start = archived[..csp_at].rfind("<meta").unwrap();
+    let csp_end = csp_start + archived[csp_start..].find('>').unwrap() + 1;
+    let bare = format!("{}{}", &archived[..csp_start], &archived[csp_end..]);
+    assert!(!bare.contains("Content-Security-Policy"));
+    let bare_file = dir.path().join("bare.html");
+    std::fs::write(&bare_file, bare).unwrap();
+    // Off the runtime's thread: the canary must be able to answer (and be heard).
+    let opened = tokio::task::spawn_blocking(move || chromium_dom(&bare_file, 2000));
+    let Some((dom, stderr)) = opened.await.unwrap() else {
+        eprintln!("chromium not installed: the browser half of this test is skipped");
+        return;
+    };
+    assert!(dom.contains("archived-marker"), "{dom}\n{stderr}");
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(
+        canary.targets().is_empty(),
+        "the archived page made requests without its CSP: {:?}",
+        canary.targets()
+    );
+}

@@ -353,7 +353,11 @@ async fn archived_pages_are_inert_and_offline_in_chromium() {
     assert_eq!(pages.len(), 1, "{pages:?}");
     let archived = std::fs::read_to_string(&pages[0]).unwrap();
     assert!(archived.contains("Content-Security-Policy"));
-    let Some((dom, stderr)) = chromium_dom(&pages[0], 3000) else {
+    // Off the runtime's thread: a request reaching the canary must be answered (and
+    // heard), not hang the browser.
+    let page = pages[0].clone();
+    let opened = tokio::task::spawn_blocking(move || chromium_dom(&page, 3000));
+    let Some((dom, stderr)) = opened.await.unwrap() else {
         eprintln!("chromium not installed: the browser half of this test is skipped");
         return;
     };

@@ -14,7 +14,9 @@
 //!   reviewer's click goes to the original site), but everything that would load
 //!   something when the page opens (images, frames, objects, media, stylesheets,
 //!   scripts, form targets, inline-style `url()`) is renamed to `data-inert-*`;
-//! - `<style>` text loses its `@import` and `url(`;
+//! - `<style>` text loses whatever would load something (`@import`, `url(`, `image-set(`…),
+//!   read as a browser reads CSS, escapes decoded (`super::inert_css`); a `style`
+//!   attribute that would load anything is renamed away;
 //! - `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; …">` is
 //!   the first child of `<head>`, so even a missed vector cannot fetch or run anything.
 //!
@@ -155,16 +157,7 @@ fn rewrite_attrs(
             _ => {}
         }
         if lower == "style" {
-            let v = value.to_ascii_lowercase();
-            if [
-                "url(",
-                "expression(",
-                "@import",
-                "javascript:",
-                "image-set(",
-            ]
-            .iter()
-            .any(|k| v.contains(k))
+            if super::inert_css::loads(value) || value.to_ascii_lowercase().contains("javascript:")
             {
                 out.push(renamed(value));
             } else {
@@ -198,31 +191,6 @@ fn rewrite_attrs(
     }
     if tag == "script" {
         out.push((qual("type"), "text/inert".into()));
-    }
-    out
-}
-
-/// Style sheet text that cannot load anything.
-fn inert_css(css: &str) -> String {
-    let mut out = String::with_capacity(css.len());
-    let lower = css.to_ascii_lowercase();
-    let mut i = 0;
-    while i < css.len() {
-        let rest = &lower[i..];
-        if rest.starts_with("@import") {
-            out.push_str("@inert-import");
-            i += "@import".len();
-        } else if rest.starts_with("url(") {
-            out.push_str("inert-url(");
-            i += "url(".len();
-        } else if rest.starts_with("expression(") {
-            out.push_str("inert-expression(");
-            i += "expression(".len();
-        } else {
-            let c = css[i..].chars().next().expect("inside the text");
-            out.push(c);
-            i += c.len_utf8();
-        }
     }
     out
 }
@@ -347,7 +315,7 @@ pub(crate) fn inert_page(
             }
             Node::Text(t) if parent_style => {
                 *t = Text {
-                    text: inert_css(&t.text).into(),
+                    text: super::inert_css::inert_css(&t.text).into(),
                 };
             }
             Node::ProcessingInstruction(_) => {

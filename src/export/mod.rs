@@ -7,6 +7,7 @@ pub mod evidence;
 pub mod files;
 pub mod formats;
 pub(crate) mod inert;
+mod inert_css;
 pub mod matrix;
 mod pack_dir;
 pub mod summary;
