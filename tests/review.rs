@@ -119,11 +119,11 @@ async fn decisions_override_exports_keep_their_history_and_go_stale() {
         csv.lines()
             .next()
             .unwrap()
-            .ends_with("computed_value,reviewed,reviewer,review_reason,review_stale")
+            .ends_with("computed_value,reviewed,reviewer,review_reason,review_stale,unknown_reason,carried_forward_from")
     );
     let row = csv.lines().find(|l| l.contains(",general,weibo,")).unwrap();
     assert!(
-        row.contains(",no,") && row.ends_with(",yes,yes,王审,checked again: no account,no"),
+        row.contains(",no,") && row.ends_with(",yes,yes,王审,checked again: no account,no,,"),
         "{row}"
     );
     let json = formats::matrix_json(&m);

@@ -2,10 +2,13 @@
 //!
 //! Takes the database's run lock, records the run and its cities, crawls every city's
 //! sites concurrently (politeness is per host, so cities proceed in parallel), marks each
-//! city done once all its pages are committed, and finishes the run as `completed`, or
-//! as `interrupted` when cancelled, for `--resume` to continue.
+//! city done once all its pages are committed, and finishes the run as `completed`, as
+//! `interrupted` when cancelled (for `--resume` to continue), or as `failed` when no
+//! portal of many hosts could be reached (the network is down: `reach`), a run no
+//! export ever takes a city's values from.
 
 pub(crate) mod memory;
+mod reach;
 pub mod redetect;
 
 use crate::config::CrawlConfig;
@@ -65,6 +68,9 @@ pub struct AuditOptions {
 pub struct AuditReport {
     pub run_id: i64,
     pub interrupted: bool,
+    /// The run stopped early: no portal of many distinct hosts could be reached. It is
+    /// recorded as `failed`.
+    pub network_down: bool,
     pub cities: u64,
     pub cities_failed: u64,
     pub pages: u64,
@@ -162,6 +168,9 @@ pub async fn run(
         detector.clone(),
     ));
     let fetcher = Fetcher::with_body_budget(&opts.config, parser.budget())?;
+    // The crawl stops on the user's cancel, or when the network turns out to be down.
+    let stop = cancel.child_token();
+    let reach = Arc::new(reach::Reach::new(stop.clone()));
     let env = CrawlEnv {
         run_id,
         fetcher,
@@ -169,7 +178,7 @@ pub async fn run(
         detector,
         parser,
         stats: stats.clone(),
-        cancel: cancel.clone(),
+        cancel: stop,
     };
     let shown = CancellationToken::new();
     let progress = tokio::spawn(report(stats.clone(), opts.progress, shown.clone()));
@@ -178,8 +187,8 @@ pub async fn run(
 
     let mut tasks = tokio::task::JoinSet::new();
     for city in cities {
-        let env = env.clone();
-        tasks.spawn(async move { audit_city(Arc::new(city), &env).await });
+        let (env, reach) = (env.clone(), reach.clone());
+        tasks.spawn(async move { audit_city(Arc::new(city), &env, &reach).await });
     }
     let mut writer_gone = false;
     while let Some(r) = tasks.join_next().await {
@@ -201,20 +210,18 @@ pub async fn run(
             "the database writer stopped".into(),
         )));
     }
-    let interrupted = cancel.is_cancelled();
-    runs::finish_run(
-        &conn,
-        run_id,
-        if interrupted {
-            "interrupted"
-        } else {
-            "completed"
-        },
-    )
-    .map_err(sql)?;
+    let network_down = reach.network_down();
+    let interrupted = cancel.is_cancelled() && !network_down;
+    let status = match (network_down, interrupted) {
+        (true, _) => "failed",
+        (_, true) => "interrupted",
+        _ => "completed",
+    };
+    runs::finish_run(&conn, run_id, status).map_err(sql)?;
     Ok(AuditReport {
         run_id,
         interrupted,
+        network_down,
         cities: stats.cities_done.load(Ordering::Relaxed),
         cities_failed: stats.cities_failed.load(Ordering::Relaxed),
         pages: stats.pages.load(Ordering::Relaxed),
@@ -230,6 +237,7 @@ pub async fn run(
 async fn audit_city(
     city: Arc<City>,
     env: &CrawlEnv,
+    reach: &reach::Reach,
 ) -> Result<(), crate::store::writer::WriterGone> {
     use futures_util::StreamExt;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
@@ -256,6 +264,7 @@ async fn audit_city(
                     }
                     if sector == Sector::General {
                         portal_ok = r.outcome == "ok";
+                        reach.portal_done(&r.outcome, city.portal.host_str().unwrap_or(""));
                     }
                 }
                 None if !receiving => break,

@@ -130,9 +130,14 @@ pub struct ExportArgs {
     /// Output file (default: results/matrix.<format> or results/summary.<format>; `-` for stdout).
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Export exactly this run (default: each city's latest finished audit).
+    /// Export exactly this run (default: each city's latest audit that reached its
+    /// portal; a city whose later audit failed keeps those values, marked carried forward).
     #[arg(long)]
     pub run: Option<i64>,
+    /// Each city's latest audit even when it failed (its cells then unknown): no values
+    /// carried forward.
+    #[arg(long, conflicts_with = "run")]
+    pub latest: bool,
     /// Only these channels (ids, comma-separated), in the rules' order.
     #[arg(long, value_delimiter = ',')]
     pub channels: Vec<String>,
@@ -428,6 +433,10 @@ pub struct AuditArgs {
     /// No progress display.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Exit with code 5 when more than this share of the run's cities failed (their
+    /// portal was not reached), so that cron notices.
+    #[arg(long, default_value_t = 0.5, value_parser = share)]
+    pub max_failed_share: f64,
     #[command(flatten)]
     pub crawl: CrawlArgs,
     #[command(flatten)]
@@ -508,4 +517,14 @@ pub struct EvalArgs {
     pub json: bool,
     #[command(flatten)]
     pub rules: RulesArgs,
+}
+
+/// A share between 0 and 1.
+fn share(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
+        _ => Err(format!(
+            "`{s}` is not a share between 0 and 1 (0.5 is half)"
+        )),
+    }
 }

@@ -3,7 +3,7 @@
 use super::args::{
     EvalArgs, InspectArgs, RecheckArgs, RedetectArgs, RulesArgs, RunArgs, RunsArgs, SeedsCheckArgs,
 };
-use super::exit::EXIT_INTERRUPTED;
+use super::exit::{EXIT_INTERRUPTED, EXIT_NETWORK_DOWN, EXIT_TOO_MANY_FAILED};
 use anyhow::{Context, Result, bail};
 use portal_audit::audit::{self, AuditOptions, RunMode};
 use portal_audit::crawl::progress::ProgressMode;
@@ -59,7 +59,7 @@ fn cancel_on_signals(token: CancellationToken) {
     });
 }
 
-fn audit(opts: AuditOptions, rules: &RulesArgs) -> Result<ExitCode> {
+fn audit(opts: AuditOptions, rules: &RulesArgs, max_failed_share: f64) -> Result<ExitCode> {
     let det: Arc<dyn Detector> = detector(rules)?;
     let rt = runtime()?;
     let report = rt.block_on(async {
@@ -67,6 +67,13 @@ fn audit(opts: AuditOptions, rules: &RulesArgs) -> Result<ExitCode> {
         cancel_on_signals(token.clone());
         audit::run(&opts, det, token).await
     })?;
+    if report.network_down {
+        eprintln!(
+            "portal-audit: no site could be reached: is the network down? The portals of many hosts all failed to connect; run {} stopped and is marked failed, so no city's values change (exports keep the previous audits).",
+            report.run_id
+        );
+        return Ok(ExitCode::from(EXIT_NETWORK_DOWN));
+    }
     let status = if report.interrupted {
         "interrupted"
     } else {
@@ -88,6 +95,22 @@ fn audit(opts: AuditOptions, rules: &RulesArgs) -> Result<ExitCode> {
             opts.db.display()
         );
         return Ok(ExitCode::from(EXIT_INTERRUPTED));
+    }
+    let conn = store::open_ro(&opts.db)?;
+    print!(
+        "{}",
+        portal_audit::export::changes::report(&conn, report.run_id)?.to_text(10)
+    );
+    let failed_share = report.cities_failed as f64 / report.cities.max(1) as f64;
+    if report.cities_failed > 0 && failed_share > max_failed_share {
+        eprintln!(
+            "portal-audit: {} of {} cities failed ({:.0}%, above --max-failed-share {:.0}%): their previous values are kept, marked carried forward; see `portal-audit runs` and the errors in the evidence pack",
+            report.cities_failed,
+            report.cities,
+            failed_share * 100.0,
+            max_failed_share * 100.0
+        );
+        return Ok(ExitCode::from(EXIT_TOO_MANY_FAILED));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -126,7 +149,7 @@ fn audit_with(mode: RunMode, a: &super::args::AuditArgs) -> Result<ExitCode> {
             ProgressMode::Auto
         },
     };
-    audit(opts, &a.rules)
+    audit(opts, &a.rules, a.max_failed_share)
 }
 
 /// `runs`: list the runs of the database.

@@ -50,7 +50,12 @@ fn ensure_parent(path: &Path) -> Result<()> {
 
 fn load(a: &ExportArgs) -> Result<(rusqlite::Connection, matrix::Matrix)> {
     let conn = store::open_ro(&a.store.db)?;
-    let mut m = matrix::load(&conn, a.run)?;
+    let which = match (a.run, a.latest) {
+        (Some(r), _) => matrix::Audits::Run(r),
+        (None, true) => matrix::Audits::Latest,
+        (None, false) => matrix::Audits::Reached,
+    };
+    let mut m = matrix::load_from(&conn, which)?;
     if !a.computed {
         portal_audit::review::apply(&conn, &mut m)?;
     }

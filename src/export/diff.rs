@@ -132,7 +132,8 @@ pub fn to_csv(changes: &[Change]) -> Vec<u8> {
     })
 }
 
-/// For each city of `run`, the matrix of its previous finished audit (in an earlier run).
+/// For each city of `run`, the matrix of its previous audit (in an earlier run not marked
+/// failed): the latest that reached its portal, else the latest.
 pub fn previous(conn: &rusqlite::Connection, run: i64) -> rusqlite::Result<Matrix> {
     let mut m = Matrix {
         run: None,
@@ -141,7 +142,9 @@ pub fn previous(conn: &rusqlite::Connection, run: i64) -> rusqlite::Result<Matri
         cities: Vec::new(),
     };
     let mut st = conn.prepare(
-        "SELECT c.city_id, MAX(p.run_id) FROM run_cities c JOIN run_cities p ON p.city_id = c.city_id AND p.run_id < c.run_id AND p.status != 'pending'
+        "SELECT c.city_id, COALESCE(MAX(CASE WHEN p.status = 'ok' THEN p.run_id END), MAX(p.run_id)) FROM run_cities c
+           JOIN run_cities p ON p.city_id = c.city_id AND p.run_id < c.run_id AND p.status != 'pending'
+           JOIN runs r ON r.id = p.run_id AND r.status != 'failed'
          WHERE c.run_id = ?1 GROUP BY c.city_id",
     )?;
     let pairs: Vec<(String, i64)> = st

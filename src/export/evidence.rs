@@ -254,7 +254,7 @@ fn index_html(m: &Matrix) -> String {
     );
     let _ = write!(
         index,
-        "<h1>Evidence pack</h1><p>Rules {}. ✓ offered (click for the evidence) · not found ? unknown; ᴿ a reviewer's value (ᴿ* stale: the evidence changed since). <a href=\"findings.csv\">findings.csv</a></p>",
+        "<h1>Evidence pack</h1><p>Rules {}. ✓ offered (click for the evidence) · not found ? unknown (why: under each table); ᴿ a reviewer's value (ᴿ* stale: the evidence changed since); ↩ date: the city's latest audit did not reach its portal, its values come from the audit of that date. <a href=\"findings.csv\">findings.csv</a></p>",
         esc(&m.rules_version)
     );
     let sectors: std::collections::BTreeSet<Sector> = m
@@ -275,10 +275,9 @@ fn index_html(m: &Matrix) -> String {
         for c in m.cities.iter().filter(|c| c.sectors.contains(s)) {
             let _ = write!(
                 index,
-                "<tr><td class=\"c\"><a href=\"{file}\">{id} {}</a></td>",
-                esc(&c.name),
+                "<tr><td class=\"c\"><a href=\"{file}\">{}</a></td>",
+                esc(&super::formats::city_label(c)),
                 file = city_file(&c.id),
-                id = esc(&c.id)
             );
             for ch in m.channels.ids() {
                 let v = c.value(*s, ch);
@@ -301,6 +300,19 @@ fn index_html(m: &Matrix) -> String {
             index.push_str("</tr>");
         }
         index.push_str("</table>");
+        let notes = super::formats::unknown_notes(m, *s);
+        if !notes.is_empty() {
+            index.push_str("<p>Unknown, and why:</p><ul class=\"unknown-reasons\">");
+            for (reason, cities) in notes {
+                let _ = write!(
+                    index,
+                    "<li><code>{}</code>: {}</li>",
+                    esc(&reason),
+                    esc(&cities.join(", "))
+                );
+            }
+            index.push_str("</ul>");
+        }
     }
     index.push_str("</body></html>");
     index

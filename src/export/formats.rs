@@ -65,7 +65,7 @@ impl CsvRows<'_> {
 }
 
 /// The long CSV's header (a contract).
-pub const MATRIX_CSV_HEADER: [&str; 18] = [
+pub const MATRIX_CSV_HEADER: [&str; 20] = [
     "city_id",
     "city",
     "province",
@@ -84,6 +84,8 @@ pub const MATRIX_CSV_HEADER: [&str; 18] = [
     "reviewer",
     "review_reason",
     "review_stale",
+    "unknown_reason",
+    "carried_forward_from",
 ];
 
 /// The matrix as tidy long CSV, UTF-8 with a BOM.
@@ -115,6 +117,8 @@ pub fn matrix_csv(m: &Matrix) -> Vec<u8> {
                         Some(_) => "no",
                         None => "",
                     },
+                    cell.unknown_reason(),
+                    c.carried_forward.as_ref().map_or("", |f| f.date()),
                 ]);
             }
         }
@@ -136,6 +140,15 @@ pub fn matrix_json(m: &Matrix) -> serde_json::Value {
                 }
                 channels.insert(s.as_str().into(), row.into());
             }
+            let mut unknown = serde_json::Map::new();
+            for cell in c.cells.iter().filter(|x| m.channels.contains(x.channel.as_str())) {
+                if cell.computed == Value::Unknown {
+                    let sector = unknown
+                        .entry(cell.sector.as_str())
+                        .or_insert_with(|| serde_json::json!({}));
+                    sector[cell.channel.as_str()] = cell.unknown_reason().into();
+                }
+            }
             let mut reviews = serde_json::Map::new();
             for cell in c.cells.iter().filter(|x| m.channels.contains(x.channel.as_str())) {
                 if let Some(r) = &cell.review {
@@ -151,6 +164,9 @@ pub fn matrix_json(m: &Matrix) -> serde_json::Value {
             serde_json::json!({
                 "id": c.id, "name": c.name, "province": c.province, "tier": c.tier, "region": c.region,
                 "audit_run": c.audit_run, "status": c.status, "channels": channels, "reviews": reviews,
+                "unknown_reasons": unknown,
+                "carried_forward_from": c.carried_forward.as_ref().map(|f| f.date()),
+                "failed_audit_run": c.carried_forward.as_ref().map(|f| f.failed_run),
             })
         })
         .collect();
@@ -167,6 +183,45 @@ pub(crate) fn heading(c: &crate::model::ChannelDef) -> String {
     format!("{} {}", c.name, c.id)
 }
 
+/// A city as wide views name it: id and name, and when its values are carried forward
+/// past a failed audit, `↩ 2026-09-01` (the date of the audit they come from).
+pub(crate) fn city_label(c: &super::matrix::CityRow) -> String {
+    match &c.carried_forward {
+        Some(f) => format!("{} {} ↩ {}", c.id, c.name, f.date()),
+        None => format!("{} {}", c.id, c.name),
+    }
+}
+
+/// Per reason, the cities (and where only some of a sector's channels are unknown, the
+/// channels) whose cells of sector `s` are unknown: the methods note under a table.
+pub(crate) fn unknown_notes(m: &Matrix, s: crate::model::Sector) -> Vec<(String, Vec<String>)> {
+    let mut by_reason: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for c in m.cities.iter().filter(|c| c.sectors.contains(&s)) {
+        let unknown: Vec<&super::matrix::Cell> = c
+            .cells
+            .iter()
+            .filter(|x| x.sector == s && x.computed == Value::Unknown)
+            .filter(|x| m.channels.contains(x.channel.as_str()))
+            .collect();
+        let mut reasons: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+        for x in &unknown {
+            reasons
+                .entry(x.unknown_reason())
+                .or_default()
+                .push(x.channel.as_str());
+        }
+        for (reason, channels) in reasons {
+            let who = if channels.len() == m.channels.len() {
+                format!("{} {}", c.id, c.name)
+            } else {
+                format!("{} {} ({})", c.id, c.name, channels.join(", "))
+            };
+            by_reason.entry(reason.to_string()).or_default().push(who);
+        }
+    }
+    by_reason.into_iter().collect()
+}
+
 /// The symbol of a cell in wide views.
 pub(crate) fn mark(v: Value) -> &'static str {
     match v {
@@ -179,7 +234,7 @@ pub(crate) fn mark(v: Value) -> &'static str {
 /// A readable wide matrix: one table per sector, cities as rows, channels as columns.
 pub fn matrix_md(m: &Matrix) -> String {
     let mut out = format!(
-        "# Adoption matrix\n\nRules {}. ✓ offered · not found ? unknown (not audited, unreachable, blocked, or no department site found); ᴿ reviewed (ᴿ* stale: the evidence changed since). {} cities.\n",
+        "# Adoption matrix\n\nRules {}. ✓ offered · not found ? unknown (why: under each table); ᴿ reviewed (ᴿ* stale: the evidence changed since); ↩ date: the city's latest audit did not reach its portal, its values come from the audit of that date. {} cities.\n",
         m.rules_version,
         m.cities.len()
     );
@@ -197,7 +252,7 @@ pub fn matrix_md(m: &Matrix) -> String {
         out.push_str(&"---|".repeat(m.channels.len()));
         out.push('\n');
         for c in m.cities.iter().filter(|c| c.sectors.contains(&s)) {
-            let _ = write!(out, "| {} {} | {} | {} |", c.id, c.name, c.tier, c.region);
+            let _ = write!(out, "| {} | {} | {} |", city_label(c), c.tier, c.region);
             for ch in m.channels.ids() {
                 let reviewed = c.cell(s, ch).and_then(|x| x.review.as_ref());
                 let tag = match reviewed {
@@ -208,6 +263,13 @@ pub fn matrix_md(m: &Matrix) -> String {
                 let _ = write!(out, " {}{tag} |", mark(c.value(s, ch)));
             }
             out.push('\n');
+        }
+        let notes = unknown_notes(m, s);
+        if !notes.is_empty() {
+            out.push_str("\nUnknown, and why:\n");
+            for (reason, cities) in notes {
+                let _ = writeln!(out, "- `{reason}`: {}", cities.join(", "));
+            }
         }
     }
     out

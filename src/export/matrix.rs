@@ -3,8 +3,11 @@
 //! A cell is `yes` when a strong or medium finding exists, `no` when every site of that
 //! sector was audited successfully and nothing counts, and `unknown` otherwise (not
 //! audited, unreachable, blocked): a dead portal is never "no". By default each city is
-//! taken from its latest finished audit, so a `recheck` updates the matrix; with a run
-//! id, exactly that run.
+//! taken from its latest audit that reached its portal, so a `recheck` updates the
+//! matrix and an outage does not blank it (the values are marked carried forward, with
+//! the date of the audit they come from); [`Audits::Latest`] takes the latest audit
+//! whatever it found, and a run id exactly that run. A run marked `failed` (the network
+//! was down) is never a city's audit unless named.
 //!
 //! The columns are the channels the audits were made for (each run records its rules'
 //! channel table): a city audited before a channel existed has that cell `unknown`.
@@ -46,12 +49,26 @@ pub struct Cell {
     /// Id of the best finding, for links to the evidence.
     pub best_finding: Option<i64>,
     /// Why an `unknown` cell is unknown: `no-site-found` (no department site was found
-    /// for the sector) or the failed site's outcome (`unreachable` …).
+    /// for the sector), `not-audited` (the audit's rules did not have the channel), or
+    /// the failed site's outcome (`unreachable`, `blocked-by-robots`, `http-error`,
+    /// `not-html`, `protocol-error`, …).
     pub reason: Option<String>,
     /// The machine's value (`value` is the reviewer's when the cell was reviewed).
     pub computed: Value,
     /// The reviewer's decision in force, when there is one.
     pub review: Option<Review>,
+}
+
+impl Cell {
+    /// Why a cell the machine could not decide is unknown (empty for a known cell):
+    /// `unreachable`, `blocked-by-robots`, `no-site-found`, `not-html`, `http-error`,
+    /// `not-audited`, ….
+    pub fn unknown_reason(&self) -> &str {
+        match self.computed {
+            Value::Unknown => self.reason.as_deref().unwrap_or("not-audited"),
+            _ => "",
+        }
+    }
 }
 
 /// A reviewer's decision applied to a cell.
@@ -66,6 +83,22 @@ pub struct Review {
     pub stale: bool,
 }
 
+/// Where a city's values come from when its latest audit did not reach its portal.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CarriedForward {
+    /// When the audit the values come from finished (RFC 3339).
+    pub audited_at: String,
+    /// The later run whose audit of the city failed.
+    pub failed_run: i64,
+}
+
+impl CarriedForward {
+    /// The date of the audit the values come from (`2026-09-01`).
+    pub fn date(&self) -> &str {
+        self.audited_at.get(..10).unwrap_or(&self.audited_at)
+    }
+}
+
 /// A city's row of the matrix.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct CityRow {
@@ -77,6 +110,9 @@ pub struct CityRow {
     pub audit_run: i64,
     /// `ok` (portal reachable) or `failed`.
     pub status: String,
+    /// Set when the city's latest audit failed and these values come from an earlier,
+    /// reached one.
+    pub carried_forward: Option<CarriedForward>,
     /// The sectors the city has (general first, then seeded departments).
     pub sectors: Vec<Sector>,
     /// The channels the city's audit looked for.
@@ -160,32 +196,74 @@ impl Matrix {
 /// A finding as the matrix needs it: strength, target, page, id.
 type Evidence = (Strength, String, String, i64);
 
-/// Which run each city is taken from.
-fn audits(conn: &Connection, run: Option<i64>) -> rusqlite::Result<Vec<(String, i64)>> {
-    let sql = match run {
-        Some(_) => "SELECT city_id, run_id FROM run_cities WHERE run_id = ?1 AND status != 'pending' ORDER BY rowid",
-        None => "SELECT c.city_id, MAX(c.run_id) FROM run_cities c JOIN runs r ON r.id = c.run_id
-                 WHERE c.status != 'pending' AND ?1 IS NULL GROUP BY c.city_id ORDER BY MIN(c.rowid)",
-    };
-    let mut st = conn.prepare(sql)?;
-    let rows = st.query_map(params![run], |r| Ok((r.get(0)?, r.get(1)?)))?;
+/// Which audits a matrix is made of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audits {
+    /// Each city's latest audit whose portal was reached; a city whose later audits all
+    /// failed keeps these values, marked as carried forward (the default of exports).
+    Reached,
+    /// Each city's latest audit, reached or not (`--latest`).
+    Latest,
+    /// Exactly this run (`--run N`).
+    Run(i64),
+}
+
+/// A city's audit chosen for the matrix: the run, and when its values are carried
+/// forward past a later failed audit, that audit's run.
+type Chosen = (String, i64, Option<i64>);
+
+/// Which run each city is taken from. A run marked `failed` (the network was down) is
+/// never any city's audit unless asked for by number.
+fn audits(conn: &Connection, which: Audits) -> rusqlite::Result<Vec<Chosen>> {
+    if let Audits::Run(run) = which {
+        let mut st = conn.prepare(
+            "SELECT city_id, run_id FROM run_cities WHERE run_id = ?1 AND status != 'pending' ORDER BY rowid",
+        )?;
+        let rows = st.query_map(params![run], |r| Ok((r.get(0)?, r.get(1)?, None)))?;
+        return rows.collect();
+    }
+    let mut st = conn.prepare(
+        "SELECT c.city_id, MAX(c.run_id), MAX(CASE WHEN c.status = 'ok' THEN c.run_id END)
+         FROM run_cities c JOIN runs r ON r.id = c.run_id
+         WHERE c.status != 'pending' AND r.status != 'failed'
+         GROUP BY c.city_id ORDER BY MIN(c.rowid)",
+    )?;
+    let rows = st.query_map([], |r| {
+        let (city, latest, reached): (String, i64, Option<i64>) = (r.get(0)?, r.get(1)?, r.get(2)?);
+        Ok(match reached {
+            Some(ok) if which == Audits::Reached && ok < latest => (city, ok, Some(latest)),
+            _ => (city, latest, None),
+        })
+    })?;
     rows.collect()
 }
 
 /// Each city's finished audit before its latest one: the previous edition.
-fn previous_audits(conn: &Connection) -> rusqlite::Result<Vec<(String, i64)>> {
+fn previous_audits(conn: &Connection) -> rusqlite::Result<Vec<Chosen>> {
     let mut st = conn.prepare(
-        "SELECT c.city_id, MAX(c.run_id) FROM run_cities c
-         WHERE c.status != 'pending' AND c.run_id < (SELECT MAX(d.run_id) FROM run_cities d WHERE d.city_id = c.city_id AND d.status != 'pending')
+        "SELECT c.city_id, MAX(c.run_id) FROM run_cities c JOIN runs r ON r.id = c.run_id
+         WHERE c.status != 'pending' AND r.status != 'failed'
+           AND c.run_id < (SELECT MAX(d.run_id) FROM run_cities d JOIN runs e ON e.id = d.run_id
+                           WHERE d.city_id = c.city_id AND d.status != 'pending' AND e.status != 'failed')
          GROUP BY c.city_id ORDER BY MIN(c.rowid)",
     )?;
-    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, None)))?;
     rows.collect()
 }
 
-/// Computes the matrix from the store.
+/// Computes the matrix from the store: each city's latest reached audit (values carried
+/// forward past failed ones), or with a run id exactly that run.
 pub fn load(conn: &Connection, run: Option<i64>) -> rusqlite::Result<Matrix> {
-    let pairs = audits(conn, run)?;
+    load_from(conn, run.map_or(Audits::Reached, Audits::Run))
+}
+
+/// Computes the matrix of the audits `which` names.
+pub fn load_from(conn: &Connection, which: Audits) -> rusqlite::Result<Matrix> {
+    let pairs = audits(conn, which)?;
+    let run = match which {
+        Audits::Run(r) => Some(r),
+        _ => None,
+    };
     load_audits(conn, run, pairs)
 }
 
@@ -285,6 +363,7 @@ fn cells_of_sector(
             best_finding: best.map(|b| b.3),
             reason: match value {
                 Value::Unknown if !outcomes.contains_key(&sector) => Some("no-site-found".into()),
+                Value::Unknown if audited_ok => Some("not-audited".into()),
                 Value::Unknown => outcomes
                     .get(&sector)
                     .and_then(|o| o.iter().find(|x| *x != "ok").cloned()),
@@ -297,13 +376,13 @@ fn cells_of_sector(
 fn load_audits(
     conn: &Connection,
     run: Option<i64>,
-    pairs: Vec<(String, i64)>,
+    pairs: Vec<Chosen>,
 ) -> rusqlite::Result<Matrix> {
     let mut cities = Vec::new();
     let mut versions = std::collections::BTreeSet::new();
     let mut columns = Channels::default();
     let mut tables: BTreeMap<i64, Channels> = BTreeMap::new();
-    for (_, run_id) in &pairs {
+    for (_, run_id, _) in &pairs {
         if !tables.contains_key(run_id) {
             let t = crate::store::runs::run_channels(conn, *run_id)?;
             columns = columns.union(&t);
@@ -315,15 +394,19 @@ fn load_audits(
     {
         columns = crate::store::runs::run_channels(conn, r)?;
     }
-    for (city_id, run_id) in pairs {
+    for (city_id, run_id, failed_run) in pairs {
         let audited = &tables[&run_id];
-        let (name, province, tier, region, departments, status, rules, settings): (String, String, String, String, String, String, Option<String>, String) =
+        let (name, province, tier, region, departments, status, rules, settings, finished): (String, String, String, String, String, String, Option<String>, String, Option<String>) =
             conn.query_row(
-                "SELECT c.name, c.province, c.tier, c.region, c.departments, c.status, r.rules_version, r.settings
+                "SELECT c.name, c.province, c.tier, c.region, c.departments, c.status, r.rules_version, r.settings, c.finished_at
                  FROM run_cities c JOIN runs r ON r.id = c.run_id WHERE c.run_id = ?1 AND c.city_id = ?2",
                 params![run_id, city_id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?)),
             )?;
+        let carried_forward = failed_run.map(|failed_run| CarriedForward {
+            audited_at: finished.clone().unwrap_or_default(),
+            failed_run,
+        });
         // A run that looked for department sites has every sector: one where none was
         // found is `unknown` (no-site-found), never `no`.
         let discovered: bool = serde_json::from_str::<serde_json::Value>(&settings)
@@ -361,6 +444,7 @@ fn load_audits(
             region: region.parse().unwrap_or(Region::East),
             audit_run: run_id,
             status,
+            carried_forward,
             sectors,
             audited_channels: audited.ids().cloned().collect(),
             site_sectors,

@@ -3,6 +3,7 @@
 //! computed from findings in the store; nothing is entered by hand.
 
 pub mod accounts;
+pub mod changes;
 pub mod evidence;
 pub mod files;
 pub mod formats;

@@ -90,6 +90,28 @@ fn row(m: &Matrix, group: &str, sectors: &[Sector], keep: &dyn Fn(Tier, Region) 
     }
 }
 
+/// The note under a table on the cells its shares leave out: how many are unknown, and
+/// why (`unknown cells, left out of the shares: 12 unreachable, 3 blocked-by-robots`).
+fn unknown_note(m: &Matrix, sectors: &[Sector]) -> Option<String> {
+    let mut by_reason: BTreeMap<&str, usize> = BTreeMap::new();
+    for c in &m.cities {
+        for cell in c.cells.iter().filter(|x| sectors.contains(&x.sector)) {
+            if cell.value == Value::Unknown && m.channels.contains(cell.channel.as_str()) {
+                *by_reason.entry(cell.unknown_reason()).or_default() += 1;
+            }
+        }
+    }
+    let mut counts: Vec<(&str, usize)> = by_reason.into_iter().collect();
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    (!counts.is_empty()).then(|| {
+        let parts: Vec<String> = counts.iter().map(|(r, n)| format!("{n} {r}")).collect();
+        format!(
+            "unknown cells, left out of the shares: {}",
+            parts.join(", ")
+        )
+    })
+}
+
 /// Computes the tables from a matrix.
 pub fn summarize(m: &Matrix) -> Summary {
     let general = [Sector::General];
@@ -107,7 +129,7 @@ pub fn summarize(m: &Matrix) -> Summary {
     let mut tables = vec![Table {
         title: "Whole-of-government portal: share of cities offering each channel, by tier".into(),
         rows: by_tier(&general),
-        notes: Vec::new(),
+        notes: unknown_note(m, &general).into_iter().collect(),
     }];
     tables.push(Table {
         title: "Whole-of-government portal, by region".into(),
@@ -129,16 +151,20 @@ pub fn summarize(m: &Matrix) -> Summary {
         tables.push(Table {
             title: format!("Sector {sector}: by tier"),
             rows: by_tier(&[sector]),
-            notes: vec![
-                found(Tier::Key, "key cities"),
-                found(Tier::Prefecture, "prefecture-level cities"),
-            ],
+            notes: [
+                Some(found(Tier::Key, "key cities")),
+                Some(found(Tier::Prefecture, "prefecture-level cities")),
+                unknown_note(m, &[sector]),
+            ]
+            .into_iter()
+            .flatten()
+            .collect(),
         });
     }
     tables.push(Table {
         title: "Averaged over the five sectors (pooled city-sector cells), by tier".into(),
         rows: by_tier(Sector::DEPARTMENTS),
-        notes: Vec::new(),
+        notes: unknown_note(m, Sector::DEPARTMENTS).into_iter().collect(),
     });
     Summary {
         generated_at: crate::store::runs::now(),

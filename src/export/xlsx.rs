@@ -96,10 +96,17 @@ fn matrix_sheet(
     bold: &Format,
 ) -> Result<(), ExportError> {
     let ws = wb.add_worksheet().set_name("matrix").map_err(err)?;
-    let mut names: Vec<String> = ["city_id", "city", "province", "tier", "region"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let mut names: Vec<String> = [
+        "city_id",
+        "city",
+        "province",
+        "tier",
+        "region",
+        "carried_forward_from",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     for s in sectors {
         for ch in m.channels.iter() {
             names.push(format!("{s}.{} ({} {})", ch.id, s.name_zh(), ch.name));
@@ -114,13 +121,14 @@ fn matrix_sheet(
             &c.province,
             c.tier.as_str(),
             c.region.as_str(),
+            c.carried_forward.as_ref().map_or("", |f| f.date()),
         ]
         .iter()
         .enumerate()
         {
             put(ws, r, i as u16, v)?;
         }
-        let mut col = 5u16;
+        let mut col = 6u16;
         for s in sectors {
             for ch in m.channels.ids() {
                 let v = c.cell(*s, ch).map_or("", |x| mark(x.value));
@@ -167,6 +175,8 @@ fn long_sheet(wb: &mut Workbook, m: &Matrix, bold: &Format) -> Result<(), Export
                 review.map_or("", |x| x.reviewer.as_str()),
                 review.map_or("", |x| x.reason.as_str()),
                 review.map_or("", |x| if x.stale { "yes" } else { "no" }),
+                cell.unknown_reason(),
+                c.carried_forward.as_ref().map_or("", |f| f.date()),
             ]
             .iter()
             .enumerate()
