@@ -446,3 +446,41 @@ async fn bench_compares_with_a_scrapy_crawl_of_the_same_server() {
     assert!(out.contains("the Scrapy baseline failed"), "{out}");
     assert!(out.contains("No module named scrapy"), "{out}");
 }
+
+/// 22.8: `eval` printed 1.00 for a precision with nothing predicted (tp = fp = 0) and a
+/// recall with nothing to find (tp = fn = 0): undefined is `–`, and it fails no threshold.
+#[tokio::test]
+async fn eval_prints_a_dash_where_precision_or_recall_is_undefined() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus");
+    std::fs::create_dir_all(&corpus).unwrap();
+    std::fs::write(
+        corpus.join("p.html"),
+        page("甲市人民政府", "<p>政务公开</p>"),
+    )
+    .unwrap();
+    std::fs::write(
+        corpus.join("labels.csv"),
+        "file,owner,page_url,channel,label,evidence\np.html,甲市人民政府,https://www.a.gov.cn/,weibo,no,\n",
+    )
+    .unwrap();
+    let out = run_bin(
+        s(&[
+            "eval",
+            "--corpus",
+            "corpus",
+            "--min-precision",
+            "0.9",
+            "--min-recall",
+            "0.9",
+        ]),
+        dir.path(),
+    )
+    .await;
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    let row = t.lines().find(|l| l.starts_with("weibo ")).unwrap();
+    let cols: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(cols, ["weibo", "0", "0", "0", "1", "–", "–"], "{t}");
+    assert!(!t.contains("1.00"), "{t}");
+}

@@ -383,3 +383,67 @@ async fn every_export_says_why_a_cell_is_unknown() {
     let col = head.iter().position(|h| h == "unknown_reason").unwrap();
     assert!(long.rows().any(|r| r[col] == "blocked-by-robots"));
 }
+
+/// 22.12: WARC request records said `portal-audit/<version>` whatever User-Agent the run
+/// sent, and `--warc FILE.warc.gz` wrote plain text. The request record carries the
+/// User-Agent the server saw; a `.warc.gz` is one gzip member per record.
+#[tokio::test]
+async fn warc_records_carry_the_user_agent_sent_and_gz_is_per_record() {
+    let seen = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let s2 = seen.clone();
+    let server = serve(Arc::new(move |req: &Request| {
+        if let Some(ua) = req.header("user-agent") {
+            s2.lock().unwrap().push(ua.to_string());
+        }
+        Reply::html(page(
+            "甲市",
+            "<a href=\"https://weibo.com/jiashi\">甲市发布</a>",
+        ))
+    }))
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    seeds(
+        dir.path(),
+        &["1,甲市,浙江省,key,east,http://www.a.gov.cn/,,,,,"],
+    );
+    let agent = "SurveyBot/2.0 (+https://survey.example.org/bot)";
+    let out = audit_run(
+        dir.path(),
+        &["run", "--user-agent", agent],
+        &[server.resolve_all()],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(seen.lock().unwrap().iter().all(|u| u == agent));
+    for name in ["pages.warc", "pages.warc.gz"] {
+        let out = bin(
+            dir.path(),
+            &["export", "evidence", "--out", "pack", "--warc", name],
+            &[],
+        )
+        .await;
+        assert!(out.status.success(), "{}", text(&out));
+    }
+    let plain = std::fs::read_to_string(dir.path().join("pages.warc")).unwrap();
+    assert!(
+        plain.contains(&format!("User-Agent: {agent}\r\n")),
+        "{plain}"
+    );
+    let records = plain.matches("WARC/1.1\r\n").count();
+    assert!(records >= 3, "warcinfo, request, response: {records}");
+    // The gzip form: decoded member by member, the same records, one per member.
+    let gz = std::fs::read(dir.path().join("pages.warc.gz")).unwrap();
+    let mut rest: &[u8] = &gz;
+    let mut members = Vec::new();
+    while !rest.is_empty() {
+        use std::io::Read;
+        let mut d = flate2::bufread::GzDecoder::new(rest);
+        let mut text = String::new();
+        d.read_to_string(&mut text).unwrap();
+        rest = d.into_inner();
+        members.push(text);
+    }
+    assert_eq!(members.len(), records, "one member per record");
+    assert!(members.iter().all(|m| m.starts_with("WARC/1.1\r\n")));
+    assert!(members[1].contains(&format!("User-Agent: {agent}\r\n")));
+}

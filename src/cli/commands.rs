@@ -9,7 +9,7 @@ use portal_audit::audit::{self, AuditOptions, RunMode};
 use portal_audit::crawl::progress::ProgressMode;
 use portal_audit::model::terminal::shown;
 use portal_audit::net::fetch::Fetcher;
-use portal_audit::page::detect::eval::{detect_bytes, evaluate};
+use portal_audit::page::detect::eval::{detect_bytes, evaluate, ratio_label};
 use portal_audit::page::detect::{Detector, RuleSet, RulesDetector, present};
 use portal_audit::store::{self, RunLock};
 use std::process::ExitCode;
@@ -302,26 +302,26 @@ pub fn eval(a: EvalArgs) -> Result<ExitCode> {
             .filter_map(|c| report.per_channel.get(c).map(|n| (c, n)));
         for (c, n) in ordered {
             println!(
-                "{:<16} {:>4} {:>4} {:>4} {:>4} {:>9.2} {:>7.2}",
+                "{:<16} {:>4} {:>4} {:>4} {:>4} {:>9} {:>7}",
                 c.as_str(),
                 n.tp,
                 n.fp,
                 n.fn_,
                 n.tn,
-                n.precision(),
-                n.recall()
+                ratio_label(n.precision()),
+                ratio_label(n.recall())
             );
         }
         let o = report.overall();
         println!(
-            "{:<16} {:>4} {:>4} {:>4} {:>4} {:>9.2} {:>7.2}",
+            "{:<16} {:>4} {:>4} {:>4} {:>4} {:>9} {:>7}",
             "all",
             o.tp,
             o.fp,
             o.fn_,
             o.tn,
-            o.precision(),
-            o.recall()
+            ratio_label(o.precision()),
+            ratio_label(o.recall())
         );
         if !report.disagreements.is_empty() {
             println!("\ndisagreements:");
@@ -344,10 +344,11 @@ pub fn eval(a: EvalArgs) -> Result<ExitCode> {
             }
         }
     }
-    let below = report
-        .per_channel
-        .values()
-        .any(|n| n.precision() < a.min_precision || n.recall() < a.min_recall);
+    let below = report.per_channel.values().any(|n| {
+        // An undefined ratio (nothing predicted, nothing to find) is no failure.
+        n.precision().is_some_and(|p| p < a.min_precision)
+            || n.recall().is_some_and(|r| r < a.min_recall)
+    });
     Ok(if below {
         ExitCode::from(1)
     } else {

@@ -1,5 +1,8 @@
 //! The fetched pages of a run as a WARC/1.1 file (ISO 28500): a warcinfo record, then a
-//! request and a response record per stored page, with block and payload digests.
+//! request and a response record per stored page, with block and payload digests. The
+//! request record carries the User-Agent the run sent (from its recorded settings). A
+//! file named `*.warc.gz` is written in the standard per-record gzip form: each record
+//! its own gzip member, so tools can seek to any record.
 
 use super::ExportError;
 use rusqlite::{Connection, params};
@@ -20,7 +23,35 @@ fn record_id(seed: &str) -> String {
     )
 }
 
+/// Writes one record to `out`, as its own gzip member when `gzip`.
 fn write_record(
+    out: &mut impl Write,
+    gzip: bool,
+    headers: &[(&str, String)],
+    block: &[u8],
+) -> std::io::Result<()> {
+    if !gzip {
+        return write_plain_record(out, headers, block);
+    }
+    let mut member = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    write_plain_record(&mut member, headers, block)?;
+    out.write_all(&member.finish()?)
+}
+
+/// The User-Agent run `run` sent: the one its recorded settings give.
+fn run_user_agent(conn: &Connection, run: i64) -> rusqlite::Result<String> {
+    let settings: Option<String> = conn
+        .query_row("SELECT settings FROM runs WHERE id = ?1", [run], |r| {
+            r.get(0)
+        })
+        .ok();
+    Ok(settings
+        .and_then(|s| serde_json::from_str::<crate::config::CrawlConfig>(&s).ok())
+        .unwrap_or_default()
+        .user_agent())
+}
+
+fn write_plain_record(
     out: &mut impl Write,
     headers: &[(&str, String)],
     block: &[u8],
@@ -41,6 +72,9 @@ fn write_record(
 
 /// Writes every page with a stored body in `runs` to `path`; returns the number of pages.
 pub fn write(conn: &Connection, runs: &[i64], path: &Path) -> Result<usize, ExportError> {
+    let gzip = path
+        .file_name()
+        .is_some_and(|n| n.to_string_lossy().to_ascii_lowercase().ends_with(".gz"));
     let mut staged = super::files::StagedFile::create(path)?;
     let out = staged.writer();
     let now = crate::store::runs::now();
@@ -51,6 +85,7 @@ pub fn write(conn: &Connection, runs: &[i64], path: &Path) -> Result<usize, Expo
     );
     write_record(
         out,
+        gzip,
         &[
             ("WARC-Type", "warcinfo".into()),
             ("WARC-Record-ID", record_id(&format!("info {now}"))),
@@ -71,6 +106,7 @@ pub fn write(conn: &Connection, runs: &[i64], path: &Path) -> Result<usize, Expo
          WHERE f.run_id = ?1 ORDER BY f.id",
     )?;
     for run in runs {
+        let agent = run_user_agent(conn, *run)?;
         let mut rows = st.query(params![run])?;
         while let Some(r) = rows.next()? {
             let (id, url, status, headers, at, zstd): (
@@ -104,13 +140,12 @@ pub fn write(conn: &Connection, runs: &[i64], path: &Path) -> Result<usize, Expo
                     None => u.path().to_string(),
                 },
             );
-            let request = format!(
-                "GET {path_q} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: portal-audit/{}\r\n\r\n",
-                env!("CARGO_PKG_VERSION")
-            );
+            let request =
+                format!("GET {path_q} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: {agent}\r\n\r\n");
             let req_id = record_id(&format!("req {id} {url}"));
             write_record(
                 out,
+                gzip,
                 &[
                     ("WARC-Type", "request".into()),
                     ("WARC-Record-ID", req_id.clone()),
@@ -132,6 +167,7 @@ pub fn write(conn: &Connection, runs: &[i64], path: &Path) -> Result<usize, Expo
             http.extend_from_slice(&body);
             write_record(
                 out,
+                gzip,
                 &[
                     ("WARC-Type", "response".into()),
                     ("WARC-Record-ID", record_id(&format!("resp {id} {url}"))),

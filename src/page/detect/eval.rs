@@ -24,24 +24,22 @@ pub struct Counts {
 }
 
 impl Counts {
-    /// Precision; 1.0 when nothing was predicted.
-    pub fn precision(&self) -> f64 {
+    /// Precision, tp / (tp + fp); `None` when nothing was predicted (undefined, not
+    /// perfect).
+    pub fn precision(&self) -> Option<f64> {
         let d = self.tp + self.fp;
-        if d == 0 {
-            1.0
-        } else {
-            f64::from(self.tp) / f64::from(d)
-        }
+        (d > 0).then(|| f64::from(self.tp) / f64::from(d))
     }
-    /// Recall; 1.0 when nothing was to be found.
-    pub fn recall(&self) -> f64 {
+    /// Recall, tp / (tp + fn); `None` when nothing was to be found.
+    pub fn recall(&self) -> Option<f64> {
         let d = self.tp + self.fn_;
-        if d == 0 {
-            1.0
-        } else {
-            f64::from(self.tp) / f64::from(d)
-        }
+        (d > 0).then(|| f64::from(self.tp) / f64::from(d))
     }
+}
+
+/// A precision or recall as printed: two decimals, or `–` when it is undefined.
+pub fn ratio_label(r: Option<f64>) -> String {
+    r.map_or_else(|| "–".to_string(), |v| format!("{v:.2}"))
 }
 
 /// One page and channel where detection and the label disagree.
