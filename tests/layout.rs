@@ -230,3 +230,24 @@ fn no_source_file_outgrows_one_reading() {
         "split by concern (at most {MAX_FILE_LINES} lines): {long:?}"
     );
 }
+
+/// 22.11: README showed screenshots a clone does not have. Every image it shows is a
+/// file of the repository.
+#[test]
+fn readme_images_are_in_the_repository() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    for part in readme.split("](").skip(1) {
+        let target = part.split(')').next().unwrap();
+        let before = readme[..readme.find(&format!("]({target})")).unwrap()]
+            .rfind("![")
+            .zip(readme[..readme.find(&format!("]({target})")).unwrap()].rfind('['));
+        let is_image = before.is_some_and(|(img, open)| img + 1 == open);
+        if is_image && !target.starts_with("http") {
+            assert!(
+                root.join(target).is_file(),
+                "README shows {target}, which a clone lacks"
+            );
+        }
+    }
+}

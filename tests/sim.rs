@@ -222,3 +222,124 @@ async fn a_discovery_world_is_audited_exactly_with_its_department_sites() {
         "every listed department site, and no trap"
     );
 }
+
+/// 22.9: the demo wrote only some exports, its world had two of the five sectors, and it
+/// did not say what the world held. It writes every export, covers all five sectors, and
+/// describes its world in one line.
+#[tokio::test]
+async fn the_demo_writes_every_export_and_says_what_its_world_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = common::run_bin(
+        ["demo", "--out", "d", "--cities", "10", "--pages", "4"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        dir.path(),
+    )
+    .await;
+    let t = common::text(&out);
+    assert!(out.status.success(), "{t}");
+    let line = t
+        .lines()
+        .find(|l| l.starts_with("simulated web: "))
+        .unwrap();
+    for sector in ["housing", "education", "transport", "health", "environment"] {
+        let n: usize = line
+            .split(&format!(" {sector}"))
+            .next()
+            .and_then(|before| before.rsplit(' ').next())
+            .and_then(|n| n.trim_start_matches('(').parse().ok())
+            .unwrap_or_else(|| panic!("{sector} not counted: {line}"));
+        assert!(n > 0, "no {sector} site: {line}");
+    }
+    assert!(
+        line.contains("dead") && line.contains("10 cities"),
+        "{line}"
+    );
+    for f in [
+        "matrix.csv",
+        "matrix.json",
+        "matrix.md",
+        "matrix.xlsx",
+        "summary.md",
+        "summary.html",
+        "summary.csv",
+        "summary.json",
+        "accounts.csv",
+        "accounts.json",
+        "accounts.md",
+        "evidence/index.html",
+        "pages.warc.gz",
+        "truth.csv",
+    ] {
+        let p = dir.path().join("d").join(f);
+        assert!(
+            p.metadata().is_ok_and(|m| m.len() > 0),
+            "{f} missing or empty: {t}"
+        );
+        assert!(t.contains(f.split('/').next().unwrap().split('.').next().unwrap()));
+    }
+    let summary = std::fs::read_to_string(dir.path().join("d/summary.md")).unwrap();
+    for sector in ["housing", "education", "transport", "health", "environment"] {
+        assert!(summary.contains(&format!("Sector {sector}")), "{summary}");
+    }
+}
+
+/// 22.11: `sim serve` printed only its address. With `--out` it prints the seeds file it
+/// wrote and a `run` command ready to paste, which audits the simulated web.
+#[tokio::test]
+async fn sim_serve_prints_its_seeds_and_a_ready_run_command() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(common::BIN)
+        .args([
+            "sim",
+            "serve",
+            "--out",
+            "w",
+            "--cities",
+            "3",
+            "--pages",
+            "3",
+            "--no-hostile",
+        ])
+        .current_dir(dir.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut printed = Vec::new();
+    let command = loop {
+        let l = lines.next().expect("sim serve ended early").unwrap();
+        printed.push(l.clone());
+        if let Some(cmd) = l.trim().strip_prefix("portal-audit run ") {
+            break cmd.to_string();
+        }
+    };
+    assert!(
+        printed.iter().any(|l| l
+            == &format!(
+                "seeds: {}",
+                std::path::Path::new("w").join("seeds.csv").display()
+            )),
+        "{printed:?}"
+    );
+    // Paste it (the shell's quotes removed, as a shell would), quietly.
+    // The test adds a faster rate than the polite default the command keeps.
+    let mut args: Vec<String> = vec!["run".into(), "--quiet".into(), "--rate".into(), "50".into()];
+    args.extend(
+        command
+            .split_whitespace()
+            .map(|w| w.trim_matches('\'').to_string()),
+    );
+    let out = common::run_bin(args, dir.path()).await;
+    assert!(out.status.success(), "{}", common::text(&out));
+    assert!(
+        common::text(&out).contains("run 1 completed: 3 cities (0 failed)"),
+        "{}",
+        common::text(&out)
+    );
+    drop(child.stdin.take());
+    child.wait().unwrap();
+}

@@ -69,9 +69,8 @@ pub fn demo(a: DemoArgs) -> Result<ExitCode> {
             ..Default::default()
         };
         println!(
-            "simulated web: {} cities, {} sites on http://127.0.0.1:{} (host names via --resolve)",
-            world.cities.len(),
-            world.sites.len(),
+            "{}; served on http://127.0.0.1:{} (host names via --resolve)",
+            world.describe(),
             server.addr.port()
         );
         let opts = AuditOptions {
@@ -92,22 +91,7 @@ pub fn demo(a: DemoArgs) -> Result<ExitCode> {
     })?;
     let conn = portal_audit::store::open_ro(&db)?;
     let m = matrix::load(&conn, None)?;
-    let s = summary::summarize(&m);
-    std::fs::write(a.out.join("matrix.csv"), formats::matrix_csv(&m))?;
-    std::fs::write(
-        a.out.join("matrix.json"),
-        serde_json::to_string_pretty(&formats::matrix_json(&m))?,
-    )?;
-    std::fs::write(a.out.join("matrix.md"), formats::matrix_md(&m))?;
-    xlsx::write(
-        &m,
-        &s,
-        &evidence::findings(&conn, &m)?,
-        &a.out.join("matrix.xlsx"),
-    )?;
-    std::fs::write(a.out.join("summary.md"), formats::summary_md(&s))?;
-    std::fs::write(a.out.join("summary.html"), formats::summary_html(&s))?;
-    evidence::write_pack(&conn, &m, &a.out.join("evidence"))?;
+    write_exports(&conn, &m, report.run_id, &a.out)?;
     let cmp = compare(&world, &m);
     println!(
         "audit: {} cities ({} failed), {} pages, {} findings in {:.1} s",
@@ -147,10 +131,48 @@ pub fn demo(a: DemoArgs) -> Result<ExitCode> {
     );
     let d = a.out.display();
     println!(
-        "wrote {d}/matrix.{{csv,json,md,xlsx}}, {d}/summary.{{md,html}}, {d}/evidence/index.html, {d}/audit.db, {d}/truth.csv"
+        "wrote {d}/matrix.{{csv,json,md,xlsx}}, {d}/summary.{{md,html,csv,json}}, {d}/accounts.{{csv,json,md}}, {d}/evidence/index.html, {d}/pages.warc.gz, {d}/audit.db, {d}/truth.csv"
     );
     println!("done in {:.1} s", t0.elapsed().as_secs_f64());
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes every export of the demo's audit into `out`: the matrix, summary and accounts
+/// in all their formats, the evidence pack and a WARC.
+fn write_exports(
+    conn: &rusqlite::Connection,
+    m: &matrix::Matrix,
+    run: i64,
+    out: &std::path::Path,
+) -> Result<()> {
+    let s = summary::summarize(m);
+    std::fs::write(out.join("matrix.csv"), formats::matrix_csv(m))?;
+    std::fs::write(
+        out.join("matrix.json"),
+        serde_json::to_string_pretty(&formats::matrix_json(m))?,
+    )?;
+    std::fs::write(out.join("matrix.md"), formats::matrix_md(m))?;
+    xlsx::write(
+        m,
+        &s,
+        &evidence::findings(conn, m)?,
+        &out.join("matrix.xlsx"),
+    )?;
+    std::fs::write(out.join("summary.md"), formats::summary_md(&s))?;
+    std::fs::write(out.join("summary.html"), formats::summary_html(&s))?;
+    std::fs::write(out.join("summary.csv"), formats::summary_csv(&s))?;
+    std::fs::write(out.join("summary.json"), serde_json::to_string_pretty(&s)?)?;
+    let accounts = portal_audit::export::accounts::load(conn, m)?;
+    use portal_audit::export::accounts as acc;
+    std::fs::write(out.join("accounts.csv"), acc::to_csv(&accounts))?;
+    std::fs::write(
+        out.join("accounts.json"),
+        serde_json::to_string_pretty(&acc::to_json(&accounts))?,
+    )?;
+    std::fs::write(out.join("accounts.md"), acc::to_md(&accounts))?;
+    evidence::write_pack(conn, m, &out.join("evidence"))?;
+    portal_audit::export::warc::write(conn, &[run], &out.join("pages.warc.gz"))?;
+    Ok(())
 }
 
 /// Serves a world until stdin closes.
@@ -165,6 +187,21 @@ pub fn serve(a: SimServeArgs) -> Result<ExitCode> {
     rt.block_on(async {
         let server = Server::start(world.clone().handler()).await?;
         println!("listening {}", server.addr);
+        println!("{}", world.describe());
+        if let Some(out) = &a.out {
+            let rules: Vec<String> = world
+                .resolve_rules(server.addr, closed_port()?)
+                .into_iter()
+                .map(|r| format!("--resolve '{r}'"))
+                .collect();
+            println!(
+                "seeds: {}\naudit it (in another terminal, while this one runs):\n  portal-audit run --seeds {} --db {} {}",
+                out.join("seeds.csv").display(),
+                out.join("seeds.csv").display(),
+                out.join("audit.db").display(),
+                rules.join(" ")
+            );
+        }
         // Stop when the parent closes our stdin (or dies).
         tokio::task::spawn_blocking(|| {
             let mut sink = String::new();

@@ -241,6 +241,24 @@ const DEPT_PREFIX: [(Sector, &str); 5] = [
     (Sector::Environment, "sthjj"),
 ];
 
+/// The department sites of city `ci`: `spec.departments` of them. With fewer than five,
+/// each city starts at another one, so the world as a whole covers all five sectors.
+fn departments_of(
+    spec: &WorldSpec,
+    ci: usize,
+) -> impl Iterator<Item = &'static (Sector, &'static str)> {
+    let first = if spec.departments < DEPT_PREFIX.len() {
+        ci % DEPT_PREFIX.len()
+    } else {
+        0
+    };
+    DEPT_PREFIX
+        .iter()
+        .cycle()
+        .skip(first)
+        .take(spec.departments.min(DEPT_PREFIX.len()))
+}
+
 fn real_cities() -> Vec<SimCity> {
     crate::seeds::parse(
         REAL_SEEDS.as_bytes(),
@@ -297,7 +315,7 @@ impl World {
                 listed: true,
             });
             let listed = !(spec.discover && ci % 6 == 5);
-            for (sector, prefix) in DEPT_PREFIX.iter().take(spec.departments) {
+            for (sector, prefix) in departments_of(&spec, ci) {
                 sites.push(SimSite {
                     city: ci,
                     sector: *sector,
@@ -501,6 +519,44 @@ impl World {
             .collect();
         rules.push(format!("*:*:{live}"));
         rules
+    }
+
+    /// What the world contains, in one line: cities by tier and region, sites by sector,
+    /// and the hosts that misbehave on purpose.
+    pub fn describe(&self) -> String {
+        let count = |f: &dyn Fn(&SimCity) -> bool| self.cities.iter().filter(|c| f(c)).count();
+        let sectors: Vec<String> = Sector::ALL
+            .iter()
+            .map(|s| {
+                let n = self.sites.iter().filter(|x| x.sector == *s).count();
+                format!("{n} {s}")
+            })
+            .collect();
+        let traits =
+            |f: &dyn Fn(&HostTraits) -> bool| self.sites.iter().filter(|s| f(&s.traits)).count();
+        format!(
+            "simulated web: {} cities ({} key, {} prefecture-level; {} east, {} central, {} west), {} sites ({}), {} pages each; hostile hosts: {} dead, {} robots.txt 500, {} first answer 429, {} slow, {} GBK ({} without a charset){}",
+            self.cities.len(),
+            count(&|c| c.tier == Tier::Key),
+            count(&|c| c.tier == Tier::Prefecture),
+            count(&|c| c.region == Region::East),
+            count(&|c| c.region == Region::Central),
+            count(&|c| c.region == Region::West),
+            self.sites.len(),
+            sectors.join(", "),
+            self.spec.pages_per_site,
+            traits(&|t| t.dead),
+            traits(&|t| t.robots_error),
+            traits(&|t| t.first_429),
+            traits(&|t| t.slow),
+            traits(&|t| t.gbk),
+            traits(&|t| t.no_charset),
+            if self.spec.discover {
+                "; department sites found by discovery, not seeded"
+            } else {
+                ""
+            }
+        )
     }
 
     /// Total pages the world offers within budget (for the politeness bound).
