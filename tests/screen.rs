@@ -634,3 +634,94 @@ async fn a_reviewer_overturns_a_cell_with_the_keyboard_in_a_real_browser() {
     driver.quit().await;
     sc.stop();
 }
+
+/// 22.8: the evidence pack's findings table wrapped rule names letter by letter, and a
+/// highlighted image showed a thin outline and not what the finding read. In Chromium:
+/// the rule stays on one line, the image has a thick outline, and the foot of the page
+/// shows the image's alt.
+#[tokio::test(flavor = "multi_thread")]
+async fn evidence_tables_read_well_and_a_highlighted_image_shows_its_caption() {
+    let long = format!("https://weibo.com/{}", "x".repeat(400));
+    let server = serve(routes(vec![
+        html(
+            "www.a.gov.cn/",
+            page(
+                "甲市人民政府",
+                &format!(
+                    "<a href=\"{long}\">甲市发布 {}</a><div class=\"ewm\"><img src=\"/images/wx_qr.png\" alt=\"甲市发布微信公众号\" width=\"120\" height=\"120\"></div>",
+                    "很长的链接文字".repeat(30)
+                ),
+            ),
+        ),
+        ("www.a.gov.cn/images/wx_qr.png".into(), Reply::new(200, "image/png", vec![0u8; 64])),
+    ]))
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let seeds = seeds(
+        dir.path(),
+        &["1,甲市,浙江省,key,east,http://www.a.gov.cn/,,,,,"],
+    );
+    let db = db(dir.path());
+    audit(&db, &seeds, all(), config(&server)).await;
+    let conn = portal_audit::store::open_ro(&db).unwrap();
+    let m = matrix::load(&conn, None).unwrap();
+    let pack = dir.path().join("pack");
+    portal_audit::export::evidence::write_pack(&conn, &m, &pack).unwrap();
+    let city = pack.join(portal_audit::export::evidence::city_file("1"));
+    let Some(driver) = Driver::start().await else {
+        return;
+    };
+    driver.goto(&format!("file://{}", city.display())).await;
+    let rules = driver
+        .call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            serde_json::json!({"script": "return [...document.querySelectorAll('td.n')].filter(td => td.cellIndex === 1).map(td => { const r = document.createRange(); r.selectNodeContents(td); return [td.textContent, r.getClientRects().length, td.getBoundingClientRect().width]; });", "args": []}),
+        )
+        .await;
+    let rules = rules.as_array().unwrap();
+    assert!(!rules.is_empty(), "no findings table");
+    for r in rules {
+        let (name, h, w) = (
+            r[0].as_str().unwrap(),
+            r[1].as_f64().unwrap(),
+            r[2].as_f64().unwrap(),
+        );
+        assert!(h < 30.0, "{name} wraps: {h}px tall, {w}px wide");
+        assert!(
+            w > 7.0 * name.len() as f64 * 0.8,
+            "{name} squeezed to {w}px"
+        );
+    }
+    // The wechat QR finding's archived page, opened at its element.
+    let href = driver
+        .call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            serde_json::json!({"script": "const a = [...document.querySelectorAll('a')].find(a => a.href.includes('pages/') && a.closest('tr') && a.closest('tr').textContent.includes('wechat')); return a ? a.href : '';", "args": []}),
+        )
+        .await;
+    let href = href.as_str().unwrap().to_string();
+    assert!(
+        href.contains('#'),
+        "no archived page link for the wechat finding: {href}"
+    );
+    driver.goto(&href).await;
+    let seen = driver
+        .call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            serde_json::json!({"script": "const t = document.querySelector(':target'); const s = t && getComputedStyle(t); return [t ? t.tagName : '', s ? s.outlineWidth : '', s ? s.outlineStyle : '', getComputedStyle(document.body, '::after').content];", "args": []}),
+        )
+        .await;
+    assert_eq!(seen[0], "IMG", "{seen}");
+    assert_eq!(
+        (seen[1].as_str(), seen[2].as_str()),
+        (Some("6px"), Some("solid")),
+        "{seen}"
+    );
+    assert!(
+        seen[3].as_str().unwrap().contains("甲市发布微信公众号"),
+        "the caption is not shown: {seen}"
+    );
+}

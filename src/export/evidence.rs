@@ -145,6 +145,7 @@ pub(crate) fn archived_page(
             Some(Mark {
                 path: &f.path,
                 anchor: anchors.get(&f.id)?,
+                label: &f.text,
             })
         })
         .collect();
@@ -328,7 +329,7 @@ fn city_html(
     link_of: &BTreeMap<i64, String>,
 ) -> String {
     let mut page = format!(
-        "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{name} evidence</title><style>body{{font-family:sans-serif;margin:1.5em;max-width:1400px}}table{{border-collapse:collapse;width:100%}}td,th{{border:1px solid #ccc;padding:3px 6px;vertical-align:top;font-size:13px;overflow-wrap:anywhere}}td.w{{min-width:14em}}:target{{background:#ffe066}}</style></head><body><p><a href=\"index.html\">← matrix</a></p><h1>{id} {name}</h1><p>{province} · {tier} · {region} · audit run {run} · portal {status}</p>",
+        "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{name} evidence</title><style>body{{font-family:sans-serif;margin:1.5em;max-width:1400px}}table{{border-collapse:collapse;width:100%}}td,th{{border:1px solid #ccc;padding:3px 6px;vertical-align:top;font-size:13px;overflow-wrap:break-word}}td.w{{min-width:14em}}td.n{{white-space:nowrap}}td.u{{overflow-wrap:anywhere;min-width:16em}}td.h{{overflow-wrap:anywhere;min-width:9em;font-family:monospace;font-size:11px}}:target{{background:#ffe066}}</style></head><body><p><a href=\"index.html\">← matrix</a></p><h1>{id} {name}</h1><p>{province} · {tier} · {region} · audit run {run} · portal {status}</p>",
         name = esc(&c.name),
         id = esc(&c.id),
         province = esc(&c.province),
@@ -409,7 +410,7 @@ fn city_html(
             for f in mine {
                 let _ = write!(
                     page,
-                    "<tr><td>{}</td><td>{}</td><td><a href=\"pages/{sha}.html#{}\">archived page</a></td><td>{}</td><td>{}</td><td class=\"w\">{}</td><td class=\"w\">{}</td><td>{}</td><td>{}</td></tr>",
+                    "<tr><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\"><a href=\"pages/{sha}.html#{}\">archived page</a></td><td class=\"u\">{}</td><td class=\"u\">{}</td><td class=\"w\">{}</td><td class=\"w\">{}</td><td class=\"n\">{}</td><td class=\"h\">{}</td></tr>",
                     f.strength,
                     esc(&f.rule),
                     link_of.get(&f.id).map_or("", String::as_str),

@@ -260,6 +260,9 @@ pub(crate) fn css_selector(path: &str, head_shift: usize) -> String {
 pub(crate) struct Mark<'a> {
     pub path: &'a str,
     pub anchor: &'a str,
+    /// What the finding read there (a link's text, an image's alt or caption), shown in
+    /// a box at the foot of the page while the element is the target.
+    pub label: &'a str,
 }
 
 /// Makes a stored page inert (see the module docs) and marks it: a banner saying what it
@@ -324,11 +327,25 @@ pub(crate) fn inert_page(
             _ => {}
         }
     }
-    let style = format!(
+    let mut style = format!(
         "body::before{{content:{};display:block;position:sticky;top:0;z-index:2147483647;background:#fff3b0;color:#000;border-bottom:2px solid #c00;padding:6px;font:13px sans-serif;white-space:pre-wrap}}\
-         [data-evidence]:target{{outline:4px solid #e00000 !important;background:#ffe066 !important;scroll-margin-top:6em}}",
+         [data-evidence]:target{{outline:4px solid #e00000 !important;outline-offset:2px !important;background:#ffe066 !important;scroll-margin-top:6em}}\
+         img[data-evidence]:target,svg[data-evidence]:target,canvas[data-evidence]:target{{outline:6px solid #e00000 !important;outline-offset:4px !important;box-shadow:0 0 0 12px rgba(224,0,0,.3) !important;opacity:1 !important;visibility:visible !important}}\
+         body::after{{position:fixed;left:0;right:0;bottom:0;z-index:2147483647;background:#fff3b0;color:#000;border-top:2px solid #c00;padding:6px;font:14px sans-serif;white-space:pre-wrap}}",
         css_string(banner)
     );
+    // The targeted element's own words, at the foot of the page: an image's alt or
+    // caption is what the finding read, and a picture alone does not show it.
+    for m in marks.iter().filter(|m| !m.label.trim().is_empty()) {
+        if anchors.iter().any(|(_, a)| *a == m.anchor) {
+            let _ = write!(
+                style,
+                "body:has([id={}]:target)::after{{content:{}}}",
+                css_string(m.anchor),
+                css_string(&format!("evidence: {}", m.label.trim()))
+            );
+        }
+    }
     if let Some(head) = head
         && let Some(mut h) = doc.tree.get_mut(head)
     {
@@ -470,6 +487,7 @@ mod tests {
             &[Mark {
                 path: "html > body > p:nth-child(1)",
                 anchor: "finding-1",
+                label: "</style><script>alert(2)</script>",
             }],
         );
         assert!(!out.contains("</style><script>"), "{out}");

@@ -31,7 +31,9 @@ form.filters label{display:flex;flex-direction:column;font-size:12px}
 .cellview{display:grid;grid-template-columns:minmax(420px,1fr) minmax(420px,1.3fr);gap:16px}
 .evidence{position:sticky;top:8px;height:calc(100vh - 24px)}
 .evidence iframe{width:100%;height:100%;border:1px solid #999}
-.findings td{font-size:12.5px;overflow-wrap:anywhere;max-width:22em}
+.findings td{font-size:12.5px;overflow-wrap:break-word;max-width:22em}
+.findings td.u{overflow-wrap:anywhere;min-width:14em}
+.findings td.n{white-space:nowrap}
 .findings tr.sel{background:#ffe066}
 .findings td:first-child{white-space:nowrap}
 .decide{display:flex;gap:12px;flex-wrap:wrap;margin:10px 0}
@@ -395,13 +397,13 @@ pub fn cell(v: &CellView<'_>) -> Markup {
                             @for (n, f) in v.findings.iter().enumerate() {
                                 tr class=[(v.selected == Some(f.id)).then_some("sel")] id=(format!("row-{}", f.id)) {
                                     td { a.finding href=(cell_href(&v.city.id, c.sector, v.channel.id.as_str(), v.queue, Some(f.id))) data-key=[(n < 9).then(|| (n + 1).to_string())] { "show " (n + 1) } }
-                                    td { (f.strength) }
-                                    td { (f.rule) }
-                                    td { (f.page_url) }
-                                    td { (f.target) }
+                                    td.n { (f.strength) }
+                                    td.n { (f.rule) }
+                                    td.u { (f.page_url) }
+                                    td.u { (f.target) }
                                     td { (f.text) }
                                     td { (f.snippet) }
-                                    td { (f.fetched_at) }
+                                    td.n { (f.fetched_at) }
                                     td title=(f.body_sha256) { (f.body_sha256.get(..12).unwrap_or("")) }
                                 }
                             }
