@@ -447,3 +447,48 @@ async fn warc_records_carry_the_user_agent_sent_and_gz_is_per_record() {
     assert!(members.iter().all(|m| m.starts_with("WARC/1.1\r\n")));
     assert!(members[1].contains(&format!("User-Agent: {agent}\r\n")));
 }
+
+/// 22.5: progress counted cities, which all finish at the end. Off a terminal, the line
+/// every 10 s counts pages of the budget's upper bound, sites done, the rate over the
+/// last minute and an ETA.
+#[tokio::test]
+async fn progress_off_a_terminal_counts_pages_sites_and_an_eta() {
+    let server = serve(Arc::new(|req: &Request| {
+        let mut r = Reply::html(page("甲市", "<a href=\"/a.html\">政务公开</a>"));
+        if req.path() == "/" {
+            r.delay = std::time::Duration::from_millis(10_500);
+        }
+        r
+    }))
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    seeds(
+        dir.path(),
+        &["1,甲市,浙江省,key,east,http://www.a.gov.cn/,,,,,"],
+    );
+    let out = bin(
+        dir.path(),
+        &[
+            "run",
+            "--no-discover",
+            "--seeds",
+            "cities.csv",
+            "--max-pages",
+            "5",
+        ],
+        &[server.resolve_all()],
+    )
+    .await;
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    let line = t
+        .lines()
+        .find(|l| l.starts_with("portal-audit: pages "))
+        .unwrap_or_else(|| panic!("no progress line: {t}"));
+    assert!(
+        line.starts_with("portal-audit: pages 0/5 (0%), sites 0/1 done, ")
+            && line.contains("pages/s (last minute), ETA")
+            && line.contains("cities 0/1"),
+        "{line}"
+    );
+}

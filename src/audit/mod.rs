@@ -294,7 +294,12 @@ async fn crawl_owned(
     Sector,
     Result<crate::crawl::spec::SiteResult, crate::store::writer::WriterGone>,
 ) {
+    let budget = env.fetcher.config().max_pages as u64;
+    env.stats.site_started(budget);
     let r = crawl_site(&site, env, hand).await;
+    if let Ok(done) = &r {
+        env.stats.site_done(budget, done.pages as u64);
+    }
     (site.sector, r)
 }
 
