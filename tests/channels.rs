@@ -180,7 +180,7 @@ async fn an_old_database_with_seven_channels_exports_as_before() {
     assert_eq!(keys.len(), 7);
     assert_eq!(json["cities"][0]["channels"]["general"]["weibo"], "yes");
     let md = formats::matrix_md(&m);
-    assert!(md.contains("| city | tier | region | 政务微博 weibo | 政务微信 wechat | 移动客户端 app | 网上办事大厅 service_hall | 在线咨询 consultation | 电子邮箱 email | 服务热线 hotline |"), "{md}");
+    assert!(md.contains("| 城市 | 城市类型 | 地区 | 政务微博 | 政务微信 | 移动客户端 | 网上办事大厅 | 在线咨询 | 电子邮箱 | 服务热线 |"), "{md}");
     assert!(accounts::load(&conn, &m).unwrap().is_empty());
     // Opening it for writing migrates it, its data intact.
     drop(conn);
@@ -308,7 +308,13 @@ async fn a_channel_defined_in_a_rules_file_flows_through_every_export() {
                 .into_owned(),
         ),
     ] {
-        assert!(out.contains("xiaohongshu"), "{what}: {out}");
+        // Ids in csv and json; people read the channel's Chinese name in md and html.
+        let want = if what.contains("md") || what.contains("html") {
+            "小红书"
+        } else {
+            "xiaohongshu"
+        };
+        assert!(out.contains(want), "{what}: {out}");
     }
     assert!(accounts::to_md(&accounts::load(&conn, &m).unwrap()).contains("5f1e2d3c"));
     let xlsx_path = dir.path().join("m.xlsx");
@@ -321,17 +327,17 @@ async fn a_channel_defined_in_a_rules_file_flows_through_every_export() {
             .next()
             .unwrap()
             .iter()
-            .any(|c| c.to_string().starts_with("general.xiaohongshu"))
+            .any(|c| *c == "综合服务·小红书")
     );
     let pack = dir.path().join("pack");
     evidence::write_pack(&conn, &m, &pack).unwrap();
     let index = std::fs::read_to_string(pack.join("index.html")).unwrap();
-    assert!(index.contains("xiaohongshu"));
+    assert!(index.contains("小红书"));
     // Selecting columns: the survey's published layout has none of today's channels.
     let mut survey = m.clone();
     survey.select_channels(&[], Some("survey2014")).unwrap();
     assert_eq!(survey.channels.len(), 7);
-    assert!(!formats::matrix_md(&survey).contains("xiaohongshu"));
+    assert!(!formats::matrix_md(&survey).contains("小红书"));
     let mut two = m.clone();
     two.select_channels(&["xiaohongshu".into(), "weibo".into()], None)
         .unwrap();

@@ -136,7 +136,7 @@ async fn matrix_summary_evidence_and_diff() {
     assert_eq!(weibo(0, 2), "50% (1/2)");
     assert_eq!(weibo(1, 2), "– (0/0)", "west: only 丙, unknown");
     let md = formats::summary_md(&s);
-    assert!(md.contains("| key cities | 100% (1/1) |"), "{md}");
+    assert!(md.contains("| 重点城市 | 100% (1/1) |"), "{md}");
 
     // CSV: BOM, then round-trips through a CSV reader.
     let csv_bytes = formats::matrix_csv(&m);
@@ -164,8 +164,41 @@ async fn matrix_summary_evidence_and_diff() {
     let mut book: calamine::Xlsx<_> = calamine::open_workbook(&x).unwrap();
     assert_eq!(
         book.sheet_names(),
-        ["matrix", "long", "summary", "findings"]
+        ["matrix", "long", "summary", "调查表", "findings"]
     );
+    // 22.7: the survey's layout, shares as numbers with their denominators beside.
+    let survey = book.worksheet_range("调查表").unwrap();
+    let rows: Vec<Vec<calamine::Data>> = survey.rows().map(|r| r.to_vec()).collect();
+    assert_eq!(
+        rows[0][0].to_string(),
+        "政府门户网站：各渠道开通城市比例（按城市类型）"
+    );
+    assert_eq!(
+        (
+            rows[1][0].to_string(),
+            rows[1][1].to_string(),
+            rows[1][2].to_string()
+        ),
+        ("城市组".into(), "政务微博".into(), "开通/已知".into())
+    );
+    assert_eq!(rows[2][0].to_string(), "重点城市");
+    assert_eq!(rows[2][1], calamine::Data::Float(1.0), "a number, not text");
+    assert_eq!(rows[2][2].to_string(), "1/1");
+    // Percent format, frozen city columns and fitted widths, as the workbook stores them.
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&x).unwrap()).unwrap();
+    let xml = |zip: &mut zip::ZipArchive<std::fs::File>, name: &str| {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name(name).unwrap(), &mut s).unwrap();
+        s
+    };
+    let styles = xml(&mut zip, "xl/styles.xml");
+    assert!(styles.contains("formatCode=\"0%\""), "{styles}");
+    let matrix_xml = xml(&mut zip, "xl/worksheets/sheet1.xml");
+    assert!(
+        matrix_xml.contains("xSplit=\"2\" ySplit=\"1\""),
+        "{matrix_xml}"
+    );
+    assert!(matrix_xml.contains("<col "), "column widths: {matrix_xml}");
     let long = book.worksheet_range("long").unwrap();
     assert_eq!(long.height(), 1 + 4 * m.channels.len());
     let wide = book.worksheet_range("matrix").unwrap();
@@ -224,7 +257,7 @@ async fn matrix_summary_evidence_and_diff() {
     render_check(&pack.join("index.html"), "甲市");
     let html = dir.path().join("summary.html");
     std::fs::write(&html, formats::summary_html(&s)).unwrap();
-    render_check(&html, "Channel adoption summary");
+    render_check(&html, "政务服务渠道开通情况");
 
     // A recheck that finds a new channel shows in the diff.
     grow.store(true, Ordering::SeqCst);

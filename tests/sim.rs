@@ -280,8 +280,11 @@ async fn the_demo_writes_every_export_and_says_what_its_world_holds() {
         assert!(t.contains(f.split('/').next().unwrap().split('.').next().unwrap()));
     }
     let summary = std::fs::read_to_string(dir.path().join("d/summary.md")).unwrap();
-    for sector in ["housing", "education", "transport", "health", "environment"] {
-        assert!(summary.contains(&format!("Sector {sector}")), "{summary}");
+    for sector in ["住房", "教育", "交通", "医疗", "环保"] {
+        assert!(
+            summary.contains(&format!("## {sector}部门网站")),
+            "{summary}"
+        );
     }
 }
 

@@ -225,10 +225,7 @@ async fn a_city_not_reached_keeps_its_values_and_the_run_says_what_changed() {
         .iter()
         .map(|c| c.to_string())
         .collect();
-    let col = head
-        .iter()
-        .position(|h| h == "carried_forward_from")
-        .unwrap();
+    let col = head.iter().position(|h| h == "沿用自").unwrap();
     let row = sheet.rows().find(|r| r[0] == "1").unwrap();
     assert!(row[col].to_string().starts_with("20"), "{row:?}");
     let out = bin(dir.path(), &["export", "evidence", "--out", "pack"], &[]).await;

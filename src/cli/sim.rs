@@ -187,20 +187,27 @@ pub fn serve(a: SimServeArgs) -> Result<ExitCode> {
     rt.block_on(async {
         let server = Server::start(world.clone().handler()).await?;
         println!("listening {}", server.addr);
-        println!("{}", world.describe());
+        // A parent that reads only the address (the bench) may close the pipe after it:
+        // what follows is for people and must not stop the server.
+        let say = |line: String| {
+            use std::io::Write;
+            let mut out = std::io::stdout();
+            let _ = writeln!(out, "{line}").and_then(|_| out.flush());
+        };
+        say(world.describe());
         if let Some(out) = &a.out {
             let rules: Vec<String> = world
                 .resolve_rules(server.addr, closed_port()?)
                 .into_iter()
                 .map(|r| format!("--resolve '{r}'"))
                 .collect();
-            println!(
+            say(format!(
                 "seeds: {}\naudit it (in another terminal, while this one runs):\n  portal-audit run --seeds {} --db {} {}",
                 out.join("seeds.csv").display(),
                 out.join("seeds.csv").display(),
                 out.join("audit.db").display(),
                 rules.join(" ")
-            );
+            ));
         }
         // Stop when the parent closes our stdin (or dies).
         tokio::task::spawn_blocking(|| {

@@ -251,11 +251,11 @@ pub fn city_file(id: &str) -> String {
 /// The pack's index: the matrix, every cell a link to its evidence.
 fn index_html(m: &Matrix) -> String {
     let mut index = String::from(
-        "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>Evidence pack</title><style>body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;text-align:center}td.c{text-align:left}a{text-decoration:none}.yes{background:#d7f5d7}.unknown{background:#eee}</style></head><body>",
+        "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>Evidence pack</title><style>body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;text-align:center}th{white-space:nowrap;word-break:keep-all}td.c{text-align:left;white-space:nowrap}a{text-decoration:none}.yes{background:#d7f5d7}.unknown{background:#eee}</style></head><body>",
     );
     let _ = write!(
         index,
-        "<h1>Evidence pack</h1><p>Rules {}. ✓ offered (click for the evidence) · not found ? unknown (why: under each table); ᴿ a reviewer's value (ᴿ* stale: the evidence changed since); ↩ date: the city's latest audit did not reach its portal, its values come from the audit of that date. <a href=\"findings.csv\">findings.csv</a></p>",
+        "<h1>证据包 Evidence pack</h1><p>规则 {}。✓ 已开通（点击查看证据） · 未发现 ? 未知（原因见各表下方）；ᴿ 人工审核的值（ᴿ* 审核后证据已变化）；↩ 日期：该城市最近一次审计未能访问其门户，数值沿用该日期的审计。<a href=\"findings.csv\">findings.csv</a></p>",
         esc(&m.rules_version)
     );
     let sectors: std::collections::BTreeSet<Sector> = m
@@ -264,11 +264,7 @@ fn index_html(m: &Matrix) -> String {
         .flat_map(|c| c.sectors.iter().copied())
         .collect();
     for s in &sectors {
-        let _ = write!(
-            index,
-            "<h2>{s} {}</h2><table><tr><th>city</th>",
-            s.name_zh()
-        );
+        let _ = write!(index, "<h2>{}</h2><table><tr><th>城市</th>", s.name_zh());
         for ch in m.channels.iter() {
             let _ = write!(index, "<th>{}</th>", esc(&super::formats::heading(ch)));
         }
@@ -303,7 +299,7 @@ fn index_html(m: &Matrix) -> String {
         index.push_str("</table>");
         let notes = super::formats::unknown_notes(m, *s);
         if !notes.is_empty() {
-            index.push_str("<p>Unknown, and why:</p><ul class=\"unknown-reasons\">");
+            index.push_str("<p>未知及原因：</p><ul class=\"unknown-reasons\">");
             for (reason, cities) in notes {
                 let _ = write!(
                     index,

@@ -177,10 +177,10 @@ pub fn matrix_json(m: &Matrix) -> serde_json::Value {
     })
 }
 
-/// A channel's column heading where people read it (md, html, xlsx): the Chinese label
-/// the rules give it, then its id (csv and json keep the id alone).
+/// A channel's column heading where people read it (md, html, xlsx): the Chinese name
+/// the rules give it (csv and json keep the id).
 pub(crate) fn heading(c: &crate::model::ChannelDef) -> String {
-    format!("{} {}", c.name, c.id)
+    c.name.clone()
 }
 
 /// A city as wide views name it: id and name, and when its values are carried forward
@@ -234,7 +234,7 @@ pub(crate) fn mark(v: Value) -> &'static str {
 /// A readable wide matrix: one table per sector, cities as rows, channels as columns.
 pub fn matrix_md(m: &Matrix) -> String {
     let mut out = format!(
-        "# Adoption matrix\n\nRules {}. ✓ offered · not found ? unknown (why: under each table); ᴿ reviewed (ᴿ* stale: the evidence changed since); ↩ date: the city's latest audit did not reach its portal, its values come from the audit of that date. {} cities.\n",
+        "# 政务服务渠道开通矩阵\n\n规则 {}。✓ 已开通 · 未发现 ? 未知（原因见各表下方）；ᴿ 经人工审核（ᴿ* 审核后证据已变化）；↩ 日期：该城市最近一次审计未能访问其门户，数值沿用该日期的审计。共 {} 个城市。\n",
         m.rules_version,
         m.cities.len()
     );
@@ -244,7 +244,7 @@ pub fn matrix_md(m: &Matrix) -> String {
         .flat_map(|c| c.sectors.iter().copied())
         .collect();
     for s in sectors {
-        let _ = write!(out, "\n## {s} {}\n\n| city | tier | region |", s.name_zh());
+        let _ = write!(out, "\n## {}\n\n| 城市 | 城市类型 | 地区 |", s.name_zh());
         for ch in m.channels.iter() {
             let _ = write!(out, " {} |", heading(ch));
         }
@@ -252,7 +252,13 @@ pub fn matrix_md(m: &Matrix) -> String {
         out.push_str(&"---|".repeat(m.channels.len()));
         out.push('\n');
         for c in m.cities.iter().filter(|c| c.sectors.contains(&s)) {
-            let _ = write!(out, "| {} | {} | {} |", city_label(c), c.tier, c.region);
+            let _ = write!(
+                out,
+                "| {} | {} | {} |",
+                city_label(c),
+                c.tier.name_zh(),
+                c.region.name_zh()
+            );
             for ch in m.channels.ids() {
                 let reviewed = c.cell(s, ch).and_then(|x| x.review.as_ref());
                 let tag = match reviewed {
@@ -266,7 +272,7 @@ pub fn matrix_md(m: &Matrix) -> String {
         }
         let notes = unknown_notes(m, s);
         if !notes.is_empty() {
-            out.push_str("\nUnknown, and why:\n");
+            out.push_str("\n未知及原因（Unknown, and why）：\n");
             for (reason, cities) in notes {
                 let _ = writeln!(out, "- `{reason}`: {}", cities.join(", "));
             }
@@ -278,11 +284,11 @@ pub fn matrix_md(m: &Matrix) -> String {
 /// The summary tables as Markdown.
 pub fn summary_md(s: &Summary) -> String {
     let mut out = format!(
-        "# Channel adoption summary\n\n{} cities; rules {}; shares over cities whose cell is known.\n",
+        "# 政务服务渠道开通情况\n\n{} 个城市；规则 {}；比例以该渠道情况已知的城市为分母（括号内为 开通数/已知数）。\n",
         s.cities, s.rules_version
     );
     for t in &s.tables {
-        let _ = write!(out, "\n## {}\n\n| group |", t.title);
+        let _ = write!(out, "\n## {}\n\n| 城市组 |", t.title_zh);
         for ch in s.channels.iter() {
             let _ = write!(out, " {} |", heading(ch));
         }
@@ -290,7 +296,7 @@ pub fn summary_md(s: &Summary) -> String {
         out.push_str(&"---|".repeat(s.channels.len()));
         out.push('\n');
         for r in &t.rows {
-            let _ = write!(out, "| {} |", r.group);
+            let _ = write!(out, "| {} |", r.label_zh);
             for ch in s.channels.ids() {
                 let _ = write!(out, " {} |", r.shares[ch].label());
             }
@@ -343,8 +349,9 @@ pub(crate) fn bar_chart(
     series: &[(String, Vec<Share>)],
 ) -> String {
     const COLORS: [&str; 4] = ["#1f6fb2", "#e07b39", "#4a9a4a", "#8b5fbf"];
-    let (w, h, left, bottom, top) = (900.0, 300.0, 40.0, 40.0, 30.0);
+    // Wide enough for every channel's Chinese name under its bars (13 channels: 996 px).
     let groups = channels.len().max(1) as f64;
+    let (w, h, left, bottom, top) = ((72.0 * groups + 60.0).max(900.0), 300.0, 40.0, 40.0, 30.0);
     let gw = (w - left - 10.0) / groups;
     let bw = (gw - 12.0) / series.len().max(1) as f64;
     let plot_h = h - bottom - top;
@@ -360,7 +367,7 @@ pub(crate) fn bar_chart(
             y + 3.0
         );
     }
-    for (gi, ch) in channels.ids().enumerate() {
+    for (gi, ch) in channels.iter().enumerate() {
         let gx = left + gi as f64 * gw + 6.0;
         for (si, (name, shares)) in series.iter().enumerate() {
             let sh = shares[gi];
@@ -384,16 +391,16 @@ pub(crate) fn bar_chart(
                 bw - 2.0,
                 COLORS[si % COLORS.len()],
                 esc(name),
-                ch.as_str(),
+                esc(&ch.name),
                 sh.label()
             );
         }
         let _ = write!(
             svg,
-            "<text x=\"{:.1}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\">{}</text>",
+            "<text x=\"{:.1}\" y=\"{}\" font-size=\"12\" text-anchor=\"middle\">{}</text>",
             gx + gw / 2.0 - 6.0,
             h - bottom + 16.0,
-            ch.as_str()
+            esc(&ch.name)
         );
     }
     for (si, (name, _)) in series.iter().enumerate() {
@@ -420,18 +427,18 @@ pub fn summary_html(s: &Summary) -> String {
             .iter()
             .map(|r| {
                 (
-                    r.group.clone(),
+                    r.label_zh.clone(),
                     channels.ids().map(|c| r.shares[c]).collect(),
                 )
             })
             .collect()
     };
     let mut html = String::from(
-        "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>Channel adoption summary</title><style>body{font-family:sans-serif;margin:2em;max-width:1000px}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}th:first-child,td:first-child{text-align:left}</style></head><body>",
+        "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>政务服务渠道开通情况</title><style>body{font-family:sans-serif;margin:2em;max-width:1200px}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}th{white-space:nowrap;word-break:keep-all}th:first-child,td:first-child{text-align:left;white-space:nowrap}</style></head><body>",
     );
     let _ = write!(
         html,
-        "<h1>Channel adoption summary</h1><p>{} cities; rules {}; generated {}. Shares are over cities whose cell is known; each share shows its denominator.</p>",
+        "<h1>政务服务渠道开通情况</h1><p>{} 个城市；规则 {}；生成于 {}。比例以该渠道情况已知的城市为分母，括号内为 开通数/已知数。</p>",
         s.cities,
         esc(&s.rules_version),
         esc(&s.generated_at)
@@ -445,33 +452,37 @@ pub fn summary_html(s: &Summary) -> String {
     }
     for g in groups {
         let cs = s.channels.filtered(|c| c.group == g);
-        let _ = write!(html, "<h2>Channels: {}</h2>", esc(g));
+        let _ = write!(html, "<h2>渠道：{}</h2>", esc(g));
         html.push_str(&bar_chart(
-            &format!("Portal channels by tier ({g})"),
+            &format!("政府门户网站各渠道开通比例，按城市类型（{g}）"),
             &cs,
             &series_of(0, &cs),
         ));
         html.push_str(&bar_chart(
-            &format!("Portal channels by region ({g})"),
+            &format!("政府门户网站各渠道开通比例，按地区（{g}）"),
             &cs,
             &series_of(1, &cs),
         ));
         if let Some(last) = s.tables.len().checked_sub(1) {
             html.push_str(&bar_chart(
-                &format!("Five-sector average by tier ({g})"),
+                &format!("五个部门平均开通比例，按城市类型（{g}）"),
                 &cs,
                 &series_of(last, &cs),
             ));
         }
     }
     for t in &s.tables {
-        let _ = write!(html, "<h2>{}</h2><table><tr><th>group</th>", esc(&t.title));
+        let _ = write!(
+            html,
+            "<h2>{}</h2><table><tr><th>城市组</th>",
+            esc(&t.title_zh)
+        );
         for ch in s.channels.iter() {
             let _ = write!(html, "<th>{}</th>", esc(&heading(ch)));
         }
         html.push_str("</tr>");
         for r in &t.rows {
-            let _ = write!(html, "<tr><td>{}</td>", esc(&r.group));
+            let _ = write!(html, "<tr><td>{}</td>", esc(&r.label_zh));
             for ch in s.channels.ids() {
                 let _ = write!(html, "<td>{}</td>", r.shares[ch].label());
             }

@@ -38,6 +38,9 @@ impl Share {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Row {
     pub group: String,
+    /// The group as people read it (重点城市, 东部, …); `group` stays the id in csv/json.
+    #[serde(skip)]
+    pub label_zh: String,
     pub shares: BTreeMap<ChannelId, Share>,
 }
 
@@ -45,6 +48,9 @@ pub struct Row {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Table {
     pub title: String,
+    /// The title as people read it (md, html, xlsx).
+    #[serde(skip)]
+    pub title_zh: String,
     pub rows: Vec<Row>,
     /// Lines printed under the table (in how many cities a department site was found).
     pub notes: Vec<String>,
@@ -61,7 +67,12 @@ pub struct Summary {
     pub tables: Vec<Table>,
 }
 
-fn row(m: &Matrix, group: &str, sectors: &[Sector], keep: &dyn Fn(Tier, Region) -> bool) -> Row {
+fn row(
+    m: &Matrix,
+    (group, label_zh): (&str, &str),
+    sectors: &[Sector],
+    keep: &dyn Fn(Tier, Region) -> bool,
+) -> Row {
     let mut shares = BTreeMap::new();
     for ch in m.channels.ids() {
         let mut s = Share::default();
@@ -86,6 +97,7 @@ fn row(m: &Matrix, group: &str, sectors: &[Sector], keep: &dyn Fn(Tier, Region) 
     }
     Row {
         group: group.to_string(),
+        label_zh: label_zh.to_string(),
         shares,
     }
 }
@@ -115,27 +127,41 @@ fn unknown_note(m: &Matrix, sectors: &[Sector]) -> Option<String> {
 /// Computes the tables from a matrix.
 pub fn summarize(m: &Matrix) -> Summary {
     let general = [Sector::General];
-    let tiers: [(&str, Option<Tier>); 3] = [
-        ("key cities", Some(Tier::Key)),
-        ("prefecture-level cities", Some(Tier::Prefecture)),
-        ("all cities", None),
+    let tiers: [(&str, &str, Option<Tier>); 3] = [
+        ("key cities", Tier::Key.name_zh(), Some(Tier::Key)),
+        (
+            "prefecture-level cities",
+            Tier::Prefecture.name_zh(),
+            Some(Tier::Prefecture),
+        ),
+        ("all cities", "全部城市", None),
     ];
     let by_tier = |sectors: &[Sector]| -> Vec<Row> {
         tiers
             .iter()
-            .map(|(name, t)| row(m, name, sectors, &|tier, _| t.is_none_or(|t| t == tier)))
+            .map(|(name, zh, t)| {
+                row(m, (name, zh), sectors, &|tier, _| {
+                    t.is_none_or(|t| t == tier)
+                })
+            })
             .collect()
     };
     let mut tables = vec![Table {
         title: "Whole-of-government portal: share of cities offering each channel, by tier".into(),
+        title_zh: "政府门户网站：各渠道开通城市比例（按城市类型）".into(),
         rows: by_tier(&general),
         notes: unknown_note(m, &general).into_iter().collect(),
     }];
     tables.push(Table {
         title: "Whole-of-government portal, by region".into(),
+        title_zh: "政府门户网站：各渠道开通城市比例（按地区）".into(),
         rows: Region::ALL
             .iter()
-            .map(|r| row(m, r.as_str(), &general, &|_, region| region == *r))
+            .map(|r| {
+                row(m, (r.as_str(), r.name_zh()), &general, &|_, region| {
+                    region == *r
+                })
+            })
             .collect(),
         notes: Vec::new(),
     });
@@ -150,6 +176,10 @@ pub fn summarize(m: &Matrix) -> Summary {
         };
         tables.push(Table {
             title: format!("Sector {sector}: by tier"),
+            title_zh: format!(
+                "{}部门网站：各渠道开通城市比例（按城市类型）",
+                sector.name_zh()
+            ),
             rows: by_tier(&[sector]),
             notes: [
                 Some(found(Tier::Key, "key cities")),
@@ -163,6 +193,7 @@ pub fn summarize(m: &Matrix) -> Summary {
     }
     tables.push(Table {
         title: "Averaged over the five sectors (pooled city-sector cells), by tier".into(),
+        title_zh: "五个部门平均（城市×部门合计，按城市类型）".into(),
         rows: by_tier(Sector::DEPARTMENTS),
         notes: unknown_note(m, Sector::DEPARTMENTS).into_iter().collect(),
     });

@@ -55,11 +55,14 @@ fn header(ws: &mut Worksheet, names: &[String], bold: &Format) -> Result<(), Exp
     Ok(())
 }
 
+/// Filters on the header row, and column widths fitted to their contents (a long URL
+/// column stops at 300 px, as the library recommends).
 fn filter(ws: &mut Worksheet, rows: u32, cols: usize) -> Result<(), ExportError> {
     if cols > 0 {
         ws.autofilter(0, 0, rows.max(1), (cols - 1) as u16)
             .map_err(err)?;
     }
+    ws.set_autofit_max_width(300).autofit();
     Ok(())
 }
 
@@ -83,6 +86,7 @@ pub fn write(
     matrix_sheet(&mut wb, m, &sectors, &bold)?;
     long_sheet(&mut wb, m, &bold)?;
     summary_sheet(&mut wb, s, &bold)?;
+    survey_sheet(&mut wb, s, &bold)?;
     findings_sheet(&mut wb, findings, &bold)?;
     let bytes = wb.save_to_buffer().map_err(err)?;
     super::files::write_atomic(path, &bytes)
@@ -96,31 +100,26 @@ fn matrix_sheet(
     bold: &Format,
 ) -> Result<(), ExportError> {
     let ws = wb.add_worksheet().set_name("matrix").map_err(err)?;
-    let mut names: Vec<String> = [
-        "city_id",
-        "city",
-        "province",
-        "tier",
-        "region",
-        "carried_forward_from",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    let mut names: Vec<String> = ["城市代码", "城市", "省份", "城市类型", "地区", "沿用自"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     for s in sectors {
         for ch in m.channels.iter() {
-            names.push(format!("{s}.{} ({} {})", ch.id, s.name_zh(), ch.name));
+            names.push(format!("{}·{}", s.name_zh(), ch.name));
         }
     }
     header(ws, &names, bold)?;
+    // The city's code and name stay in view while scrolling right.
+    ws.set_freeze_panes(1, 2).map_err(err)?;
     for (r, c) in m.cities.iter().enumerate() {
         let r = r as u32 + 1;
         for (i, v) in [
             c.id.as_str(),
             &c.name,
             &c.province,
-            c.tier.as_str(),
-            c.region.as_str(),
+            c.tier.name_zh(),
+            c.region.name_zh(),
             c.carried_forward.as_ref().map_or("", |f| f.date()),
         ]
         .iter()
@@ -193,25 +192,25 @@ fn long_sheet(wb: &mut Workbook, m: &Matrix, bold: &Format) -> Result<(), Export
 /// The share tables, a row per group × channel.
 fn summary_sheet(wb: &mut Workbook, s: &Summary, bold: &Format) -> Result<(), ExportError> {
     let ws = wb.add_worksheet().set_name("summary").map_err(err)?;
-    let names: Vec<String> = [
-        "table", "group", "channel", "yes", "known", "share", "label",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    let percent = Format::new().set_num_format("0%");
+    let names: Vec<String> = ["表", "城市组", "渠道", "开通数", "已知数", "比例", "标注"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     header(ws, &names, bold)?;
     let mut r = 1u32;
     for t in &s.tables {
         for row in &t.rows {
-            for ch in s.channels.ids() {
-                let sh = row.shares[ch];
-                put(ws, r, 0, &t.title)?;
-                put(ws, r, 1, &row.group)?;
-                put(ws, r, 2, ch.as_str())?;
+            for ch in s.channels.iter() {
+                let sh = row.shares[&ch.id];
+                put(ws, r, 0, &t.title_zh)?;
+                put(ws, r, 1, &row.label_zh)?;
+                put(ws, r, 2, &ch.name)?;
                 ws.write_number(r, 3, sh.yes as f64).map_err(err)?;
                 ws.write_number(r, 4, sh.known as f64).map_err(err)?;
                 if let Some(f) = sh.fraction() {
-                    ws.write_number(r, 5, f).map_err(err)?;
+                    ws.write_number_with_format(r, 5, f, &percent)
+                        .map_err(err)?;
                 }
                 put(ws, r, 6, &sh.label())?;
                 r += 1;
@@ -219,6 +218,51 @@ fn summary_sheet(wb: &mut Workbook, s: &Summary, bold: &Format) -> Result<(), Ex
         }
     }
     filter(ws, r - 1, names.len())?;
+    Ok(())
+}
+
+/// The survey's published layout: per table, its groups as rows and the channels as
+/// columns, each share a number in percent format with its denominator (`23/36`) beside.
+fn survey_sheet(wb: &mut Workbook, s: &Summary, bold: &Format) -> Result<(), ExportError> {
+    let ws = wb.add_worksheet().set_name("调查表").map_err(err)?;
+    let percent = Format::new().set_num_format("0%");
+    let mut r = 0u32;
+    for t in &s.tables {
+        ws.write_string_with_format(r, 0, &t.title_zh, bold)
+            .map_err(err)?;
+        r += 1;
+        ws.write_string_with_format(r, 0, "城市组", bold)
+            .map_err(err)?;
+        for (i, ch) in s.channels.iter().enumerate() {
+            let col = 1 + 2 * i as u16;
+            ws.write_string_with_format(r, col, &ch.name, bold)
+                .map_err(err)?;
+            ws.write_string_with_format(r, col + 1, "开通/已知", bold)
+                .map_err(err)?;
+        }
+        r += 1;
+        for row in &t.rows {
+            put(ws, r, 0, &row.label_zh)?;
+            for (i, ch) in s.channels.iter().enumerate() {
+                let col = 1 + 2 * i as u16;
+                let sh = row.shares[&ch.id];
+                match sh.fraction() {
+                    Some(f) => ws.write_number_with_format(r, col, f, &percent),
+                    None => ws.write_string(r, col, "–"),
+                }
+                .map_err(err)?;
+                put(ws, r, col + 1, &format!("{}/{}", sh.yes, sh.known))?;
+            }
+            r += 1;
+        }
+        for n in &t.notes {
+            put(ws, r, 0, n)?;
+            r += 1;
+        }
+        r += 1;
+    }
+    ws.set_freeze_panes(0, 1).map_err(err)?;
+    ws.set_autofit_max_width(300).autofit();
     Ok(())
 }
 

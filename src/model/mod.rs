@@ -90,6 +90,27 @@ id_enum!(
     }
 );
 
+impl Tier {
+    /// The tier as the survey's Chinese tables name it.
+    pub(crate) fn name_zh(self) -> &'static str {
+        match self {
+            Tier::Key => "重点城市",
+            Tier::Prefecture => "地级城市",
+        }
+    }
+}
+
+impl Region {
+    /// The region as the survey's Chinese tables name it.
+    pub(crate) fn name_zh(self) -> &'static str {
+        match self {
+            Region::East => "东部",
+            Region::Central => "中部",
+            Region::West => "西部",
+        }
+    }
+}
+
 impl Sector {
     /// The survey's Chinese name of the sector (综合服务, 住房 …), for headers people read.
     pub(crate) fn name_zh(self) -> &'static str {
