@@ -725,3 +725,66 @@ async fn evidence_tables_read_well_and_a_highlighted_image_shows_its_caption() {
         "the caption is not shown: {seen}"
     );
 }
+
+/// 22.6: the summary's charts and tables in Chromium, with all thirteen channels: the
+/// labels are Chinese, no two channel labels under the bars overlap, and no header
+/// breaks inside a word.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_summary_reads_in_chinese_and_stays_readable_at_thirteen_channels() {
+    let server = serve(routes(vec![html(
+        "www.a.gov.cn/",
+        page(
+            "甲市人民政府",
+            "<a href=\"https://weibo.com/jiashi\">甲市发布</a>",
+        ),
+    )]))
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let seeds = seeds(
+        dir.path(),
+        &["1,甲市,浙江省,key,east,http://www.a.gov.cn/,,,,,"],
+    );
+    let db = db(dir.path());
+    audit(&db, &seeds, all(), config(&server)).await;
+    let conn = portal_audit::store::open_ro(&db).unwrap();
+    let m = matrix::load(&conn, None).unwrap();
+    assert_eq!(m.channels.len(), 13);
+    let s = portal_audit::export::summary::summarize(&m);
+    let file = dir.path().join("summary.html");
+    std::fs::write(&file, portal_audit::export::formats::summary_html(&s)).unwrap();
+    let Some(driver) = Driver::start().await else {
+        return;
+    };
+    driver.goto(&format!("file://{}", file.display())).await;
+    let seen = driver
+        .call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            serde_json::json!({"script": r#"
+let names = [], overlaps = 0;
+for (const svg of document.querySelectorAll('svg')) {
+  const h = Number(svg.getAttribute('height'));
+  const labels = [...svg.querySelectorAll('text')].filter(t => Number(t.getAttribute('y')) > h - 40 && Number(t.getAttribute('y')) < h - 14 && t.getAttribute('text-anchor') === 'middle');
+  const boxes = labels.map(t => t.getBoundingClientRect());
+  for (let i = 1; i < boxes.length; i++) if (boxes[i].left < boxes[i - 1].right) overlaps++;
+  names.push(...labels.map(t => t.textContent));
+}
+const wrapped = [...document.querySelectorAll('th')].filter(th => { const r = document.createRange(); r.selectNodeContents(th); return r.getClientRects().length > 1; }).map(th => th.textContent);
+return [names, overlaps, wrapped, document.querySelector('h2 + table, table') ? document.body.innerText.includes('重点城市') : false];
+"#, "args": []}),
+        )
+        .await;
+    let names: Vec<&str> = seen[0]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"政务微博") && names.contains(&"政务抖音"),
+        "{names:?}"
+    );
+    assert_eq!(seen[1], 0, "channel labels overlap: {seen}");
+    assert_eq!(seen[2], serde_json::json!([]), "headers wrap: {seen}");
+    assert_eq!(seen[3], true, "tiers in Chinese: {seen}");
+}
