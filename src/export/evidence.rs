@@ -329,8 +329,8 @@ fn city_html(
         name = esc(&c.name),
         id = esc(&c.id),
         province = esc(&c.province),
-        tier = c.tier,
-        region = c.region,
+        tier = c.tier.name_zh(),
+        region = c.region.name_zh(),
         run = c.audit_run,
         status = c.status
     );
