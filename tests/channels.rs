@@ -103,7 +103,9 @@ async fn accounts_registry_dedups_pages_keeps_sectors_and_flags_shared_accounts(
     assert_eq!(text.lines().count(), 1 + 5);
     let json = accounts::to_json(&rows);
     assert_eq!(json["accounts"].as_array().unwrap().len(), 5);
-    assert!(accounts::to_md(&rows).contains("| 1 甲市 | general | weibo | jiafabu |"));
+    assert!(
+        accounts::to_md(&rows, &m.channels).contains("| 1 甲市 | 综合服务 | 政务微博 | jiafabu |")
+    );
 
     // A recheck in which the bureau opened a Bilibili account: `diff` reports it.
     grown.store(true, Ordering::SeqCst);
@@ -316,7 +318,7 @@ async fn a_channel_defined_in_a_rules_file_flows_through_every_export() {
         };
         assert!(out.contains(want), "{what}: {out}");
     }
-    assert!(accounts::to_md(&accounts::load(&conn, &m).unwrap()).contains("5f1e2d3c"));
+    assert!(accounts::to_md(&accounts::load(&conn, &m).unwrap(), &m.channels).contains("5f1e2d3c"));
     let xlsx_path = dir.path().join("m.xlsx");
     xlsx::write(&m, &s, &evidence::findings(&conn, &m).unwrap(), &xlsx_path).unwrap();
     use calamine::Reader;

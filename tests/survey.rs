@@ -269,6 +269,13 @@ async fn a_city_not_reached_keeps_its_values_and_the_run_says_what_changed() {
         t.contains("0 appeared, 0 disappeared, 0 became unknown"),
         "{t}"
     );
+    // `diff` in Markdown reads in Chinese (22.6).
+    let out = bin(dir.path(), &["diff", "1", "3", "--format", "md"], &[]).await;
+    let t = text(&out);
+    assert!(
+        t.contains("| 2 乙市 | 综合服务 | 服务热线 | 消失 | 开通 → 未发现 |"),
+        "{t}"
+    );
 }
 
 /// 22.3: why a cell is unknown appears in every export: the matrix CSV's

@@ -145,7 +145,11 @@ fn export_accounts(a: ExportArgs) -> Result<ExitCode> {
             "accounts.json",
             serde_json::to_string_pretty(&accounts::to_json(&rows))?.as_bytes(),
         )?,
-        "md" => write_out(&a.out, "accounts.md", accounts::to_md(&rows).as_bytes())?,
+        "md" => write_out(
+            &a.out,
+            "accounts.md",
+            accounts::to_md(&rows, &m.channels).as_bytes(),
+        )?,
         other => bail!("unknown accounts format `{other}` (csv, json, md)"),
     }
     Ok(ExitCode::SUCCESS)
@@ -208,7 +212,8 @@ pub fn diff(a: DiffArgs) -> Result<ExitCode> {
     let mut changes = d::diff(&ma, &mb);
     changes.extend(accounts::changes(&conn, &ma, &mb)?);
     match a.format.as_str() {
-        "md" => print!("{}", d::to_md(&changes)),
+        // Run B names the channels (one only run A had shows its id).
+        "md" => print!("{}", d::to_md(&changes, &mb.channels)),
         "csv" => {
             use std::io::Write;
             std::io::stdout().write_all(&d::to_csv(&changes))?;

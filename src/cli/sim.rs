@@ -169,7 +169,7 @@ fn write_exports(
         out.join("accounts.json"),
         serde_json::to_string_pretty(&acc::to_json(&accounts))?,
     )?;
-    std::fs::write(out.join("accounts.md"), acc::to_md(&accounts))?;
+    std::fs::write(out.join("accounts.md"), acc::to_md(&accounts, &m.channels))?;
     evidence::write_pack(conn, m, &out.join("evidence"))?;
     portal_audit::export::warc::write(conn, &[run], &out.join("pages.warc.gz"))?;
     Ok(())

@@ -151,26 +151,29 @@ pub fn to_json(rows: &[AccountRow]) -> serde_json::Value {
     })
 }
 
-/// The registry as Markdown.
-pub fn to_md(rows: &[AccountRow]) -> String {
+/// The registry as Markdown, labelled in Chinese (`channels` names the channels).
+pub fn to_md(rows: &[AccountRow], channels: &crate::model::Channels) -> String {
     let mut out = format!(
-        "# Government accounts\n\n{} accounts; `shared`: linked from more than one city.\n\n| city | sector | channel | account | url | page | runs | shared |\n|---|---|---|---|---|---|---|---|\n",
+        "# 政务账号登记\n\n共 {} 个账号；“共用”：多个城市的页面都链接了它。\n\n| 城市 | 部门 | 渠道 | 账号 | 链接 | 所在页面 | 出现于第几轮 | 共用 |\n|---|---|---|---|---|---|---|---|\n",
         rows.len()
     );
     for r in rows {
+        let channel = channels
+            .get(r.channel.as_str())
+            .map_or(r.channel.as_str(), |c| c.name.as_str());
         let _ = writeln!(
             out,
             "| {} {} | {} | {} | {} | {} | {} | {}–{} | {} |",
             r.city_id,
             r.city,
-            r.sector,
-            r.channel,
+            r.sector.name_zh(),
+            channel,
             r.account,
             r.url,
             r.page_url,
             r.first_seen_run,
             r.last_seen_run,
-            if r.shared { "yes" } else { "" }
+            if r.shared { "是" } else { "" }
         );
     }
     out

@@ -66,27 +66,50 @@ pub fn diff(a: &Matrix, b: &Matrix) -> Vec<Change> {
     out
 }
 
-/// Markdown (also the short form printed after a run).
-pub fn to_md(changes: &[Change]) -> String {
+/// A change as people read it.
+fn change_zh(change: &str) -> &str {
+    match change {
+        "appeared" => "新增",
+        "disappeared" => "消失",
+        "became-unknown" => "变为未知",
+        "became-known" => "变为已知",
+        other => other,
+    }
+}
+
+/// A value as people read it.
+fn value_zh(v: Value) -> &'static str {
+    match v {
+        Value::Yes => "开通",
+        Value::No => "未发现",
+        Value::Unknown => "未知",
+    }
+}
+
+/// Markdown, labelled in Chinese (`channels` names the channels).
+pub fn to_md(changes: &[Change], channels: &crate::model::Channels) -> String {
     if changes.is_empty() {
-        return "No changes.\n".into();
+        return "无变化。\n".into();
     }
     let mut out = String::from(
-        "| city | sector | channel | change | before → after | evidence |\n|---|---|---|---|---|---|\n",
+        "| 城市 | 部门 | 渠道 | 变化 | 之前 → 之后 | 证据 |\n|---|---|---|---|---|---|\n",
     );
     let r = |reviewed: bool| if reviewed { "ᴿ" } else { "" };
     for c in changes {
+        let channel = channels
+            .get(c.channel.as_str())
+            .map_or(c.channel.as_str(), |d| d.name.as_str());
         let _ = writeln!(
             out,
             "| {} {} | {} | {} | {} | {}{} → {}{} | {} |",
             c.city_id,
             c.city,
-            c.sector,
-            c.channel,
-            c.change,
-            c.before.as_str(),
+            c.sector.name_zh(),
+            channel,
+            change_zh(c.change),
+            value_zh(c.before),
             r(c.before_reviewed),
-            c.after.as_str(),
+            value_zh(c.after),
             r(c.after_reviewed),
             c.evidence
         );
@@ -95,7 +118,7 @@ pub fn to_md(changes: &[Change]) -> String {
         .iter()
         .any(|c| c.before_reviewed || c.after_reviewed)
     {
-        out.push_str("\nᴿ: a reviewer's value, not the machine's.\n");
+        out.push_str("\nᴿ：审核人给出的值，而非机器判定。\n");
     }
     out
 }
