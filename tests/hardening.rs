@@ -81,6 +81,23 @@ impl World {
         text(&out)
     }
 
+    /// `review set 甲市 general CHANNEL VERDICT`, which must succeed.
+    async fn set(&self, channel: &str, verdict: &str, reviewer: &str, reason: &str) {
+        self.ok(&[
+            "review",
+            "set",
+            "甲市",
+            "general",
+            channel,
+            verdict,
+            "--reviewer",
+            reviewer,
+            "--reason",
+            reason,
+        ])
+        .await;
+    }
+
     fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
@@ -147,19 +164,7 @@ fn decisions(db: &Path) -> Vec<Vec<String>> {
 #[tokio::test]
 async fn formula_injection_is_neutralised_in_every_csv() {
     let w = World::audited().await;
-    w.ok(&[
-        "review",
-        "set",
-        "甲市",
-        "general",
-        "weibo",
-        "no",
-        "--reviewer",
-        HOSTILE_REVIEWER,
-        "--reason",
-        HOSTILE_REASON,
-    ])
-    .await;
+    w.set("weibo", "no", HOSTILE_REVIEWER, HOSTILE_REASON).await;
     w.grown.store(true, Ordering::SeqCst);
     w.audit().await;
     let mut files = Vec::new();
@@ -237,19 +242,7 @@ async fn formula_injection_is_neutralised_in_every_csv() {
 #[tokio::test]
 async fn a_stale_decision_stays_stale_through_export_and_import() {
     let w = World::audited().await;
-    w.ok(&[
-        "review",
-        "set",
-        "甲市",
-        "general",
-        "hotline",
-        "yes",
-        "--reviewer",
-        "王审",
-        "--reason",
-        "12345 in the footer",
-    ])
-    .await;
+    w.set("hotline", "yes", "王审", "12345 in the footer").await;
     w.grown.store(true, Ordering::SeqCst);
     w.audit().await;
     let stale = |db: &Path| {
@@ -348,19 +341,7 @@ async fn conflicting_verdicts_in_one_file_are_refused_naming_both_lines() {
 async fn reimporting_an_export_records_nothing_twice() {
     let w = World::audited().await;
     for (channel, verdict) in [("weibo", "no"), ("hotline", "yes")] {
-        w.ok(&[
-            "review",
-            "set",
-            "甲市",
-            "general",
-            channel,
-            verdict,
-            "--reviewer",
-            "王审",
-            "--reason",
-            "checked",
-        ])
-        .await;
+        w.set(channel, verdict, "王审", "checked").await;
     }
     w.ok(&["review", "export", "--out", "decisions.csv"]).await;
     let before = decisions(&w.db);
@@ -432,19 +413,7 @@ async fn decision_times_names_and_reasons_are_checked() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert_eq!(scalar::<i64>(&w.db, "SELECT COUNT(*) FROM decisions"), 0);
     // A database written by an older build may hold anything: shown escaped.
-    w.ok(&[
-        "review",
-        "set",
-        "甲市",
-        "general",
-        "weibo",
-        "no",
-        "--reviewer",
-        "李",
-        "--reason",
-        "fine",
-    ])
-    .await;
+    w.set("weibo", "no", "李", "fine").await;
     conn(&w.db)
         .execute(
             "UPDATE decisions SET reason = 'x\u{1b}[2Jy', reviewer = 'z\u{7}'",
@@ -497,19 +466,8 @@ fn template() -> &'static Path {
         let w = rt.block_on(async {
             let w = World::audited().await;
             for (channel, verdict) in [("hotline", "yes"), ("weibo", "no")] {
-                w.ok(&[
-                    "review",
-                    "set",
-                    "甲市",
-                    "general",
-                    channel,
-                    verdict,
-                    "--reviewer",
-                    "王审",
-                    "--reason",
-                    "made on the first audit",
-                ])
-                .await;
+                w.set(channel, verdict, "王审", "made on the first audit")
+                    .await;
             }
             w.grown.store(true, Ordering::SeqCst);
             w.audit().await;

@@ -459,6 +459,17 @@ impl Driver {
         v["value"].clone()
     }
 
+    /// Runs `js` in the page (WebDriver's script, outside the page's CSP) and returns
+    /// its value.
+    async fn script(&self, js: &str) -> serde_json::Value {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            serde_json::json!({"script": js, "args": []}),
+        )
+        .await
+    }
+
     async fn goto(&self, url: &str) {
         self.call(
             reqwest::Method::POST,
@@ -673,11 +684,7 @@ async fn evidence_tables_read_well_and_a_highlighted_image_shows_its_caption() {
     };
     driver.goto(&format!("file://{}", city.display())).await;
     let rules = driver
-        .call(
-            reqwest::Method::POST,
-            "/execute/sync",
-            serde_json::json!({"script": "return [...document.querySelectorAll('td.n')].filter(td => td.cellIndex === 1).map(td => { const r = document.createRange(); r.selectNodeContents(td); return [td.textContent, r.getClientRects().length, td.getBoundingClientRect().width]; });", "args": []}),
-        )
+        .script("return [...document.querySelectorAll('td.n')].filter(td => td.cellIndex === 1).map(td => { const r = document.createRange(); r.selectNodeContents(td); return [td.textContent, r.getClientRects().length, td.getBoundingClientRect().width]; });")
         .await;
     let rules = rules.as_array().unwrap();
     assert!(!rules.is_empty(), "no findings table");
@@ -695,11 +702,7 @@ async fn evidence_tables_read_well_and_a_highlighted_image_shows_its_caption() {
     }
     // The wechat QR finding's archived page, opened at its element.
     let href = driver
-        .call(
-            reqwest::Method::POST,
-            "/execute/sync",
-            serde_json::json!({"script": "const a = [...document.querySelectorAll('a')].find(a => a.href.includes('pages/') && a.closest('tr') && a.closest('tr').textContent.includes('wechat')); return a ? a.href : '';", "args": []}),
-        )
+        .script("const a = [...document.querySelectorAll('a')].find(a => a.href.includes('pages/') && a.closest('tr') && a.closest('tr').textContent.includes('wechat')); return a ? a.href : '';")
         .await;
     let href = href.as_str().unwrap().to_string();
     assert!(
@@ -708,11 +711,7 @@ async fn evidence_tables_read_well_and_a_highlighted_image_shows_its_caption() {
     );
     driver.goto(&href).await;
     let seen = driver
-        .call(
-            reqwest::Method::POST,
-            "/execute/sync",
-            serde_json::json!({"script": "const t = document.querySelector(':target'); const s = t && getComputedStyle(t); return [t ? t.tagName : '', s ? s.outlineWidth : '', s ? s.outlineStyle : '', getComputedStyle(document.body, '::after').content];", "args": []}),
-        )
+        .script("const t = document.querySelector(':target'); const s = t && getComputedStyle(t); return [t ? t.tagName : '', s ? s.outlineWidth : '', s ? s.outlineStyle : '', getComputedStyle(document.body, '::after').content];")
         .await;
     assert_eq!(seen[0], "IMG", "{seen}");
     assert_eq!(
@@ -757,10 +756,7 @@ async fn the_summary_reads_in_chinese_and_stays_readable_at_thirteen_channels() 
     };
     driver.goto(&format!("file://{}", file.display())).await;
     let seen = driver
-        .call(
-            reqwest::Method::POST,
-            "/execute/sync",
-            serde_json::json!({"script": r#"
+        .script(r#"
 let names = [], overlaps = 0;
 for (const svg of document.querySelectorAll('svg')) {
   const h = Number(svg.getAttribute('height'));
@@ -771,8 +767,7 @@ for (const svg of document.querySelectorAll('svg')) {
 }
 const wrapped = [...document.querySelectorAll('th')].filter(th => { const r = document.createRange(); r.selectNodeContents(th); return r.getClientRects().length > 1; }).map(th => th.textContent);
 return [names, overlaps, wrapped, document.querySelector('h2 + table, table') ? document.body.innerText.includes('重点城市') : false];
-"#, "args": []}),
-        )
+"#)
         .await;
     let names: Vec<&str> = seen[0]
         .as_array()

@@ -63,6 +63,28 @@ fn cell<'a>(
         .unwrap_or_else(|| panic!("no row {city} {sector} {channel}"))
 }
 
+/// Exports the matrix as xlsx in `dir` and reads sheet `sheet`: its rows as text, and
+/// the index of the column headed `column`.
+async fn xlsx_sheet(dir: &Path, sheet: &str, column: &str) -> (Vec<Vec<String>>, usize) {
+    let out = bin(
+        dir,
+        &["export", "matrix", "--format", "xlsx", "--out", "m.xlsx"],
+        &[],
+    )
+    .await;
+    assert!(out.status.success(), "{}", text(&out));
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(dir.join("m.xlsx")).unwrap();
+    let rows: Vec<Vec<String>> = book
+        .worksheet_range(sheet)
+        .unwrap()
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    let col = rows[0].iter().position(|h| h == column).unwrap();
+    (rows, col)
+}
+
 /// 22.1 (a): offline, a run audited every city as failed, exited 0 and blanked last
 /// quarter's matrix. It stops early, says the network is down, exits 4, is marked
 /// `failed`, and no export takes a value from it.
@@ -208,26 +230,9 @@ async fn a_city_not_reached_keeps_its_values_and_the_run_says_what_changed() {
     )
     .await;
     assert!(text(&out).contains("| 1 甲市 ↩ 20"), "{}", text(&out));
-    let out = bin(
-        dir.path(),
-        &["export", "matrix", "--format", "xlsx", "--out", "m.xlsx"],
-        &[],
-    )
-    .await;
-    assert!(out.status.success(), "{}", text(&out));
-    use calamine::Reader;
-    let mut book: calamine::Xlsx<_> = calamine::open_workbook(dir.path().join("m.xlsx")).unwrap();
-    let sheet = book.worksheet_range("matrix").unwrap();
-    let head: Vec<String> = sheet
-        .rows()
-        .next()
-        .unwrap()
-        .iter()
-        .map(|c| c.to_string())
-        .collect();
-    let col = head.iter().position(|h| h == "沿用自").unwrap();
-    let row = sheet.rows().find(|r| r[0] == "1").unwrap();
-    assert!(row[col].to_string().starts_with("20"), "{row:?}");
+    let (rows, col) = xlsx_sheet(dir.path(), "matrix", "沿用自").await;
+    let row = rows.iter().find(|r| r[0] == "1").unwrap();
+    assert!(row[col].starts_with("20"), "{row:?}");
     let out = bin(dir.path(), &["export", "evidence", "--out", "pack"], &[]).await;
     assert!(out.status.success(), "{}", text(&out));
     let index = std::fs::read_to_string(dir.path().join("pack/index.html")).unwrap();
@@ -367,25 +372,8 @@ async fn every_export_says_why_a_cell_is_unknown() {
         index.contains("<code>blocked-by-robots</code>: 1 甲市"),
         "{index}"
     );
-    let out = bin(
-        dir.path(),
-        &["export", "matrix", "--format", "xlsx", "--out", "m.xlsx"],
-        &[],
-    )
-    .await;
-    assert!(out.status.success(), "{}", text(&out));
-    use calamine::Reader;
-    let mut book: calamine::Xlsx<_> = calamine::open_workbook(dir.path().join("m.xlsx")).unwrap();
-    let long = book.worksheet_range("long").unwrap();
-    let head: Vec<String> = long
-        .rows()
-        .next()
-        .unwrap()
-        .iter()
-        .map(|c| c.to_string())
-        .collect();
-    let col = head.iter().position(|h| h == "unknown_reason").unwrap();
-    assert!(long.rows().any(|r| r[col] == "blocked-by-robots"));
+    let (long, col) = xlsx_sheet(dir.path(), "long", "unknown_reason").await;
+    assert!(long.iter().any(|r| r[col] == "blocked-by-robots"));
 }
 
 /// 22.12: WARC request records said `portal-audit/<version>` whatever User-Agent the run

@@ -7,7 +7,8 @@ use super::ExportError;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-fn io(path: &Path, e: std::io::Error) -> ExportError {
+/// An I/O error that names its path.
+pub(super) fn io(path: &Path, e: std::io::Error) -> ExportError {
     ExportError::Path {
         path: path.to_path_buf(),
         source: e,

@@ -2,7 +2,7 @@
 //! replaces the previous pack whole or not at all.
 
 use super::ExportError;
-use super::files::StagedDir;
+use super::files::{StagedDir, io};
 use std::path::Path;
 
 /// The file in a pack's folder that lists the files the pack wrote.
@@ -22,18 +22,11 @@ fn pack_owns(name: &str) -> bool {
 }
 
 /// What an existing folder holds: the earlier pack's files (to be replaced) and
-/// everything else (a person's files, kept). `None` for a folder that may not take a
-/// pack: not empty, and no manifest saying an earlier pack is there.
+/// everything else (a person's files, kept). A folder that may not take a pack (not
+/// empty, and no manifest saying an earlier pack is there) is refused by `old_folder`.
 struct OldFolder {
     pack_files: usize,
     others: Vec<String>,
-}
-
-fn io(path: &Path, e: std::io::Error) -> ExportError {
-    ExportError::Path {
-        path: path.to_path_buf(),
-        source: e,
-    }
 }
 
 /// The entries of `dir` as relative names, the `pages` folder's one by one.

@@ -149,12 +149,9 @@ pub fn import(
         already: 0,
     };
     for r in &rows {
-        let d = r.decision();
-        if super::recorded(&tx, m, &d, r.basis.as_ref())? {
-            report.already += 1;
-        } else {
-            super::record(&tx, m, &d, r.basis.as_ref())?;
-            report.imported += 1;
+        match super::record_once(&tx, m, &r.decision(), r.basis.as_ref())? {
+            Some(_) => report.imported += 1,
+            None => report.already += 1,
         }
     }
     tx.commit()?;

@@ -205,7 +205,7 @@ fn decided_at(d: &NewDecision<'_>) -> Result<String, ReviewError> {
 /// Records a decision on a cell of `m` (the audits the reviewer sees), resting on the
 /// cell's current evidence. The cell must exist and [`check`] must pass.
 pub fn decide(conn: &Connection, m: &Matrix, d: &NewDecision<'_>) -> Result<i64, ReviewError> {
-    record(conn, m, d, None)
+    Ok(prepare(conn, m, d, None)?.insert(conn)?)
 }
 
 /// The row of `m` and the cell `d` is about.
@@ -241,24 +241,36 @@ fn cell_of<'m>(
     Ok((city, cell))
 }
 
-/// Records `d` resting on `basis` (an imported decision keeps the evidence it was made
-/// on), or on the cell's current evidence when there is none.
-fn record(
+/// A decision ready to record: checked, its cell found, what it rests on settled.
+struct Prepared<'d> {
+    d: &'d NewDecision<'d>,
+    city_id: String,
+    /// The cell's findings in this database that the basis names (empty when the run
+    /// named no longer holds that evidence, or is not in this database).
+    finding_ids: Vec<i64>,
+    basis: Basis,
+    /// The time as stored.
+    at: String,
+}
+
+/// Settles what `d` rests on: `basis` (an imported decision keeps the evidence it was
+/// made on), or the cell's current evidence when there is none.
+fn prepare<'d>(
     conn: &Connection,
     m: &Matrix,
-    d: &NewDecision<'_>,
+    d: &'d NewDecision<'d>,
     basis: Option<&Basis>,
-) -> Result<i64, ReviewError> {
+) -> Result<Prepared<'d>, ReviewError> {
     check(d).map_err(ReviewError::Invalid)?;
     let (city, cell) = cell_of(m, d)?;
-    let (ids, basis) = match basis {
+    let evidence_in = |run: i64| cell_evidence(conn, run, &city.id, d.sector.as_str(), d.channel);
+    let (finding_ids, basis) = match basis {
         Some(b) => {
             // The finding ids are this database's: kept when the run named still holds
             // exactly the evidence the decision rests on.
             let ids = match b.run_id {
                 Some(run) => {
-                    let (ids, ev) =
-                        cell_evidence(conn, run, &city.id, d.sector.as_str(), d.channel)?;
+                    let (ids, ev) = evidence_in(run)?;
                     if ev == b.evidence { ids } else { Vec::new() }
                 }
                 None => Vec::new(),
@@ -266,8 +278,7 @@ fn record(
             (ids, b.clone())
         }
         None => {
-            let (ids, evidence) =
-                cell_evidence(conn, city.audit_run, &city.id, d.sector.as_str(), d.channel)?;
+            let (ids, evidence) = evidence_in(city.audit_run)?;
             let basis = Basis {
                 run_id: Some(city.audit_run),
                 computed: cell.computed.as_str().to_string(),
@@ -276,67 +287,78 @@ fn record(
             (ids, basis)
         }
     };
-    let at = decided_at(d)?;
-    conn.execute(
-        "INSERT INTO decisions (city_id, sector, channel, verdict, reason, reviewer, decided_at, run_id, computed, finding_ids, evidence)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-        params![
-            city.id,
-            d.sector.as_str(),
-            d.channel,
-            d.verdict.as_str(),
-            d.reason.trim(),
-            d.reviewer.trim(),
-            at,
-            basis.run_id,
-            basis.computed,
-            serde_json::to_string(&ids).expect("serialisable"),
-            serde_json::to_string(&basis.evidence).expect("serialisable"),
-        ],
-    )?;
-    Ok(conn.last_insert_rowid())
+    Ok(Prepared {
+        d,
+        city_id: city.id.clone(),
+        finding_ids,
+        basis,
+        at: decided_at(d)?,
+    })
 }
 
-/// Whether exactly this decision (cell, verdict, reason, reviewer, time and basis) is
-/// recorded already: importing a file twice must not record it twice.
-fn recorded(
+impl Prepared<'_> {
+    /// Whether exactly this decision (cell, verdict, reason, reviewer, time and basis)
+    /// is recorded already: importing a file twice must not record it twice. A decision
+    /// made now is always new.
+    fn recorded(&self, conn: &Connection) -> rusqlite::Result<bool> {
+        if self.d.decided_at.is_none() {
+            return Ok(false);
+        }
+        conn.query_row(
+            "SELECT EXISTS(SELECT 1 FROM decisions WHERE city_id = ?1 AND sector = ?2 AND channel = ?3
+               AND verdict = ?4 AND reason = ?5 AND reviewer = ?6 AND decided_at = ?7
+               AND run_id IS ?8 AND computed = ?9 AND evidence = ?10)",
+            params![
+                self.city_id,
+                self.d.sector.as_str(),
+                self.d.channel,
+                self.d.verdict.as_str(),
+                self.d.reason.trim(),
+                self.d.reviewer.trim(),
+                self.at,
+                self.basis.run_id,
+                self.basis.computed,
+                serde_json::to_string(&self.basis.evidence).expect("serialisable"),
+            ],
+            |r| r.get(0),
+        )
+    }
+
+    /// Appends the decision; returns its id.
+    fn insert(&self, conn: &Connection) -> rusqlite::Result<i64> {
+        conn.execute(
+            "INSERT INTO decisions (city_id, sector, channel, verdict, reason, reviewer, decided_at, run_id, computed, finding_ids, evidence)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            params![
+                self.city_id,
+                self.d.sector.as_str(),
+                self.d.channel,
+                self.d.verdict.as_str(),
+                self.d.reason.trim(),
+                self.d.reviewer.trim(),
+                self.at,
+                self.basis.run_id,
+                self.basis.computed,
+                serde_json::to_string(&self.finding_ids).expect("serialisable"),
+                serde_json::to_string(&self.basis.evidence).expect("serialisable"),
+            ],
+        )?;
+        Ok(conn.last_insert_rowid())
+    }
+}
+
+/// Records `d` unless exactly it is recorded already; `Some(id)` when it was recorded now.
+fn record_once(
     conn: &Connection,
     m: &Matrix,
     d: &NewDecision<'_>,
     basis: Option<&Basis>,
-) -> Result<bool, ReviewError> {
-    if d.decided_at.is_none() {
-        return Ok(false); // a decision made now is new
+) -> Result<Option<i64>, ReviewError> {
+    let p = prepare(conn, m, d, basis)?;
+    if p.recorded(conn)? {
+        return Ok(None);
     }
-    let at = decided_at(d)?;
-    let (city, cell) = cell_of(m, d)?;
-    let basis = match basis {
-        Some(b) => b.clone(),
-        None => Basis {
-            run_id: Some(city.audit_run),
-            computed: cell.computed.as_str().to_string(),
-            evidence: cell_evidence(conn, city.audit_run, &city.id, d.sector.as_str(), d.channel)?
-                .1,
-        },
-    };
-    Ok(conn.query_row(
-        "SELECT EXISTS(SELECT 1 FROM decisions WHERE city_id = ?1 AND sector = ?2 AND channel = ?3
-           AND verdict = ?4 AND reason = ?5 AND reviewer = ?6 AND decided_at = ?7
-           AND run_id IS ?8 AND computed = ?9 AND evidence = ?10)",
-        params![
-            city.id,
-            d.sector.as_str(),
-            d.channel,
-            d.verdict.as_str(),
-            d.reason.trim(),
-            d.reviewer.trim(),
-            at,
-            basis.run_id,
-            basis.computed,
-            serde_json::to_string(&basis.evidence).expect("serialisable"),
-        ],
-        |r| r.get(0),
-    )?)
+    Ok(Some(p.insert(conn)?))
 }
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Decision> {
