@@ -245,6 +245,11 @@ fn cell_of<'m>(
 struct Prepared<'d> {
     d: &'d NewDecision<'d>,
     city_id: String,
+    /// The decision's columns as stored (reason and name trimmed).
+    sector: &'static str,
+    verdict: &'static str,
+    reason: &'d str,
+    reviewer: &'d str,
     /// The cell's findings in this database that the basis names (empty when the run
     /// named no longer holds that evidence, or is not in this database).
     finding_ids: Vec<i64>,
@@ -290,6 +295,10 @@ fn prepare<'d>(
     Ok(Prepared {
         d,
         city_id: city.id.clone(),
+        sector: d.sector.as_str(),
+        verdict: d.verdict.as_str(),
+        reason: d.reason.trim(),
+        reviewer: d.reviewer.trim(),
         finding_ids,
         basis,
         at: decided_at(d)?,
@@ -297,51 +306,54 @@ fn prepare<'d>(
 }
 
 impl Prepared<'_> {
-    /// Whether exactly this decision (cell, verdict, reason, reviewer, time and basis)
-    /// is recorded already: importing a file twice must not record it twice. A decision
-    /// made now is always new.
+    /// What makes a decision the same decision, in the table's column order: cell,
+    /// verdict, reason, reviewer, time and basis (the evidence as its JSON).
+    fn key<'a>(&'a self, evidence_json: &'a dyn rusqlite::ToSql) -> [&'a dyn rusqlite::ToSql; 10] {
+        [
+            &self.city_id,
+            &self.sector,
+            &self.d.channel,
+            &self.verdict,
+            &self.reason,
+            &self.reviewer,
+            &self.at,
+            &self.basis.run_id,
+            &self.basis.computed,
+            evidence_json,
+        ]
+    }
+
+    fn evidence_json(&self) -> String {
+        serde_json::to_string(&self.basis.evidence).expect("serialisable")
+    }
+
+    /// Whether exactly this decision is recorded already: importing a file twice must
+    /// not record it twice. A decision made now is always new.
     fn recorded(&self, conn: &Connection) -> rusqlite::Result<bool> {
         if self.d.decided_at.is_none() {
             return Ok(false);
         }
+        let evidence = self.evidence_json();
         conn.query_row(
             "SELECT EXISTS(SELECT 1 FROM decisions WHERE city_id = ?1 AND sector = ?2 AND channel = ?3
                AND verdict = ?4 AND reason = ?5 AND reviewer = ?6 AND decided_at = ?7
                AND run_id IS ?8 AND computed = ?9 AND evidence = ?10)",
-            params![
-                self.city_id,
-                self.d.sector.as_str(),
-                self.d.channel,
-                self.d.verdict.as_str(),
-                self.d.reason.trim(),
-                self.d.reviewer.trim(),
-                self.at,
-                self.basis.run_id,
-                self.basis.computed,
-                serde_json::to_string(&self.basis.evidence).expect("serialisable"),
-            ],
+            &self.key(&evidence)[..],
             |r| r.get(0),
         )
     }
 
     /// Appends the decision; returns its id.
     fn insert(&self, conn: &Connection) -> rusqlite::Result<i64> {
+        let (evidence, ids) = (
+            self.evidence_json(),
+            serde_json::to_string(&self.finding_ids).expect("serialisable"),
+        );
+        let key = self.key(&evidence);
         conn.execute(
-            "INSERT INTO decisions (city_id, sector, channel, verdict, reason, reviewer, decided_at, run_id, computed, finding_ids, evidence)
+            "INSERT INTO decisions (city_id, sector, channel, verdict, reason, reviewer, decided_at, run_id, computed, evidence, finding_ids)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            params![
-                self.city_id,
-                self.d.sector.as_str(),
-                self.d.channel,
-                self.d.verdict.as_str(),
-                self.d.reason.trim(),
-                self.d.reviewer.trim(),
-                self.at,
-                self.basis.run_id,
-                self.basis.computed,
-                serde_json::to_string(&self.finding_ids).expect("serialisable"),
-                serde_json::to_string(&self.basis.evidence).expect("serialisable"),
-            ],
+            rusqlite::params_from_iter(key.iter().chain([&ids as &dyn rusqlite::ToSql].iter())),
         )?;
         Ok(conn.last_insert_rowid())
     }
