@@ -98,7 +98,10 @@ pub(crate) fn judge(
     let host = target.host_str().unwrap_or_default().to_ascii_lowercase();
     let domain = registrable_domain(&host);
     let own = city.domains.contains(&domain);
-    let gov_named = host.ends_with(".gov.cn") && named_city;
+    // A gov.cn site of its own: named for the city in the text, or named for the sector
+    // in its host (`www.hzwsjk.gov.cn` for 市卫生健康委) when the text names no other place.
+    let gov_named =
+        host.ends_with(".gov.cn") && (named_city || host_names_sector(rules, sector, &domain));
     if !(own || gov_named) {
         return Some(Err(NotOwn::Foreign));
     }
@@ -123,10 +126,11 @@ pub(crate) fn judge(
             && first
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-            && !matches!(
-                first,
-                "col" | "art" | "xxgk" | "zwgk" | "html" | "index" | "news"
-            )
+            && first.len() >= 2
+            && !d
+                .article_roots
+                .iter()
+                .any(|r| r.eq_ignore_ascii_case(first))
             && target.path_segments().is_some_and(|s| s.count() >= 1);
         if !dir_like || target.path() == "/" {
             return Some(Err(NotOwn::NotASite));
@@ -137,6 +141,20 @@ pub(crate) fn judge(
         u
     };
     Some(Ok((sector, start)))
+}
+
+/// Whether the first label of a gov.cn `domain` carries one of the sector's path words
+/// (`hzwsjk` holds `wsjk`): a site named for the department.
+fn host_names_sector(rules: &RuleSet, sector: Sector, domain: &str) -> bool {
+    let label = domain.split('.').next().unwrap_or_default();
+    rules
+        .sectors
+        .iter()
+        .filter(|s| s.sector == sector)
+        .flat_map(|s| &s.path)
+        .any(|p| {
+            p.len() >= 3 && p.bytes().all(|b| b.is_ascii_alphabetic()) && label.contains(p.as_str())
+        })
 }
 
 /// The city's department sites a page names.

@@ -2,11 +2,14 @@
 //! and the phone numbers and e-mail addresses found in text blocks, each with its label,
 //! context and target, borrowed from the page's facts where it can be.
 
+use super::names;
 use super::rules::ElementKind;
+use crate::page::extract::Around;
 use crate::page::extract::marks::email_and_number_marks;
 use crate::page::extract::{PageFacts, PathId, SNIPPET_CHARS, prefix_chars};
 use regex::Regex;
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::sync::LazyLock;
 use url::Url;
 
@@ -46,11 +49,33 @@ pub(super) struct Element<'a> {
     /// `None` for an external script (whose path is just `script`).
     pub(super) path: Option<PathId>,
     pub(super) prose: bool,
+    /// Where the element's name words come from (see [`Element::name_words`]): an image's
+    /// source; for a link with no words of its own, its image's source and its target's
+    /// path. Empty for everything else.
+    pub(super) names: [&'a str; 2],
+    /// Words from around the element that rules read only when its own words match no
+    /// rule: an image's caption and what it borrows (see `extract::Image::borrowed`).
+    pub(super) around: [&'a str; 2],
+    /// (pages) a password input: the page is a login.
+    pub(super) login: bool,
 }
 
 impl Element<'_> {
     pub(super) fn context(&self) -> &str {
         prefix_chars(self.context, self.context_chars)
+    }
+
+    /// The words of the element's names (`wb`, `qzxx`, `wsbsdt` …).
+    pub(super) fn name_words(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for n in self.names.iter().filter(|n| !n.is_empty()) {
+            for w in names::words(names::own_name(n)) {
+                if !out.contains(&w) {
+                    out.push(w);
+                }
+            }
+        }
+        out
     }
 }
 
@@ -77,6 +102,26 @@ impl Label<'_> {
                 buf
             }
         }
+    }
+}
+
+impl Element<'_> {
+    /// The label with the words around the element after it, in `buf`.
+    pub(super) fn label_with_around<'s>(&self, buf: &'s mut String) -> &'s str {
+        let mut joined = String::new();
+        let own = self.label.text(&mut joined);
+        buf.clear();
+        buf.push_str(own);
+        for a in self.around.iter().filter(|a| !a.is_empty()) {
+            buf.push(' ');
+            buf.push_str(a);
+        }
+        buf
+    }
+
+    /// Whether the element has words around it (see [`Element::around`]).
+    pub(super) fn has_around(&self) -> bool {
+        self.around.iter().any(|a| !a.is_empty())
     }
 }
 
@@ -131,14 +176,16 @@ pub(super) fn elements(page: &PageFacts) -> Vec<Element<'_>> {
     let mut out = Vec::with_capacity(page.links.len() + page.images.len() + 8);
     for l in &page.links {
         // A link whose only content is an image with no words: its file name speaks.
-        let img_name = if l.text.is_empty()
-            && l.title.is_empty()
-            && l.img_alt.is_empty()
-            && !l.img_src.is_empty()
-        {
+        let wordless = l.text.is_empty() && l.title.is_empty() && l.img_alt.is_empty();
+        let img_name = if wordless && !l.img_src.is_empty() {
             file_name(&l.img_src)
         } else {
             Cow::Borrowed("")
+        };
+        let names = if wordless {
+            [l.img_src.as_str(), l.url.as_ref().map_or("", Url::path)]
+        } else {
+            ["", ""]
         };
         out.push(Element {
             kind: ElementKind::Link,
@@ -160,6 +207,9 @@ pub(super) fn elements(page: &PageFacts) -> Vec<Element<'_>> {
             textarea: false,
             path: Some(l.path),
             prose: false,
+            names,
+            around: ["", ""],
+            login: false,
         });
     }
     for i in &page.images {
@@ -175,8 +225,8 @@ pub(super) fn elements(page: &PageFacts) -> Vec<Element<'_>> {
             label: Label::Parts([
                 Cow::Borrowed(&i.alt),
                 Cow::Borrowed(&i.title),
-                Cow::Borrowed(&i.caption),
                 file_name(&i.src),
+                Cow::Borrowed(""),
             ]),
             context: &i.caption,
             context_chars: usize::MAX,
@@ -185,6 +235,9 @@ pub(super) fn elements(page: &PageFacts) -> Vec<Element<'_>> {
             textarea: false,
             path: Some(i.path),
             prose: false,
+            names: [&i.src, ""],
+            around: [&i.caption, &i.borrowed],
+            login: false,
         });
     }
     for s in &page.scripts {
@@ -199,6 +252,9 @@ pub(super) fn elements(page: &PageFacts) -> Vec<Element<'_>> {
             textarea: false,
             path: None,
             prose: false,
+            names: ["", ""],
+            around: ["", ""],
+            login: false,
         });
     }
     for f in &page.forms {
@@ -218,16 +274,121 @@ pub(super) fn elements(page: &PageFacts) -> Vec<Element<'_>> {
             textarea: f.has_textarea,
             path: Some(f.path),
             prose: false,
+            names: ["", ""],
+            around: ["", ""],
+            login: false,
         });
     }
+    let headlines = numbered_headlines(page);
     for bi in 0..page.blocks.len() {
-        block_elements(page, bi, &mut out);
+        block_elements(page, bi, &headlines, &mut out);
+    }
+    out.extend(page_element(page));
+    out
+}
+
+/// Characters a part of a title, or a heading, may have to say what the page is (市长信箱,
+/// 网上办事大厅), not what an article is about.
+const PAGE_NAME_CHARS: usize = 12;
+
+/// The page itself as an element, when it has a text area or a login.
+fn page_element(page: &PageFacts) -> Option<Element<'_>> {
+    if page.textareas == 0 && page.password_inputs == 0 {
+        return None;
+    }
+    let label = page_label(page);
+    Some(Element {
+        kind: ElementKind::Page,
+        target: page.base.as_ref(),
+        value: Cow::Owned(label.clone()),
+        label: Label::Made(label),
+        context: &page.title,
+        context_chars: SNIPPET_CHARS,
+        attrs: "",
+        textarea: page.textareas > 0,
+        path: None,
+        prose: false,
+        names: ["", ""],
+        around: ["", ""],
+        login: page.password_inputs > 0,
+    })
+}
+
+/// What a page says it is: the short parts of its title (`市长信箱-甲市人民政府`) and its
+/// short headings.
+fn page_label(page: &PageFacts) -> String {
+    let parts = page
+        .title
+        .split(['_', '-', '|', '—', '–', '－', '·', ':', '：'])
+        .chain(page.headings.iter().map(String::as_str))
+        .map(str::trim)
+        .filter(|p| !p.is_empty() && p.chars().count() <= PAGE_NAME_CHARS);
+    let mut out = String::new();
+    for p in parts {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(p);
     }
     out
 }
 
+/// The texts of links to pages (not `tel:`) that hold a run of five digits, by the block
+/// they sit in: a number in such a text is the link's words (`领导现场接听12345热线`, a
+/// headline), judged by the link rules, never a number the block publishes.
+fn numbered_headlines(page: &PageFacts) -> HashMap<usize, Vec<&str>> {
+    let mut out: HashMap<usize, Vec<&str>> = HashMap::new();
+    for l in &page.links {
+        let Around::Block(b) = l.context else {
+            continue;
+        };
+        let web = l
+            .url
+            .as_ref()
+            .is_some_and(|u| matches!(u.scheme(), "http" | "https"));
+        let digits = l
+            .text
+            .as_bytes()
+            .split(|c| !c.is_ascii_digit())
+            .any(|run| run.len() >= 5);
+        if web && digits {
+            out.entry(b).or_default().push(&l.text);
+        }
+    }
+    out
+}
+
+/// Whether the match at `start..end` of `text` is part of an e-mail address, a host name
+/// or a URL (`webmaster@city12345.gov.cn`, `www.12345.gov.cn`): its run of ASCII
+/// characters holds an `@`, a `://`, or a dot followed by a letter.
+pub(super) fn in_address(text: &str, start: usize, end: usize) -> bool {
+    let is_run = |c: char| c.is_ascii() && !c.is_ascii_whitespace();
+    let from = text[..start]
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| is_run(*c))
+        .last()
+        .map_or(start, |(i, _)| i);
+    let to = text[end..]
+        .char_indices()
+        .find(|(_, c)| !is_run(*c))
+        .map_or(text.len(), |(i, _)| end + i);
+    let run = &text[from..to];
+    run.contains('@')
+        || run.contains("://")
+        || run
+            .as_bytes()
+            .windows(2)
+            .any(|w| w[0] == b'.' && w[1].is_ascii_alphabetic())
+}
+
 /// The e-mail addresses and phone numbers of a text block, each with the label before it.
-fn block_elements<'a>(page: &'a PageFacts, bi: usize, out: &mut Vec<Element<'a>>) {
+fn block_elements<'a>(
+    page: &'a PageFacts,
+    bi: usize,
+    headlines: &HashMap<usize, Vec<&str>>,
+    out: &mut Vec<Element<'a>>,
+) {
     let b = &page.blocks[bi];
     let (maybe_email, maybe_phone) = email_and_number_marks(&b.text);
     if !maybe_email && !maybe_phone {
@@ -274,6 +435,9 @@ fn block_elements<'a>(page: &'a PageFacts, bi: usize, out: &mut Vec<Element<'a>>
             textarea: false,
             path: Some(b.path),
             prose: prose && !listed(m.start()),
+            names: ["", ""],
+            around: ["", ""],
+            login: false,
         });
     }
     for m in PHONE
@@ -286,9 +450,14 @@ fn block_elements<'a>(page: &'a PageFacts, bi: usize, out: &mut Vec<Element<'a>>
         if digit_before || digit_after {
             continue; // part of a longer number (a date, an id)
         }
-        if is_bare_code(&b.text, m.start(), m.as_str(), page.paths.tag(b.path)) {
+        if is_bare_code(&b.text, m.start(), m.as_str(), page.paths.tag(b.path))
+            || in_address(&b.text, m.start(), m.end())
+        {
             continue;
         }
+        let in_headline = headlines
+            .get(&bi)
+            .is_some_and(|ts| ts.iter().any(|t| t.contains(m.as_str().trim())));
         out.push(Element {
             kind: ElementKind::Phone,
             target: None,
@@ -299,7 +468,10 @@ fn block_elements<'a>(page: &'a PageFacts, bi: usize, out: &mut Vec<Element<'a>>
             value: Cow::Borrowed(m.as_str().trim()),
             textarea: false,
             path: Some(b.path),
-            prose: prose && !listed(m.start()),
+            prose: in_headline || prose && !listed(m.start()),
+            names: ["", ""],
+            around: ["", ""],
+            login: false,
         });
     }
 }

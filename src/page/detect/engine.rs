@@ -1,8 +1,9 @@
 //! Applying a [`RuleSet`] to a page's facts: the pure detection function.
 
-use super::elements::{elements, normalize_email};
+use super::elements::{Element, elements, normalize_email};
 use super::matching::{Scanned, label_may_match, matches};
-use super::rules::{ElementKind, RuleSet, VetoAction};
+use super::owner::Owner;
+use super::rules::{ElementKind, Rule, RuleSet, VetoAction};
 use super::{Detector, Finding, PageContext};
 use crate::model::scope::registrable_domain;
 use crate::model::{ChannelId, Channels, Sector, Strength};
@@ -81,6 +82,25 @@ pub(crate) fn page_sectors(rules: &RuleSet, page: &PageFacts, url: &Url) -> Vec<
         .collect()
 }
 
+/// The rules that match an element scanned as `scanned`.
+fn rule_hits<'r>(
+    rules: &'r RuleSet,
+    el: &Element<'_>,
+    scanned: &mut Scanned,
+    own: &dyn Fn(Option<&Url>) -> bool,
+    other_place: &dyn Fn() -> bool,
+) -> Vec<&'r Rule> {
+    rules
+        .rules
+        .iter()
+        .filter(|rule| {
+            rule.when.element == Some(el.kind)
+                && label_may_match(&rule.when, &scanned.label)
+                && matches(&rule.when, el, scanned, rules, own, other_place)
+        })
+        .collect()
+}
+
 /// Runs every rule and veto over every element of the page.
 pub fn detect(rules: &RuleSet, page: &PageFacts, ctx: &PageContext<'_>) -> Vec<Finding> {
     let page_domain = registrable_domain(ctx.page_url.host_str().unwrap_or_default());
@@ -92,31 +112,41 @@ pub fn detect(rules: &RuleSet, page: &PageFacts, ctx: &PageContext<'_>) -> Vec<F
             d == page_domain || ctx.own_domains.contains(&d)
         }
     };
+    let owner = Owner::of(page, ctx);
     let mut found: Vec<Finding> = Vec::new();
     let mut seen: HashSet<(ChannelId, String, String)> = HashSet::new();
     let mut label_buf = String::new();
+    let mut full_buf = String::new();
     for el in elements(page) {
         let label_text = el.label.text(&mut label_buf);
-        let mut scanned = Scanned {
-            label: rules.scan(label_text),
-            context: None,
-            host: None,
+        let mut scanned = Scanned::new(rules.scan(label_text));
+        // Vetoes and places read everything the element is shown with.
+        let full_text = if el.has_around() {
+            el.label_with_around(&mut full_buf)
+        } else {
+            label_text
         };
-        // The label names a province (or other place) that is not the owner's.
+        // The label names a province (or other place) that is not the owner's, and the
+        // target is not an account named for the owner's host (`weibo.com/cqgov`).
         let other_place = || {
             rules
                 .places
                 .iter()
-                .any(|p| label_text.contains(p.as_str()) && !ctx.city_name.contains(p.as_str()))
+                .any(|p| full_text.contains(p.as_str()) && !owner.is_named(p))
+                && !el.target.is_some_and(|t| {
+                    let first = t.path().trim_start_matches('/').split('/').next();
+                    first.is_some_and(|a| owner.owns_account(a))
+                })
         };
-        let mut hits = Vec::new();
-        for rule in &rules.rules {
-            if rule.when.element == Some(el.kind)
-                && label_may_match(&rule.when, &scanned.label)
-                && matches(&rule.when, &el, &mut scanned, rules, &own, &other_place)
-            {
-                hits.push(rule);
-            }
+        let mut hits = rule_hits(rules, &el, &mut scanned, &own, &other_place);
+        // An element's own words first: the words around it (an image's caption, the
+        // entry of its pop-up box) only when its own name no channel, so a neighbour's
+        // 官方微博 never overrides an image that says it is the 快手号.
+        let mut full = el.has_around().then(|| Scanned::new(rules.scan(full_text)));
+        if hits.is_empty()
+            && let Some(full) = full.as_mut()
+        {
+            hits = rule_hits(rules, &el, full, &own, &other_place);
         }
         if hits.is_empty() {
             continue;
@@ -132,7 +162,8 @@ pub fn detect(rules: &RuleSet, page: &PageFacts, ctx: &PageContext<'_>) -> Vec<F
                 if !v.channels.is_empty() && !v.channels.contains(&rule.channel) {
                     continue;
                 }
-                if matches(&v.when, &el, &mut scanned, rules, &own, &other_place) {
+                let seen_as = full.as_mut().unwrap_or(&mut scanned);
+                if matches(&v.when, &el, seen_as, rules, &own, &other_place) {
                     match v.action {
                         VetoAction::Drop => dropped = true,
                         VetoAction::Weak => {
@@ -179,9 +210,11 @@ pub fn detect(rules: &RuleSet, page: &PageFacts, ctx: &PageContext<'_>) -> Vec<F
                 target,
                 text: truncate_chars(&squash(&text), SNIPPET_CHARS),
                 snippet: truncate_chars(&squash(el.context()), SNIPPET_CHARS),
-                path: el
-                    .path
-                    .map_or_else(|| "script".to_string(), |p| page.path(p)),
+                path: match (el.path, el.kind) {
+                    (Some(p), _) => page.path(p),
+                    (None, ElementKind::Page) => "html".to_string(),
+                    (None, _) => "script".to_string(),
+                },
             });
         }
     }

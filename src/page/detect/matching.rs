@@ -11,6 +11,32 @@ pub(super) struct Scanned {
     pub(super) label: Mask,
     pub(super) context: Option<Mask>,
     pub(super) host: Option<Mask>,
+    /// The words of the element's names ([`Element::names`]).
+    pub(super) words: Option<Vec<String>>,
+}
+
+impl Scanned {
+    /// A new scan of an element whose label scanned as `label`.
+    pub(super) fn new(label: Mask) -> Scanned {
+        Scanned {
+            label,
+            context: None,
+            host: None,
+            words: None,
+        }
+    }
+}
+
+/// Whether a word is a label of `host`: the label itself, its end after a place prefix
+/// (`sczwfw`, `cdxinfang`), or its start before a digit or a hyphen (`12345-x`).
+pub(super) fn host_has_word(host: &str, word: &str) -> bool {
+    host.split('.').any(|label| {
+        label == word
+            || label.ends_with(word)
+            || label
+                .strip_prefix(word)
+                .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit() || c == '-'))
+    })
 }
 
 fn host_matches(host: &str, patterns: &[String]) -> bool {
@@ -81,6 +107,11 @@ pub(super) fn matches(
         {
             return false;
         }
+        if !m.target_host_word.is_empty()
+            && !m.target_host_word.iter().any(|w| host_has_word(&host, w))
+        {
+            return false;
+        }
         if !m.target_host_prefix.is_empty()
             && !m
                 .target_host_prefix
@@ -111,6 +142,12 @@ pub(super) fn matches(
     if !m.attrs_any.is_empty() && !m.attrs_any.iter().any(|a| el.attrs.contains(a.as_str())) {
         return false;
     }
+    if !m.name_any.is_empty() {
+        let words = scanned.words.get_or_insert_with(|| el.name_words());
+        if !words.iter().any(|w| m.name_any.contains(w)) {
+            return false;
+        }
+    }
     if !m.number_any.is_empty() && !m.number_any.iter().any(|n| is_service_number(&el.value, n)) {
         return false;
     }
@@ -121,6 +158,19 @@ pub(super) fn matches(
     }
     if let Some(want) = m.textarea
         && want != el.textarea
+    {
+        return false;
+    }
+    if let Some(want) = m.web_target
+        && want
+            != el
+                .target
+                .is_some_and(|t| matches!(t.scheme(), "http" | "https"))
+    {
+        return false;
+    }
+    if let Some(want) = m.login
+        && want != el.login
     {
         return false;
     }
@@ -171,5 +221,18 @@ mod tests {
         assert!(is_service_number("010-12345", "12345"));
         assert!(!is_service_number("0612-81234567", "12345"));
         assert!(!is_service_number("0612-87712345", "12345"));
+    }
+
+    #[test]
+    fn place_names_in_hosts_are_not_channel_words() {
+        assert!(host_has_word("www.sczwfw.gov.cn", "zwfw"));
+        assert!(host_has_word("zwfw.hangzhou.gov.cn", "zwfw"));
+        assert!(host_has_word("www.cdxinfang.gov.cn", "xinfang"));
+        assert!(host_has_word("liuyan.x.gov.cn", "liuyan"));
+        assert!(
+            !host_has_word("www.liuyang.gov.cn", "liuyan"),
+            "浏阳 is not 留言"
+        );
+        assert!(!host_has_word("www.hdjlz.gov.cn", "hdjl"));
     }
 }

@@ -62,6 +62,8 @@ pub trait Detector: Send + Sync {
 mod elements;
 pub(crate) mod engine;
 mod matching;
+mod names;
+mod owner;
 pub mod rules;
 
 pub use engine::RulesDetector;

@@ -14,7 +14,7 @@ use scraper::Node;
 /// Characters a caption may have: a label, not a paragraph.
 pub(super) const CAPTION_CHARS: usize = 40;
 /// Elements a container may hold and still be the image's own box.
-const SMALL_BOX_ELEMENTS: usize = 12;
+pub(super) const SMALL_BOX_ELEMENTS: usize = 12;
 /// Nodes visited when reading a container.
 const READ_NODES: usize = 300;
 
@@ -24,7 +24,7 @@ fn is(node: NodeRef<'_, Node>, tag: &str) -> bool {
 
 /// The visible text under `node` (at most `max_chars` characters, white space collapsed)
 /// and how many elements were seen on the way (`READ_NODES` or more: a big container).
-fn read(node: NodeRef<'_, Node>, max_chars: usize) -> (String, usize) {
+pub(super) fn read(node: NodeRef<'_, Node>, max_chars: usize) -> (String, usize) {
     let mut out = String::new();
     let mut elements = 0;
     for n in node.descendants().skip(1).take(READ_NODES) {
@@ -57,7 +57,7 @@ fn short(text: String) -> Option<String> {
 
 /// The short texts right before and after `child` among its siblings (white space and
 /// empty elements skipped, at most two siblings away on each side).
-fn beside(child: NodeRef<'_, Node>) -> String {
+pub(super) fn beside(child: NodeRef<'_, Node>) -> String {
     let mut parts: Vec<String> = Vec::new();
     let sides: [Box<dyn Iterator<Item = NodeRef<'_, Node>>>; 2] = [
         Box::new(child.prev_siblings()),

@@ -62,9 +62,23 @@ pub(super) fn open_element<'a>(
         }
         "script" => open_script(stack, facts, node),
         "form" | "textarea" | "input" | "button" => open_form_part(stack, facts),
+        "h1" | "h2" | "h3" if facts.headings.len() < MAX_HEADINGS && !stack[top].hidden => {
+            let text: String = node
+                .descendants()
+                .take(64)
+                .filter_map(|n| n.value().as_text().map(|t| &**t))
+                .collect();
+            let text = truncate_chars(&squash(&text), MAX_TEXT);
+            if !text.is_empty() {
+                facts.headings.push(text);
+            }
+        }
         _ => {}
     }
 }
+
+/// Headings (`h1`–`h3`) kept per page: what the page says it is.
+const MAX_HEADINGS: usize = 16;
 
 /// `<meta http-equiv=refresh>` is a link; named metas are kept.
 fn open_meta(stack: &mut [Frame<'_>], facts: &mut PageFacts) {
@@ -181,6 +195,7 @@ fn open_image(stack: &mut [Frame<'_>], facts: &mut PageFacts) {
         alt,
         title,
         caption: String::new(),
+        borrowed: String::new(),
         attrs: context_attrs(stack),
         in_link,
         path,
@@ -225,12 +240,16 @@ fn open_form_part(stack: &mut [Frame<'_>], facts: &mut PageFacts) {
             });
         }
         "textarea" => {
+            facts.textareas += 1;
             if let Some(f) = stack[top].form {
                 facts.forms[f].has_textarea = true;
             }
         }
         "input" | "button" => {
             let ty = attr(el, "type").unwrap_or_default();
+            if ty.eq_ignore_ascii_case("password") {
+                facts.password_inputs += 1;
+            }
             if (tag == "button" || ty.eq_ignore_ascii_case("submit"))
                 && let Some(f) = stack[top].form
             {

@@ -76,6 +76,10 @@ pub struct Image {
     pub title: String,
     /// Text of the image's container (and its parent's, if the container has none).
     pub caption: String,
+    /// Words from outside the image: the entry that opens its pop-up box, the label
+    /// beside its QR box. Detection reads them only when the image's own words name no
+    /// channel.
+    pub borrowed: String,
     pub attrs: String,
     /// Index into `links` when the image is inside a link.
     pub in_link: Option<usize>,
@@ -115,6 +119,12 @@ pub struct PageFacts {
     pub blocks: Vec<TextBlock>,
     /// Sources of external scripts (e.g. a Weibo widget).
     pub scripts: Vec<Url>,
+    /// Texts of the page's `h1`–`h3` headings, in order (at most 16).
+    pub headings: Vec<String>,
+    /// Text areas anywhere on the page (in a form or not: many pages submit by script).
+    pub textareas: u32,
+    /// Password inputs anywhere on the page: a login.
+    pub password_inputs: u32,
     /// Meta keywords/description, SiteName and similar, for ownership judgements.
     pub meta: Vec<(String, String)>,
     /// The element paths the items above point at.

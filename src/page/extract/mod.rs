@@ -8,12 +8,14 @@
 
 mod caption;
 mod elements;
+mod entry;
 mod facts;
 mod frame;
 pub(crate) mod marks;
 mod nesting;
 mod paths;
 mod qr;
+mod style;
 mod text;
 
 pub use facts::{Around, Form, Image, Link, LinkKind, PageFacts, TextBlock};
@@ -27,6 +29,7 @@ use frame::{Frame, ensure_block, prune_block};
 use nesting::{count_lt, limit_nesting_counted};
 use qr::{QrBox, close_qr_box, open_qr_box};
 use scraper::{Html, Node};
+use std::collections::HashMap;
 use text::{push_text, trim_end_in_place};
 use url::Url;
 
@@ -43,6 +46,9 @@ pub(crate) const MAX_TEXT: usize = 400;
 
 /// Characters of surrounding text kept as a snippet.
 pub(crate) const SNIPPET_CHARS: usize = 200;
+
+/// Bytes of a page's `<style>` sheets read for the classes they draw.
+const MAX_SHEET: usize = 256 * 1024;
 
 /// Element nesting parsed; a document nested deeper is cut where it passes this depth
 /// (html5ever's scope checks make absurd nesting quadratic).
@@ -69,6 +75,10 @@ pub fn extract(html: &str, page_url: Option<&Url>) -> PageFacts {
     let mut stack: Vec<Frame> = Vec::with_capacity(64);
     let mut image_nodes = Vec::new();
     let mut boxes: Vec<QrBox> = Vec::new();
+    // Classes the page's own `<style>` draws with a background image, and the sheet
+    // being read.
+    let mut styled: HashMap<String, String> = HashMap::new();
+    let mut sheet = String::new();
     let mut root_children = 0usize;
 
     for edge in doc.tree.root().traverse() {
@@ -87,7 +97,7 @@ pub fn extract(html: &str, page_url: Option<&Url>) -> PageFacts {
                     };
                     let frame = Frame::open(el, n, stack.last(), stack.len());
                     stack.push(frame);
-                    open_qr_box(&mut stack, &mut facts, node, &mut boxes);
+                    open_qr_box(&mut stack, &mut facts, node, &mut boxes, &styled);
                     open_element(
                         &mut stack,
                         &mut facts,
@@ -99,6 +109,9 @@ pub fn extract(html: &str, page_url: Option<&Url>) -> PageFacts {
                 }
                 Node::Text(text) => {
                     let Some(top) = stack.last() else { continue };
+                    if top.tag == "style" && sheet.len() < MAX_SHEET {
+                        sheet.push_str(text);
+                    }
                     if top.hidden {
                         continue;
                     }
@@ -124,6 +137,10 @@ pub fn extract(html: &str, page_url: Option<&Url>) -> PageFacts {
                 if node.value().is_element()
                     && let Some(f) = stack.pop()
                 {
+                    if f.tag == "style" && !sheet.is_empty() {
+                        styled.extend(style::background_classes(&sheet));
+                        sheet.clear();
+                    }
                     prune_block(&f, &mut facts);
                     close_qr_box(&f, &mut facts, &mut boxes, &doc);
                 }
@@ -144,6 +161,7 @@ pub fn extract(html: &str, page_url: Option<&Url>) -> PageFacts {
     for (i, id) in image_nodes {
         if let Some(node) = doc.tree.get(id) {
             facts.images[i].caption = caption::of_image(node);
+            facts.images[i].borrowed = entry::borrowed(node);
         }
     }
     facts

@@ -11,6 +11,7 @@ use super::text::squash;
 use crate::model::link::resolve;
 use ego_tree::NodeRef;
 use scraper::{Html, Node};
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 /// An element that may be a QR code drawn without an `<img>` (a CSS background image, a
@@ -23,6 +24,9 @@ pub(super) struct QrBox {
     pub(super) attrs: String,
     pub(super) in_link: Option<usize>,
     pub(super) path: PathId,
+    /// Drawn by a class of the page's `<style>` (not inline): a picture only when the
+    /// element holds no more than a caption's text.
+    pub(super) styled: bool,
 }
 
 /// Class or id tokens that mark a QR-code box.
@@ -56,13 +60,23 @@ pub(super) fn open_qr_box<'a>(
     facts: &mut PageFacts,
     node: NodeRef<'a, Node>,
     boxes: &mut Vec<QrBox>,
+    styled: &HashMap<String, String>,
 ) {
     let top = stack.len() - 1;
     let (tag, el) = (stack[top].tag, stack[top].el);
     if matches!(tag, "img" | "html" | "body" | "head") || stack[top].hidden {
         return;
     }
-    let bg = attr(el, "style").and_then(background_url);
+    // An inline background, or one the page's `<style>` gives a class of the element.
+    let inline = attr(el, "style").and_then(background_url);
+    let bg = inline.or_else(|| {
+        if styled.is_empty() {
+            return None;
+        }
+        attr(el, "class")?
+            .split_whitespace()
+            .find_map(|c| styled.get(c).map(String::as_str))
+    });
     // Most classes name nothing of the kind: a single scan rules them out before any
     // lower-casing or splitting.
     static QR_HINT: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
@@ -104,6 +118,7 @@ pub(super) fn open_qr_box<'a>(
         attrs: context_attrs(stack),
         in_link: stack[top].link,
         path,
+        styled: inline.is_none() && bg.is_some() && !qr_class(),
     });
 }
 
@@ -114,17 +129,27 @@ pub(super) fn close_qr_box(f: &Frame<'_>, facts: &mut PageFacts, boxes: &mut [Qr
     if facts.images.len() != b.images_at_open || facts.images.len() >= MAX_ITEMS {
         return;
     }
-    let caption = doc
-        .tree
-        .get(b.node)
-        .map(caption::of_box)
-        .unwrap_or_default();
+    let Some(node) = doc.tree.get(b.node) else {
+        return;
+    };
+    if b.styled
+        && caption::read(node, caption::CAPTION_CHARS + 1)
+            .0
+            .chars()
+            .count()
+            > caption::CAPTION_CHARS
+    {
+        return;
+    }
+    let caption = caption::of_box(node);
+    let borrowed = super::entry::borrowed(node);
     facts.images.push(Image {
         url: resolve(facts.base.as_ref(), &b.src),
         src: std::mem::take(&mut b.src),
         alt: String::new(),
         title: std::mem::take(&mut b.title),
         caption,
+        borrowed,
         attrs: std::mem::take(&mut b.attrs),
         in_link: b.in_link,
         path: b.path,

@@ -155,9 +155,13 @@ impl Vocabulary {
             label_none: self.mask_of(&c.label_none),
             attrs_any: lower(&c.attrs_any),
             number_any: c.number_any.clone(),
+            name_any: lower(&c.name_any),
+            target_host_word: lower(&c.target_host_word),
             own_target: c.own_target,
             other_place: c.other_place,
             textarea: c.textarea,
+            login: c.login,
+            web_target: c.web_target,
             max_label_chars: c.max_label_chars,
             host_any: self.host_mask(c),
         })

@@ -16,6 +16,9 @@ pub enum ElementKind {
     Form,
     Phone,
     Email,
+    /// The page itself: what its title and headings say it is, with its text areas and
+    /// logins (a page titled 市长信箱 with a text area is the mailbox).
+    Page,
 }
 
 /// Conditions shared by rules and vetoes; all that are given must hold.
@@ -48,6 +51,16 @@ pub struct Conditions {
     pub attrs_any: Vec<String>,
     #[serde(default)]
     pub number_any: Vec<String>,
+    /// A word of the element's name: an image's file name, and for a link with no words
+    /// of its own its image's file name and its target's own name (`n_qzxx.html`,
+    /// `/jzxx/index.html`). Words are whole runs of letters (see `detect::names`).
+    #[serde(default)]
+    pub name_any: Vec<String>,
+    /// A word of the target host: a label that is the word, ends with it (`sczwfw`,
+    /// `cdxinfang`) or starts with it before a digit or hyphen. `liuyang` (浏阳) is not
+    /// `liuyan` (留言).
+    #[serde(default)]
+    pub target_host_word: Vec<String>,
     #[serde(default)]
     pub own_target: Option<bool>,
     /// true: the label names one of the rules' `places` that the owner's name lacks
@@ -56,6 +69,13 @@ pub struct Conditions {
     pub other_place: Option<bool>,
     #[serde(default)]
     pub textarea: Option<bool>,
+    /// true: the element leads somewhere on the web (an http(s) target), not a
+    /// `javascript:;` tab.
+    #[serde(default)]
+    pub web_target: Option<bool>,
+    /// (pages) the page has a password input: a login.
+    #[serde(default)]
+    pub login: Option<bool>,
     /// The element's own text is at most this long: a label, not a headline.
     #[serde(default)]
     pub max_label_chars: Option<usize>,
@@ -68,6 +88,7 @@ impl Conditions {
             &self.target_host,
             &self.target_host_contains,
             &self.target_host_prefix,
+            &self.target_host_word,
         ]
         .into_iter()
         .flatten()
@@ -172,6 +193,10 @@ pub struct DiscoveryRules {
     /// Department names that are never a city bureau (厅: a province's).
     #[serde(default)]
     pub never: Vec<String>,
+    /// First path segments of a portal that are a CMS's article or column roots
+    /// (`/art/`, `/col/`, `/a/`), never a department's directory.
+    #[serde(default)]
+    pub article_roots: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -228,6 +253,8 @@ pub(super) fn check_limits(file: &RulesFile, name: &str) -> Result<(), RulesErro
             ("label_none", &c.label_none),
             ("attrs_any", &c.attrs_any),
             ("number_any", &c.number_any),
+            ("name_any", &c.name_any),
+            ("target_host_word", &c.target_host_word),
             ("target_host", &c.target_host),
             ("target_host_contains", &c.target_host_contains),
             ("target_host_prefix", &c.target_host_prefix),

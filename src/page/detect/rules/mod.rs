@@ -91,9 +91,14 @@ pub struct Matcher {
     pub label_none: Option<Mask>,
     pub attrs_any: Vec<String>,
     pub number_any: Vec<String>,
+    /// Lower-case words, matched whole against the element's name words.
+    pub name_any: Vec<String>,
+    pub target_host_word: Vec<String>,
     pub own_target: Option<bool>,
     pub other_place: Option<bool>,
     pub textarea: Option<bool>,
+    pub login: Option<bool>,
+    pub web_target: Option<bool>,
     pub max_label_chars: Option<usize>,
     /// Every host pattern above (exact, contained, prefix), as a mask over
     /// [`RuleSet::hosts`]: a target host that contains none of them cannot match.
@@ -106,6 +111,7 @@ impl Matcher {
         !self.target_host.is_empty()
             || !self.target_host_contains.is_empty()
             || !self.target_host_prefix.is_empty()
+            || !self.target_host_word.is_empty()
             || self.target_path.is_some()
             || self.scheme.is_some()
     }
