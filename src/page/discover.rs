@@ -352,6 +352,45 @@ mod tests {
     }
 
     #[test]
+    fn department_on_its_own_gov_cn_domain_and_cms_article_roots() {
+        // A gov.cn site named for the sector in its host, listed as the city's 市卫健委.
+        assert_eq!(
+            judge_text("市卫生健康委", "http://www.hzwsjk.gov.cn/index.html"),
+            Some(Ok((
+                Sector::Health,
+                "http://www.hzwsjk.gov.cn/".to_string()
+            )))
+        );
+        // Traps: a gov.cn host named for nothing of the sector; another city's named one;
+        // a portal path that is a CMS's article root.
+        assert_eq!(
+            judge_text("市卫生健康委", "http://www.zjzwfw.gov.cn/"),
+            Some(Err(NotOwn::Foreign))
+        );
+        assert_eq!(
+            judge_text("宁波市卫生健康委", "http://www.nbwsjk.gov.cn/"),
+            Some(Err(NotOwn::OtherPlace))
+        );
+        for root in ["/a/", "/art/", "/col/", "/content/", "/c/"] {
+            assert_eq!(
+                judge_text(
+                    "市教育局",
+                    &format!("http://www.hangzhou.gov.cn{root}2026/11/20/art_1.html")
+                ),
+                Some(Err(NotOwn::NotASite)),
+                "{root}"
+            );
+        }
+        assert_eq!(
+            judge_text("市教育局", "http://www.hangzhou.gov.cn/jyj/index.html"),
+            Some(Ok((
+                Sector::Education,
+                "http://www.hangzhou.gov.cn/jyj/".to_string()
+            )))
+        );
+    }
+
+    #[test]
     fn a_dropdown_and_a_footer_block_are_read() {
         let html = r#"<div class="bmwz">部门网站<select><option value="">请选择</option>
             <option value="http://edu.hangzhou.gov.cn/">市教育局</option>

@@ -113,8 +113,18 @@ fn opener(pop: NodeRef<'_, Node>) -> Option<String> {
         return None;
     }
     let root = pop.ancestors().last()?;
+    // A substring test on the raw attributes first: most elements name nothing alike.
+    let may_name = |n: NodeRef<'_, Node>| {
+        n.value().as_element().is_some_and(|e| {
+            [attr(e, "class"), attr(e, "id")]
+                .into_iter()
+                .flatten()
+                .any(|v| names.iter().any(|w| v.contains(w.as_str())))
+        })
+    };
     root.descendants()
         .take(SEARCH_NODES)
+        .filter(|n| may_name(*n))
         .filter(|n| n.id() != pop.id() && !pop.ancestors().any(|a| a.id() == n.id()))
         .filter(|n| tokens(&class_and_id(*n)).any(|t| names.contains(&t)))
         .find_map(entry_label)
