@@ -116,6 +116,13 @@ fn a_pop_up_box_takes_the_label_of_the_entry_that_opens_it() {
         ),
         ["app"]
     );
+    // Captions that name the app's versions (安卓版, IOS版) say it is the app.
+    assert_eq!(
+        channels(
+            r#"<div class="apps"><img src="/images/pub/b1.png"><p>甲事通（安卓版）</p></div>"#
+        ),
+        ["app"]
+    );
     // The box right after its entry, and the box inside it.
     assert_eq!(
         channels(
@@ -216,6 +223,15 @@ fn a_consultation_form_under_a_heading_that_names_the_channel() {
         fs.iter()
             .any(|f| f.channel == "consultation" && f.strength == Strength::Strong),
         "{fs:#?}"
+    );
+    // The breadcrumb names it.
+    let html = page(
+        "甲市交通运输局",
+        r#"<div class="dqwz">当前位置：首页 &gt; 互动交流 &gt; 在线咨询</div><div class="m"><input name="t"><textarea></textarea><a onclick="tj()">提交</a></div>"#,
+    );
+    assert_eq!(
+        present(&detect_at(&html, "http://jtj.jia.gov.cn/hdjl/zxzx/", OWNER)),
+        ["consultation"]
     );
     let html = page(
         "局长信箱 - 甲市教育局",

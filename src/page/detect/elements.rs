@@ -314,13 +314,35 @@ fn page_element(page: &PageFacts) -> Option<Element<'_>> {
     })
 }
 
-/// What a page says it is: the short parts of its title (`市长信箱-甲市人民政府`) and its
-/// short headings.
+/// The texts of a page's breadcrumb blocks (`当前位置：首页 > 互动交流 > 在线咨询`).
+pub(super) fn breadcrumbs(page: &PageFacts) -> impl Iterator<Item = &str> {
+    page.blocks
+        .iter()
+        .filter(|b| {
+            (b.text.contains("位置")
+                && (b.text.contains("当前位置")
+                    || b.text.contains("您的位置")
+                    || b.text.contains("所在位置")))
+                || ["crumb", "position", "location", "dqwz", "weizhi"]
+                    .iter()
+                    .any(|k| b.attrs.contains(k))
+        })
+        .map(|b| b.text.as_str())
+}
+
+/// What a page says it is: the short parts of its title (`市长信箱-甲市人民政府`), its
+/// short headings, and the last step of its breadcrumb (`首页 > 互动交流 > 在线咨询`).
 fn page_label(page: &PageFacts) -> String {
+    let crumb = breadcrumbs(page).next().and_then(|c| {
+        c.rsplit(['>', '»', '〉', '›', '＞'])
+            .map(str::trim)
+            .find(|s| !s.is_empty())
+    });
     let parts = page
         .title
         .split(['_', '-', '|', '—', '–', '－', '·', ':', '：'])
         .chain(page.headings.iter().map(String::as_str))
+        .chain(crumb)
         .map(str::trim)
         .filter(|p| !p.is_empty() && p.chars().count() <= PAGE_NAME_CHARS);
     let mut out = String::new();

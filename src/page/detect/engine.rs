@@ -1,6 +1,6 @@
 //! Applying a [`RuleSet`] to a page's facts: the pure detection function.
 
-use super::elements::{Element, elements, normalize_email};
+use super::elements::{Element, breadcrumbs, elements, normalize_email};
 use super::matching::{Scanned, label_may_match, matches};
 use super::owner::Owner;
 use super::rules::{ElementKind, Rule, RuleSet, VetoAction};
@@ -53,22 +53,7 @@ pub(crate) fn page_sectors(rules: &RuleSet, page: &PageFacts, url: &Url) -> Vec<
         .path_segments()
         .map(|s| s.map(str::to_ascii_lowercase).collect())
         .unwrap_or_default();
-    let crumbs: String = page
-        .blocks
-        .iter()
-        .filter(|b| {
-            (b.text.contains("位置")
-                && (b.text.contains("当前位置")
-                    || b.text.contains("您的位置")
-                    || b.text.contains("所在位置")))
-                || ["crumb", "position", "location", "dqwz", "weizhi"]
-                    .iter()
-                    .any(|k| b.attrs.contains(k))
-        })
-        .map(|b| b.text.as_str())
-        .take(3)
-        .collect::<Vec<_>>()
-        .join(" ");
+    let crumbs: String = breadcrumbs(page).take(3).collect::<Vec<_>>().join(" ");
     rules
         .sectors
         .iter()

@@ -85,15 +85,19 @@ fn entry_label(node: NodeRef<'_, Node>) -> Option<String> {
     } else {
         text
     };
-    (!text.is_empty() && text.chars().count() <= ENTRY_CHARS).then_some(text)
+    // Words, not an arrow or a bullet.
+    (text.chars().any(char::is_alphanumeric) && text.chars().count() <= ENTRY_CHARS).then_some(text)
 }
 
 /// The entry that opens `pop`: the element just before it, the element it sits in (its
 /// own words outside the box), or an element named by the box's class
 /// (`khd` for `khd_ewm`).
 fn opener(pop: NodeRef<'_, Node>) -> Option<String> {
-    if let Some(prev) = pop.prev_siblings().find(|n| n.value().is_element())
-        && let Some(label) = entry_label(prev)
+    if let Some(label) = pop
+        .prev_siblings()
+        .filter(|n| n.value().is_element())
+        .take(2)
+        .find_map(entry_label)
     {
         return Some(label);
     }
@@ -102,7 +106,7 @@ fn opener(pop: NodeRef<'_, Node>) -> Option<String> {
             .children()
             .filter_map(|c| c.value().as_text().map(|t| t.trim().to_string()))
             .collect();
-        if !own.is_empty() && own.chars().count() <= ENTRY_CHARS {
+        if own.chars().any(char::is_alphanumeric) && own.chars().count() <= ENTRY_CHARS {
             return Some(own);
         }
     }
@@ -189,6 +193,13 @@ mod tests {
             <li>微博<div style="display: none"><img src="/i/b.png"></div></li></ul>"#;
         assert!(img_borrowed(html, "/i/a.png").contains("微信"));
         assert!(img_borrowed(html, "/i/b.png").contains("微博"));
+    }
+
+    #[test]
+    fn an_arrow_is_no_entry() {
+        let html = r#"<div><span class="t">APP下载</span><span class="arrow">▼</span>
+            <div class="detail" style="display:none"><img src="/i/q.jpg"></div></div>"#;
+        assert_eq!(img_borrowed(html, "/i/q.jpg"), "APP下载");
     }
 
     #[test]
