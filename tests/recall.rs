@@ -3,24 +3,14 @@
 //! case and the trap it must not catch. The pages are written here, after the patterns
 //! studied on authentic pages; none is copied from them.
 
+mod common;
+
+use common::detect_page as detect_at;
 use portal_audit::model::Strength;
-use portal_audit::page::detect::eval::{detect_bytes, evaluate, ratio_label};
-use portal_audit::page::detect::{Finding, RulesDetector, present};
-use std::path::Path;
-use url::Url;
+use portal_audit::page::detect::{Finding, present};
 
 const PORTAL: &str = "http://www.jia.gov.cn/";
 const OWNER: &str = "甲市人民政府";
-
-fn detect_at(html: &str, url: &str, owner: &str) -> Vec<Finding> {
-    detect_bytes(
-        html.as_bytes(),
-        Some("text/html; charset=utf-8"),
-        &Url::parse(url).unwrap(),
-        owner,
-        &RulesDetector::builtin(),
-    )
-}
 
 fn page(title: &str, body: &str) -> String {
     format!(
@@ -424,30 +414,4 @@ fn evidence_shown_first_is_the_real_line_not_the_headline() {
             .all(|f| f.strength == Strength::Weak),
         "{fs:#?}"
     );
-}
-
-#[test]
-fn shared_realpages2_reach_the_targets_when_present() {
-    for (name, corpus) in [
-        ("realpages", "../shared/realpages"),
-        ("realpages2", "../shared/realpages2"),
-    ] {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(corpus);
-        if !dir.join("labels.csv").exists() {
-            eprintln!("{corpus} not present: skipped");
-            continue;
-        }
-        let report = evaluate(&dir, &RulesDetector::builtin()).unwrap();
-        let o = report.overall();
-        eprintln!(
-            "{name}: precision {} recall {}; disagreements: {:#?}",
-            ratio_label(o.precision()),
-            ratio_label(o.recall()),
-            report.disagreements
-        );
-        assert!(
-            o.precision().is_some_and(|p| p >= 0.98) && o.recall().is_some_and(|r| r >= 0.95),
-            "{name}: {o:?}"
-        );
-    }
 }

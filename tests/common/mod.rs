@@ -24,6 +24,17 @@ pub fn page(title: &str, body: &str) -> String {
     )
 }
 
+/// Detection on one saved page of `owner` at `url`, as a crawl would run it.
+pub fn detect_page(html: &str, url: &str, owner: &str) -> Vec<portal_audit::page::detect::Finding> {
+    portal_audit::page::detect::eval::detect_bytes(
+        html.as_bytes(),
+        Some("text/html; charset=utf-8"),
+        &url::Url::parse(url).unwrap(),
+        owner,
+        &RulesDetector::builtin(),
+    )
+}
+
 /// A handler serving fixed replies by `host/target`; everything else is 404.
 pub fn routes(pairs: Vec<(String, Reply)>) -> Handler {
     let map: HashMap<String, Reply> = pairs.into_iter().collect();
