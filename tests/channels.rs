@@ -282,7 +282,11 @@ async fn a_channel_defined_in_a_rules_file_flows_through_every_export() {
     .unwrap();
     let conn = portal_audit::store::open_ro(&db).unwrap();
     let m = matrix::load(&conn, None).unwrap();
-    assert_eq!(m.channels.ids().last().unwrap().as_str(), "xiaohongshu");
+    // Its `order` (170) puts it after today's channels, before the inclusion group.
+    let ids: Vec<&str> = m.channels.ids().map(|c| c.as_str()).collect();
+    let at = |id: &str| ids.iter().position(|c| *c == id).unwrap();
+    assert_eq!(at("xiaohongshu"), at("mini_program") + 1, "{ids:?}");
+    assert_eq!(at("accessibility"), at("xiaohongshu") + 1, "{ids:?}");
     assert_eq!(
         m.cities[0].value(
             portal_audit::model::Sector::General,

@@ -349,7 +349,7 @@ pub(crate) fn bar_chart(
     series: &[(String, Vec<Share>)],
 ) -> String {
     const COLORS: [&str; 4] = ["#1f6fb2", "#e07b39", "#4a9a4a", "#8b5fbf"];
-    // Wide enough for every channel's Chinese name under its bars (13 channels: 996 px).
+    // Wide enough for every channel's Chinese name under its bars (72 px a channel).
     let groups = channels.len().max(1) as f64;
     let (w, h, left, bottom, top) = ((72.0 * groups + 60.0).max(900.0), 300.0, 40.0, 40.0, 30.0);
     let gw = (w - left - 10.0) / groups;

@@ -138,6 +138,24 @@ fn evidence(ch: &str, site: &SimSite, city: &SimCity, variant: u64) -> String {
         ("mini_program", _) => {
             format!("<a href=\"weixin://dl/business/?t={slug}\">政务服务小程序</a>")
         }
+        // Inclusion features, as toolbars and version links are drawn.
+        ("accessibility", 0) => {
+            "<a href=\"javascript:void(0)\" onclick=\"aria.start()\">无障碍浏览</a>".to_string()
+        }
+        ("accessibility", _) => format!(
+            "<script defer src=\"//gov.govwza.cn/dist/aria.js?appid={}\"></script>",
+            hash(&slug) % 1_000_000
+        ),
+        ("elder_mode", 0) => {
+            "<a href=\"javascript:void(0)\" onclick=\"aria.oldFixedStart()\">关怀版</a>".to_string()
+        }
+        ("elder_mode", _) => format!("<a href=\"http://www.{}/zzb/\">长者版</a>", city.domain),
+        ("english", 0) => format!("<a href=\"http://english.{}/\">EN</a>", city.domain),
+        ("english", _) => {
+            "<a href=\"/english/index.html\" title=\"English\">English</a>".to_string()
+        }
+        ("minority_language", 0) => format!("<a href=\"http://zw.{}/\">藏文版</a>", city.domain),
+        ("minority_language", _) => "<a href=\"/mgw/index.html\">蒙古文</a>".to_string(),
         _ => String::new(), // the world offers only the channels it draws
     }
 }
@@ -183,6 +201,12 @@ fn header(site: &SimSite, city: &SimCity) -> String {
         "<li><a href=\"/hdjl/index.html\">公众参与</a></li>"
     });
     h.push_str("</ul></div><div class=\"position\">当前位置：首页</div>");
+    // What every portal carries and never counts for inclusion: a 繁體 toggle, the
+    // national English site, news about 无障碍环境建设 and 适老化改造.
+    h.push_str(
+        "<div class=\"tools\"><a href=\"javascript:zh_tran('t')\">繁體</a> <a href=\"http://english.www.gov.cn/\">English</a></div>\
+         <div class=\"notice\"><a href=\"/col/2/wza.html\">我市召开无障碍环境建设推进会部署适老化改造工作</a></div>",
+    );
     h
 }
 
