@@ -37,7 +37,7 @@ impl Owner {
             page.title
                 .split(['_', '-', '|', '—', '–', '－', '·'])
                 .map(str::trim)
-                .filter(|p| p.ends_with("政府") || p.starts_with("中国"))
+                .filter(|p| p.contains("政府") || p.starts_with("中国"))
                 .map(str::to_string),
         );
         for b in page.blocks.iter().rev().take(40) {
@@ -117,7 +117,13 @@ mod tests {
     #[test]
     fn the_site_names_its_owner() {
         let o = owner(
-            "<title>首页_重庆市人民政府网</title><p>主办单位：重庆市人民政府办公厅 承办：重庆市大数据应用发展管理局</p>",
+            "<title>首页_重庆市人民政府网</title>",
+            "http://www.cq.gov.cn/",
+            "",
+        );
+        assert!(o.is_named("重庆"), "the title names the owner");
+        let o = owner(
+            "<title>首页</title><p>主办单位：重庆市人民政府办公厅 承办：重庆市大数据应用发展管理局</p>",
             "http://www.cq.gov.cn/",
             "",
         );
