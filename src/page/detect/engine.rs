@@ -80,7 +80,7 @@ fn rule_hits<'r>(
         .iter()
         .filter(|rule| {
             rule.when.element == Some(el.kind)
-                && label_may_match(&rule.when, &scanned.label)
+                && label_may_match(&rule.when, el, &scanned.label)
                 && matches(&rule.when, el, scanned, rules, own, other_place)
         })
         .collect()

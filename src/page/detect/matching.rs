@@ -48,12 +48,15 @@ fn host_matches(host: &str, patterns: &[String]) -> bool {
     })
 }
 
-/// The keyword part of [`matches`] alone, inlined into the rule loop: most rules fail
-/// it, and then the full check is not called.
+/// The cheap parts of [`matches`] alone, inlined into the rule loop: the keywords, and
+/// whether the element has a name or a target the rule needs. Most rules fail them, and
+/// then the full check is not called.
 #[inline(always)]
-pub(super) fn label_may_match(m: &Matcher, label: &Mask) -> bool {
+pub(super) fn label_may_match(m: &Matcher, el: &Element<'_>, label: &Mask) -> bool {
     m.text_any.as_ref().is_none_or(|any| any.meets(label))
         && m.label_any.as_ref().is_none_or(|any| any.meets(label))
+        && (m.name_any.is_empty() || el.names.iter().any(|n| !n.is_empty()))
+        && (el.target.is_some() || !m.needs_target())
 }
 
 pub(super) fn matches(
