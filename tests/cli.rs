@@ -272,6 +272,61 @@ async fn inspect_json_has_the_documented_shape() {
     );
 }
 
+/// Issue 25, identity: `inspect` reads who runs the site from the page's footer, in the
+/// terminal and in JSON, and says what is missing or disagrees.
+#[tokio::test(flavor = "multi_thread")]
+async fn inspect_shows_the_sites_identity_from_its_footer() {
+    let dir = tempfile::tempdir().unwrap();
+    let complete = "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>甲市人民政府</title></head><body>\
+        <div class=\"footer\"><p>主办单位：甲市人民政府办公室 技术支持：某某科技有限公司 电话：0571-87001234</p>\
+        <p><a href=\"https://beian.miit.gov.cn/\">浙ICP备05000001号-1</a> 政府网站标识码：3301000001 浙公网安备 33010202000001号</p>\
+        <a href=\"https://bszs.conac.cn/sitename?method=show&id=1\"><img src=\"/i/red.png\"></a>\
+        <script id=\"_jiucuo_\" sitecode=\"3301000001\" src=\"https://zfwzgl.www.gov.cn/exposure/jiucuo.js\"></script></div></body></html>";
+    std::fs::write(dir.path().join("ok.html"), complete).unwrap();
+    let out = run_bin(
+        s(&["inspect", "ok.html", "--url", "http://www.jia.gov.cn/"]),
+        dir.path(),
+    )
+    .await;
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    assert!(t.contains("identity: yes"), "{t}");
+    assert!(
+        t.contains("3301000001") && t.contains("甲市人民政府办公室"),
+        "{t}"
+    );
+    assert!(
+        !t.contains("某某科技"),
+        "技术支持 is not the organiser: {t}"
+    );
+    // A department footer without an ICP number, whose error-report entry names the portal.
+    let partial = "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>甲市教育局</title></head><body>\
+        <div class=\"footer\"><p>主办：甲市教育局 网站标识码：3301000012</p>\
+        <a href=\"http://121.43.68.40/exposure/jiucuo.html?site_code=3301000001&url=www.jia.gov.cn\">我为政府网站找错</a></div></body></html>";
+    std::fs::write(dir.path().join("dept.html"), partial).unwrap();
+    let out = run_bin(
+        s(&[
+            "inspect",
+            "dept.html",
+            "--url",
+            "http://jyj.jia.gov.cn/",
+            "--json",
+        ]),
+        dir.path(),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let id = &v["identity"];
+    assert_eq!(id["verdict"], "no", "{id}");
+    assert_eq!(id["missing"], serde_json::json!(["icp"]));
+    assert_eq!(id["site_code"]["value"], "3301000012");
+    assert_eq!(id["error_report"], true);
+    assert_eq!(id["error_report_code"], "3301000001");
+    assert_eq!(id["inconsistent"].as_array().unwrap().len(), 1, "{id}");
+    assert_eq!(id["conac"], false);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn unwritable_locations_and_broken_rules_get_clear_errors() {
     let dir = tempfile::tempdir().unwrap();

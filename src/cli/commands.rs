@@ -9,8 +9,9 @@ use portal_audit::audit::{self, AuditOptions, RunMode};
 use portal_audit::crawl::progress::ProgressMode;
 use portal_audit::model::terminal::shown;
 use portal_audit::net::fetch::Fetcher;
-use portal_audit::page::detect::eval::{detect_bytes, evaluate, ratio_label};
+use portal_audit::page::detect::eval::{detect_facts, evaluate, facts_of_bytes, ratio_label};
 use portal_audit::page::detect::{Detector, RuleSet, RulesDetector, present};
+use portal_audit::page::inspect::identity::{Identity, identity};
 use portal_audit::store::{self, RunLock};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -236,14 +237,10 @@ pub fn inspect(a: InspectArgs) -> Result<ExitCode> {
         }
         (fetched.body, fetched.content_type, fetched.final_url)
     };
-    let findings = detect_bytes(
-        &bytes,
-        content_type.as_deref(),
-        &url,
-        &a.owner,
-        det.as_ref(),
-    );
+    let facts = facts_of_bytes(&bytes, content_type.as_deref(), &url);
+    let findings = detect_facts(&facts, &url, &a.owner, det.as_ref());
     let present = present(&findings);
+    let id = identity(&facts);
     if a.json {
         let v = serde_json::json!({
             "url": url.as_str(),
@@ -252,6 +249,7 @@ pub fn inspect(a: InspectArgs) -> Result<ExitCode> {
                 "target": f.target, "text": f.text, "snippet": f.snippet, "path": f.path,
             })).collect::<Vec<_>>(),
             "present": present,
+            "identity": id,
         });
         println!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(ExitCode::SUCCESS);
@@ -280,7 +278,37 @@ pub fn inspect(a: InspectArgs) -> Result<ExitCode> {
             names.join(", ")
         }
     );
+    print_identity(&id);
     Ok(ExitCode::SUCCESS)
+}
+
+/// The identity check of one page, a line per field.
+fn print_identity(id: &Identity) {
+    println!("identity: {}", id.verdict.as_str());
+    for (name, field) in [
+        ("site code", &id.site_code),
+        ("organizer", &id.organizer),
+        ("ICP", &id.icp),
+        ("公安备案", &id.psb),
+    ] {
+        match field {
+            Some(f) => println!("  {name:<10} {}  ({})", shown(&f.value), shown(&f.path)),
+            None => println!("  {name:<10} (not found)"),
+        }
+    }
+    println!("  {:<10} {}", "conac", if id.conac { "yes" } else { "no" });
+    let report = match (&id.error_report, &id.error_report_code) {
+        (true, Some(code)) => format!("yes (site code {})", shown(code)),
+        (true, None) => "yes".to_string(),
+        (false, _) => "no".to_string(),
+    };
+    println!("  {:<10} {report}", "找错");
+    if !id.missing.is_empty() {
+        println!("  missing: {}", id.missing.join(", "));
+    }
+    for i in &id.inconsistent {
+        println!("  inconsistent: {}", shown(i));
+    }
 }
 
 /// `eval`: per-channel precision and recall on a labelled corpus.

@@ -9,3 +9,4 @@ pub mod decode;
 pub mod detect;
 pub(crate) mod discover;
 pub mod extract;
+pub mod inspect;

@@ -9,7 +9,7 @@ use super::{Detector, PageContext, present};
 use crate::model::scope::registrable_domain;
 use crate::model::{ChannelId, Sector};
 use crate::page::decode::decode;
-use crate::page::extract::extract;
+use crate::page::extract::{PageFacts, extract};
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 use url::Url;
@@ -186,6 +186,12 @@ pub fn evaluate(dir: &Path, detector: &dyn Detector) -> Result<EvalReport, EvalE
     Ok(report)
 }
 
+/// Decodes and extracts one saved page, as a crawl would.
+pub fn facts_of_bytes(bytes: &[u8], content_type: Option<&str>, url: &Url) -> PageFacts {
+    let decoded = decode(bytes, content_type);
+    extract(&decoded.text, Some(url))
+}
+
 /// Decodes, extracts and detects one saved page, as a crawl would.
 pub fn detect_bytes(
     bytes: &[u8],
@@ -194,8 +200,21 @@ pub fn detect_bytes(
     owner: &str,
     detector: &dyn Detector,
 ) -> Vec<super::Finding> {
-    let decoded = decode(bytes, content_type);
-    let facts = extract(&decoded.text, Some(url));
+    detect_facts(
+        &facts_of_bytes(bytes, content_type, url),
+        url,
+        owner,
+        detector,
+    )
+}
+
+/// Detects one page's facts as a crawl of the owner's portal would.
+pub fn detect_facts(
+    facts: &PageFacts,
+    url: &Url,
+    owner: &str,
+    detector: &dyn Detector,
+) -> Vec<super::Finding> {
     let own = vec![registrable_domain(url.host_str().unwrap_or_default())];
     let ctx = PageContext {
         page_url: url,
@@ -203,5 +222,5 @@ pub fn detect_bytes(
         city_name: owner,
         own_domains: &own,
     };
-    detector.detect(&facts, &ctx)
+    detector.detect(facts, &ctx)
 }

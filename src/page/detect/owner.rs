@@ -7,13 +7,11 @@
 use super::PageContext;
 use crate::model::scope::registrable_domain;
 use crate::page::extract::PageFacts;
+use crate::page::inspect::identity::organiser;
 
 /// What follows the host's word in a government's own account id: `cqgov`, `cqfb`
 /// (发布), `cqzf` (政府), `cqzw` (政务); `cqrb` (日报) is a newspaper's.
 const OWN_ACCOUNT_WORDS: [&str; 5] = ["gov", "fb", "fabu", "zf", "zw"];
-
-/// Characters of an organiser's name read after `主办单位：`.
-const ORGANISER_CHARS: usize = 30;
 
 /// The owner of a page as the page and its context name it.
 pub(super) struct Owner {
@@ -80,19 +78,6 @@ impl Owner {
                         || OWN_ACCOUNT_WORDS.iter().any(|w| rest.starts_with(w))
                 })
     }
-}
-
-/// The organiser's name in a footer line (`主办单位：重庆市人民政府办公厅 承办：…`).
-fn organiser(text: &str) -> Option<String> {
-    let at = text.find("主办")?;
-    let rest = &text[at..];
-    let rest = rest.split_once(['：', ':']).map(|(_, r)| r)?.trim_start();
-    let name: String = rest
-        .chars()
-        .take_while(|c| !c.is_whitespace() && !"，,。；;|（(".contains(*c))
-        .take(ORGANISER_CHARS)
-        .collect();
-    (name.chars().count() >= 2).then_some(name)
 }
 
 #[cfg(test)]

@@ -204,13 +204,24 @@ fn open_image(stack: &mut [Frame<'_>], facts: &mut PageFacts) {
 
 /// An external script is kept; an inline one may redirect the page.
 fn open_script<'a>(stack: &mut [Frame<'a>], facts: &mut PageFacts, node: NodeRef<'a, Node>) {
-    if let Some(src) = attr(stack[stack.len() - 1].el, "src") {
+    let el = stack[stack.len() - 1].el;
+    // The 我为政府网站找错 script names the site it reports for (`sitecode="…"`).
+    if let Some(code) = attr(el, "sitecode")
+        && facts.site_code_attrs.len() < 8
+    {
+        facts.site_code_attrs.push(truncate_chars(code.trim(), 40));
+    }
+    if let Some(src) = attr(el, "src") {
         if let Some(u) = resolve(facts.base.as_ref(), src) {
             facts.scripts.push(u);
         }
         return;
     }
     let code = gather_script(node);
+    // The 党政机关网站标识 is often written by an inline script (`dcs.conac.cn/js/…`).
+    if code.contains("conac.cn") {
+        facts.conac_script = true;
+    }
     if code.contains("location") {
         for caps in SCRIPT_REDIRECT.captures_iter(&code).take(5) {
             if let Some(m) = caps.get(1).or_else(|| caps.get(2)) {

@@ -125,6 +125,10 @@ pub struct PageFacts {
     pub textareas: u32,
     /// Password inputs anywhere on the page: a login.
     pub password_inputs: u32,
+    /// `sitecode` attributes of scripts (the 我为政府网站找错 entry), at most 8.
+    pub site_code_attrs: Vec<String>,
+    /// An inline script writes the 党政机关网站标识 (it names `conac.cn`).
+    pub conac_script: bool,
     /// Meta keywords/description, SiteName and similar, for ownership judgements.
     pub meta: Vec<(String, String)>,
     /// The element paths the items above point at.
