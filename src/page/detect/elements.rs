@@ -9,6 +9,7 @@ use crate::page::extract::marks::email_and_number_marks;
 use crate::page::extract::{PageFacts, PathId, SNIPPET_CHARS, prefix_chars};
 use regex::Regex;
 use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 use url::Url;
@@ -33,6 +34,7 @@ pub(super) static PHONE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// One thing on a page that rules look at. Everything is borrowed from the page's
 /// facts where it can be: a homepage has hundreds of elements and few findings.
+#[derive(Default)]
 pub(super) struct Element<'a> {
     pub(super) kind: ElementKind,
     pub(super) target: Option<&'a Url>,
@@ -65,6 +67,23 @@ impl Element<'_> {
         prefix_chars(self.context, self.context_chars)
     }
 
+    /// `label` (the element's own label text) with the words around the element after
+    /// it, in `buf`.
+    pub(super) fn with_around<'s>(&self, label: &str, buf: &'s mut String) -> &'s str {
+        buf.clear();
+        buf.push_str(label);
+        for a in self.around.iter().filter(|a| !a.is_empty()) {
+            buf.push(' ');
+            buf.push_str(a);
+        }
+        buf
+    }
+
+    /// Whether the element has words around it (see [`Element::around`]).
+    pub(super) fn has_around(&self) -> bool {
+        self.around.iter().any(|a| !a.is_empty())
+    }
+
     /// The words of the element's names (`wb`, `qzxx`, `wsbsdt` …).
     pub(super) fn name_words(&self) -> Vec<String> {
         let mut out = Vec::new();
@@ -86,6 +105,12 @@ pub(super) enum Label<'a> {
     Made(String),
 }
 
+impl Default for Label<'_> {
+    fn default() -> Self {
+        Label::Made(String::new())
+    }
+}
+
 impl Label<'_> {
     /// The label as one text, in `buf` when it has to be joined.
     pub(super) fn text<'s>(&'s self, buf: &'s mut String) -> &'s str {
@@ -102,26 +127,6 @@ impl Label<'_> {
                 buf
             }
         }
-    }
-}
-
-impl Element<'_> {
-    /// The label with the words around the element after it, in `buf`.
-    pub(super) fn label_with_around<'s>(&self, buf: &'s mut String) -> &'s str {
-        let mut joined = String::new();
-        let own = self.label.text(&mut joined);
-        buf.clear();
-        buf.push_str(own);
-        for a in self.around.iter().filter(|a| !a.is_empty()) {
-            buf.push(' ');
-            buf.push_str(a);
-        }
-        buf
-    }
-
-    /// Whether the element has words around it (see [`Element::around`]).
-    pub(super) fn has_around(&self) -> bool {
-        self.around.iter().any(|a| !a.is_empty())
     }
 }
 
@@ -204,12 +209,9 @@ pub(super) fn elements(page: &PageFacts) -> Vec<Element<'_>> {
             context: page.link_context_full(l),
             context_chars: SNIPPET_CHARS,
             attrs: &l.attrs,
-            textarea: false,
             path: Some(l.path),
-            prose: false,
             names,
-            around: ["", ""],
-            login: false,
+            ..Element::default()
         });
     }
     for i in &page.images {
@@ -232,12 +234,10 @@ pub(super) fn elements(page: &PageFacts) -> Vec<Element<'_>> {
             context_chars: usize::MAX,
             attrs: &i.attrs,
             value: Cow::Owned(joined(&[&i.alt, &i.title, &i.caption])),
-            textarea: false,
             path: Some(i.path),
-            prose: false,
             names: [&i.src, ""],
             around: [&i.caption, &i.borrowed],
-            login: false,
+            ..Element::default()
         });
     }
     for s in &page.scripts {
@@ -249,12 +249,8 @@ pub(super) fn elements(page: &PageFacts) -> Vec<Element<'_>> {
             context_chars: usize::MAX,
             attrs: "",
             value: Cow::Borrowed(""),
-            textarea: false,
             path: None,
-            prose: false,
-            names: ["", ""],
-            around: ["", ""],
-            login: false,
+            ..Element::default()
         });
     }
     for f in &page.forms {
@@ -273,13 +269,11 @@ pub(super) fn elements(page: &PageFacts) -> Vec<Element<'_>> {
             value: Cow::Borrowed(&f.submit_label),
             textarea: f.has_textarea,
             path: Some(f.path),
-            prose: false,
-            names: ["", ""],
-            around: ["", ""],
-            login: false,
+            ..Element::default()
         });
     }
-    let headlines = numbered_headlines(page);
+    // Read only when a block holds a number.
+    let headlines = OnceCell::new();
     for bi in 0..page.blocks.len() {
         block_elements(page, bi, &headlines, &mut out);
     }
@@ -307,10 +301,8 @@ fn page_element(page: &PageFacts) -> Option<Element<'_>> {
         attrs: "",
         textarea: page.textareas > 0,
         path: None,
-        prose: false,
-        names: ["", ""],
-        around: ["", ""],
         login: page.password_inputs > 0,
+        ..Element::default()
     })
 }
 
@@ -408,7 +400,7 @@ pub(super) fn in_address(text: &str, start: usize, end: usize) -> bool {
 fn block_elements<'a>(
     page: &'a PageFacts,
     bi: usize,
-    headlines: &HashMap<usize, Vec<&str>>,
+    headlines: &OnceCell<HashMap<usize, Vec<&'a str>>>,
     out: &mut Vec<Element<'a>>,
 ) {
     let b = &page.blocks[bi];
@@ -454,12 +446,9 @@ fn block_elements<'a>(
             context_chars: usize::MAX,
             attrs: &b.attrs,
             value: Cow::Borrowed(m.as_str()),
-            textarea: false,
             path: Some(b.path),
             prose: prose && !listed(m.start()),
-            names: ["", ""],
-            around: ["", ""],
-            login: false,
+            ..Element::default()
         });
     }
     for m in PHONE
@@ -478,6 +467,7 @@ fn block_elements<'a>(
             continue;
         }
         let in_headline = headlines
+            .get_or_init(|| numbered_headlines(page))
             .get(&bi)
             .is_some_and(|ts| ts.iter().any(|t| t.contains(m.as_str().trim())));
         out.push(Element {
@@ -488,12 +478,9 @@ fn block_elements<'a>(
             context_chars: usize::MAX,
             attrs: &b.attrs,
             value: Cow::Borrowed(m.as_str().trim()),
-            textarea: false,
             path: Some(b.path),
             prose: in_headline || prose && !listed(m.start()),
-            names: ["", ""],
-            around: ["", ""],
-            login: false,
+            ..Element::default()
         });
     }
 }

@@ -8,6 +8,7 @@ use super::{Detector, Finding, PageContext};
 use crate::model::scope::registrable_domain;
 use crate::model::{ChannelId, Channels, Sector, Strength};
 use crate::page::extract::{PageFacts, SNIPPET_CHARS, squash, truncate_chars};
+use std::cell::OnceCell;
 use std::collections::HashSet;
 use url::Url;
 
@@ -97,7 +98,9 @@ pub fn detect(rules: &RuleSet, page: &PageFacts, ctx: &PageContext<'_>) -> Vec<F
             d == page_domain || ctx.own_domains.contains(&d)
         }
     };
-    let owner = Owner::of(page, ctx);
+    // Whose page it is, read only when a label names a place.
+    let owner = OnceCell::new();
+    let owner = || owner.get_or_init(|| Owner::of(page, ctx));
     let mut found: Vec<Finding> = Vec::new();
     let mut seen: HashSet<(ChannelId, String, String)> = HashSet::new();
     let mut label_buf = String::new();
@@ -107,7 +110,7 @@ pub fn detect(rules: &RuleSet, page: &PageFacts, ctx: &PageContext<'_>) -> Vec<F
         let mut scanned = Scanned::new(rules.scan(label_text));
         // Vetoes and places read everything the element is shown with.
         let full_text = if el.has_around() {
-            el.label_with_around(&mut full_buf)
+            el.with_around(label_text, &mut full_buf)
         } else {
             label_text
         };
@@ -117,10 +120,10 @@ pub fn detect(rules: &RuleSet, page: &PageFacts, ctx: &PageContext<'_>) -> Vec<F
             rules
                 .places
                 .iter()
-                .any(|p| full_text.contains(p.as_str()) && !owner.is_named(p))
+                .any(|p| full_text.contains(p.as_str()) && !owner().is_named(p))
                 && !el.target.is_some_and(|t| {
                     let first = t.path().trim_start_matches('/').split('/').next();
-                    first.is_some_and(|a| owner.owns_account(a))
+                    first.is_some_and(|a| owner().owns_account(a))
                 })
         };
         let mut hits = rule_hits(rules, &el, &mut scanned, &own, &other_place);

@@ -14,7 +14,7 @@ use scraper::Node;
 /// Characters a caption may have: a label, not a paragraph.
 pub(super) const CAPTION_CHARS: usize = 40;
 /// Elements a container may hold and still be the image's own box.
-pub(super) const SMALL_BOX_ELEMENTS: usize = 12;
+const SMALL_BOX_ELEMENTS: usize = 12;
 /// Nodes visited when reading a container.
 const READ_NODES: usize = 300;
 
@@ -92,11 +92,19 @@ pub(super) fn beside(child: NodeRef<'_, Node>) -> String {
 
 /// The caption of the image at `node`.
 pub(super) fn of_image(node: NodeRef<'_, Node>) -> String {
+    of_image_in_box(node).0
+}
+
+/// The caption of the image at `node`, and the image's own box when the caption is that
+/// box's text (a small container: `<div><img><p>扫一扫</p></div>`); a label beside the
+/// box may then be borrowed (`extract::entry`). `None` when the caption was read beside
+/// the image itself, or there is none.
+pub(super) fn of_image_in_box(node: NodeRef<'_, Node>) -> (String, Option<NodeRef<'_, Node>>) {
     for anc in node.ancestors().take(3) {
         if is(anc, "figure")
             && let Some(fc) = anc.children().find(|c| is(*c, "figcaption"))
         {
-            return read(fc, CAPTION_CHARS * 2).0;
+            return (read(fc, CAPTION_CHARS * 2).0, None);
         }
     }
     let mut child = node;
@@ -107,20 +115,23 @@ pub(super) fn of_image(node: NodeRef<'_, Node>) -> String {
             continue;
         }
         if text.chars().count() <= CAPTION_CHARS && elements <= SMALL_BOX_ELEMENTS {
-            return text;
+            return (text, Some(anc));
         }
-        return beside(child);
+        return (beside(child), None);
     }
-    String::new()
+    (String::new(), None)
 }
 
 /// The caption of a QR box drawn without an `<img>` (a CSS background, a QR class):
-/// its own text when short, else what an image there would get.
-pub(super) fn of_box(node: NodeRef<'_, Node>) -> String {
+/// its own text when short, else what an image there would get; and whether its own
+/// text is no longer than a caption (a box drawn by a class of the page's `<style>` is a
+/// picture only then).
+pub(super) fn of_box(node: NodeRef<'_, Node>) -> (String, bool) {
     let (own, elements) = read(node, CAPTION_CHARS + 1);
+    let fits = own.chars().count() <= CAPTION_CHARS;
     match short(own) {
-        Some(t) if elements <= SMALL_BOX_ELEMENTS => t,
-        _ => of_image(node),
+        Some(t) if elements <= SMALL_BOX_ELEMENTS => (t, fits),
+        _ => (of_image(node), fits),
     }
 }
 

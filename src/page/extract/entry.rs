@@ -6,7 +6,7 @@
 //! what an image says of itself.
 
 use super::caption::{beside, read};
-use super::frame::attr;
+use super::frame::{attr, is_qr_token};
 use ego_tree::NodeRef;
 use scraper::Node;
 
@@ -60,8 +60,7 @@ fn is_pop_up_box(node: NodeRef<'_, Node>) -> bool {
             matches!(
                 t.as_str(),
                 "hide" | "hidden" | "pop" | "popup" | "layer" | "tanchu" | "dialog" | "modal"
-            ) || t.ends_with("ewm")
-                || t.ends_with("qrcode")
+            ) || is_qr_token(&t)
         })
 }
 
@@ -111,7 +110,7 @@ fn opener(pop: NodeRef<'_, Node>) -> Option<String> {
         }
     }
     let names: Vec<String> = tokens(&class_and_id(pop))
-        .filter(|t| !GENERIC.contains(&t.as_str()) && !t.ends_with("ewm"))
+        .filter(|t| !GENERIC.contains(&t.as_str()) && !is_qr_token(t))
         .collect();
     if names.is_empty() {
         return None;
@@ -135,28 +134,14 @@ fn opener(pop: NodeRef<'_, Node>) -> Option<String> {
 }
 
 /// What the picture at `node` (an `<img>`, or a QR box drawn without one) borrows: the
-/// entry of the pop-up box it sits in, or else the short label beside its box.
-pub(super) fn borrowed(node: NodeRef<'_, Node>) -> String {
+/// entry of the pop-up box it sits in, or else the short label beside its own box (see
+/// `caption::of_image_in_box`; a QR box is its own box).
+pub(super) fn borrowed<'a>(node: NodeRef<'a, Node>, own_box: Option<NodeRef<'a, Node>>) -> String {
     let boxes = std::iter::once(node).chain(node.ancestors().take(BOX_DEPTH));
     if let Some(pop) = boxes.filter(|n| is_pop_up_box(*n)).find_map(opener) {
         return pop;
     }
-    // The picture's own box: a QR box itself, or the small element holding an image.
-    let is_img = node.value().as_element().is_some_and(|e| e.name() == "img");
-    let own_box = if is_img {
-        node.ancestors()
-            .take(2)
-            .find(|a| {
-                let (text, elements) = read(*a, super::caption::CAPTION_CHARS + 1);
-                !text.is_empty()
-                    && text.chars().count() <= super::caption::CAPTION_CHARS
-                    && elements <= super::caption::SMALL_BOX_ELEMENTS
-            })
-            .unwrap_or(node)
-    } else {
-        node
-    };
-    beside(own_box)
+    own_box.map(beside).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -175,7 +160,7 @@ mod tests {
                 .as_element()
                 .is_some_and(|e| e.name() == "img" && attr(e, "src") == Some(src))
         });
-        borrowed(img)
+        borrowed(img, super::super::caption::of_image_in_box(img).1)
     }
 
     #[test]

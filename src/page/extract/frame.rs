@@ -204,3 +204,13 @@ pub(super) fn context_attrs(stack: &[Frame<'_>]) -> String {
     }
     a
 }
+
+/// Class or id tokens that mark a QR-code box.
+pub(super) fn is_qr_token(token: &str) -> bool {
+    ["ewm", "erweima", "qrcode", "2wm"]
+        .iter()
+        .any(|p| token.starts_with(p))
+        || token == "qr"
+        || token.ends_with("ewm")
+        || token.ends_with("qrcode")
+}

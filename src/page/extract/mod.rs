@@ -160,8 +160,9 @@ pub fn extract(html: &str, page_url: Option<&Url>) -> PageFacts {
     }
     for (i, id) in image_nodes {
         if let Some(node) = doc.tree.get(id) {
-            facts.images[i].caption = caption::of_image(node);
-            facts.images[i].borrowed = entry::borrowed(node);
+            let (caption, own_box) = caption::of_image_in_box(node);
+            facts.images[i].caption = caption;
+            facts.images[i].borrowed = entry::borrowed(node, own_box);
         }
     }
     facts

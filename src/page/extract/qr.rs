@@ -5,7 +5,7 @@
 use super::MAX_ITEMS;
 use super::caption;
 use super::facts::{Image, PageFacts};
-use super::frame::{Frame, attr, context_attrs, path_id};
+use super::frame::{Frame, attr, context_attrs, is_qr_token, path_id};
 use super::paths::PathId;
 use super::text::squash;
 use crate::model::link::resolve;
@@ -27,16 +27,6 @@ pub(super) struct QrBox {
     /// Drawn by a class of the page's `<style>` (not inline): a picture only when the
     /// element holds no more than a caption's text.
     pub(super) styled: bool,
-}
-
-/// Class or id tokens that mark a QR-code box.
-pub(super) fn is_qr_token(token: &str) -> bool {
-    ["ewm", "erweima", "qrcode", "2wm"]
-        .iter()
-        .any(|p| token.starts_with(p))
-        || token == "qr"
-        || token.ends_with("ewm")
-        || token.ends_with("qrcode")
 }
 
 /// The URL of an inline `background(-image): url(…)`, if any.
@@ -101,7 +91,8 @@ pub(super) fn open_qr_box<'a>(
                 })
         })
     };
-    if bg.is_none() && !qr_class() {
+    let is_qr_class = qr_class();
+    if bg.is_none() && !is_qr_class {
         return;
     }
     let path = path_id(stack, &mut facts.paths);
@@ -118,7 +109,7 @@ pub(super) fn open_qr_box<'a>(
         attrs: context_attrs(stack),
         in_link: stack[top].link,
         path,
-        styled: inline.is_none() && bg.is_some() && !qr_class(),
+        styled: inline.is_none() && !is_qr_class,
     });
 }
 
@@ -132,17 +123,11 @@ pub(super) fn close_qr_box(f: &Frame<'_>, facts: &mut PageFacts, boxes: &mut [Qr
     let Some(node) = doc.tree.get(b.node) else {
         return;
     };
-    if b.styled
-        && caption::read(node, caption::CAPTION_CHARS + 1)
-            .0
-            .chars()
-            .count()
-            > caption::CAPTION_CHARS
-    {
+    let (caption, fits) = caption::of_box(node);
+    if b.styled && !fits {
         return;
     }
-    let caption = caption::of_box(node);
-    let borrowed = super::entry::borrowed(node);
+    let borrowed = super::entry::borrowed(node, Some(node));
     facts.images.push(Image {
         url: resolve(facts.base.as_ref(), &b.src),
         src: std::mem::take(&mut b.src),

@@ -7,7 +7,7 @@
 //! number inside a URL or a 技术支持 company is never taken for one.
 
 use super::Verdict;
-use crate::page::extract::PageFacts;
+use crate::page::extract::{PageFacts, squash};
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -116,7 +116,7 @@ pub fn identity(page: &PageFacts) -> Identity {
         if psb.is_none()
             && let Some(m) = PSB.find(&b.text)
         {
-            psb = field(&squash_spaces(m.as_str()));
+            psb = field(&squash(m.as_str()));
         }
         if organizer.is_none()
             && let Some(name) = organiser(&b.text)
@@ -188,10 +188,6 @@ pub fn identity(page: &PageFacts) -> Identity {
 
 fn is_conac(host: Option<&str>) -> bool {
     host.is_some_and(|h| h == "conac.cn" || h.ends_with(".conac.cn"))
-}
-
-fn squash_spaces(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]
