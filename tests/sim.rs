@@ -4,7 +4,6 @@ mod common;
 
 use common::*;
 use portal_audit::export::matrix::{self, Value};
-use portal_audit::sim::server::Server;
 use portal_audit::sim::world::{World, WorldSpec};
 use std::sync::Arc;
 
@@ -63,28 +62,6 @@ fn the_world_is_byte_identical_for_a_seed() {
         "article of {} bytes",
         art.body.len()
     );
-}
-
-/// Serves `world` and audits it (its dead hosts on a closed port), `pages` per site.
-async fn audit_world(
-    world: &Arc<World>,
-    pages: usize,
-) -> (Server, tempfile::TempDir, portal_audit::audit::AuditReport) {
-    let server = Server::start(world.clone().handler()).await.unwrap();
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let seeds = dir.path().join("cities.csv");
-    std::fs::write(&seeds, world.seeds_csv()).unwrap();
-    let mut cfg = config(&server);
-    cfg.resolve = world.resolve_rules(server.addr, closed);
-    cfg.rate = 40.0;
-    cfg.max_pages = pages;
-    cfg.max_retries = 1;
-    let rep = audit(&db(dir.path()), &seeds, all(), cfg).await;
-    (server, dir, rep)
 }
 
 #[tokio::test(flavor = "multi_thread")]

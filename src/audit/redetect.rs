@@ -126,7 +126,7 @@ pub fn redetect(
     // Discovered department sites: the new rules must still name each on the stored page
     // that named it; one they no longer name is kept on record as `not-discovered`, and
     // its pages are copied without findings.
-    let not_named = match detector.discovery_rules() {
+    let not_named = match detector.rule_set() {
         Some(rules) => {
             recheck_discoveries(&conn, source, rules, &redo.own, &redo.site_map).map_err(sql)?
         }
@@ -276,9 +276,9 @@ impl Redo<'_> {
         not_named: &HashSet<i64>,
         seen: &mut SeenFindings,
     ) -> Result<Option<usize>, RedoError> {
-        let (site, final_url, ct, charset, sha): (i64, String, Option<String>, Option<String>, Option<String>) = tx
-            .query_row("SELECT site_id, final_url, content_type, charset, body_sha256 FROM fetches WHERE id = ?1", [old_id], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        let (site, final_url, ct, charset, sha, started_at, depth): (i64, String, Option<String>, Option<String>, Option<String>, String, i64) = tx
+            .query_row("SELECT site_id, final_url, content_type, charset, body_sha256, started_at, depth FROM fetches WHERE id = ?1", [old_id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
             })?;
         let Some((new_site, city, sector)) = self.site_map.get(&site).cloned() else {
             return Ok(None);
@@ -312,6 +312,15 @@ impl Redo<'_> {
             own_domains: &domains,
         };
         let mut found = self.detector.detect(&facts, &ctx);
+        if let Some(day) = crate::page::inspect::dates::fetch_day(&started_at)
+            && let Some(reading) =
+                crate::crawl::parse::reading_json(self.detector, &facts, day, depth == 0)
+        {
+            tx.execute(
+                "INSERT INTO page_checks (fetch_id, run_id, site_id, reading) VALUES (?1, ?2, ?3, ?4)",
+                params![new_fetch, self.run_id, new_site, reading],
+            )?;
+        }
         found.retain(|f| {
             seen.insert((
                 new_site,

@@ -119,6 +119,9 @@ pub enum ExportCommand {
     Evidence(EvidenceArgs),
     /// The registry of the government's accounts (csv, json, md).
     Accounts(ExportArgs),
+    /// The inspection checks per site: identity, freshness, replies, domain (csv, json,
+    /// md, xlsx, html).
+    Inspection(ExportArgs),
 }
 
 #[derive(Args, Debug)]

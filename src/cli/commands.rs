@@ -241,6 +241,11 @@ pub fn inspect(a: InspectArgs) -> Result<ExitCode> {
     let findings = detect_facts(&facts, &url, &a.owner, det.as_ref());
     let present = present(&findings);
     let id = identity(&facts);
+    // The page's lists as the inspection checks read them, against today.
+    let today = portal_audit::page::inspect::dates::china_day(chrono::Utc::now());
+    let reading = det.rule_set().map(|r| {
+        portal_audit::page::inspect::reading::read_page(&r.inspection, &facts, today, false)
+    });
     if a.json {
         let v = serde_json::json!({
             "url": url.as_str(),
@@ -250,6 +255,7 @@ pub fn inspect(a: InspectArgs) -> Result<ExitCode> {
             })).collect::<Vec<_>>(),
             "present": present,
             "identity": id,
+            "lists": reading,
         });
         println!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(ExitCode::SUCCESS);
@@ -279,7 +285,34 @@ pub fn inspect(a: InspectArgs) -> Result<ExitCode> {
         }
     );
     print_identity(&id);
+    if let Some(r) = &reading {
+        print_lists(r);
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The page's dated entries, column and letters, as the inspection checks read them.
+fn print_lists(r: &portal_audit::page::inspect::reading::PageReading) {
+    match &r.dated.newest {
+        Some(i) => println!(
+            "dated entries: {} (newest {} {}  ({}))",
+            r.dated.entries,
+            i.date,
+            shown(&i.text),
+            shown(&i.path)
+        ),
+        None => println!("dated entries: none"),
+    }
+    for i in &r.dated.future {
+        println!("  future-dated: {} {}", i.date, shown(&i.text));
+    }
+    if let Some(c) = &r.column {
+        println!("column: {} ({})", shown(&c.name), c.class);
+    }
+    if !r.letters.is_empty() {
+        let replied = r.letters.iter().filter(|l| l.replied.is_some()).count();
+        println!("letters: {} ({replied} with a reply date)", r.letters.len());
+    }
 }
 
 /// The identity check of one page, a line per field.

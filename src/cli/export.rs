@@ -1,4 +1,4 @@
-//! `export matrix|summary|evidence` and `diff`.
+//! `export matrix|summary|evidence|accounts|inspection` and `diff`.
 
 use super::args::{DiffArgs, EvidenceArgs, ExportArgs, ExportCommand};
 use anyhow::{Context, Result, bail};
@@ -15,6 +15,7 @@ pub fn run(cmd: ExportCommand) -> Result<ExitCode> {
         ExportCommand::Summary(a) => export_summary(a),
         ExportCommand::Evidence(a) => export_evidence(a),
         ExportCommand::Accounts(a) => export_accounts(a),
+        ExportCommand::Inspection(a) => export_inspection(a),
     }
 }
 
@@ -151,6 +152,35 @@ fn export_accounts(a: ExportArgs) -> Result<ExitCode> {
             accounts::to_md(&rows, &m.channels).as_bytes(),
         )?,
         other => bail!("unknown accounts format `{other}` (csv, json, md)"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn export_inspection(a: ExportArgs) -> Result<ExitCode> {
+    use portal_audit::export::{inspection, inspection_out as out};
+    let (conn, m) = load(&a)?;
+    let rules = portal_audit::page::detect::rules::builtin_inspection();
+    let rows = inspection::load(&conn, &m, &rules)?;
+    match a.format.as_str() {
+        "csv" => write_out(&a.out, "inspection.csv", &out::to_csv(&rows))?,
+        "json" => write_out(
+            &a.out,
+            "inspection.json",
+            serde_json::to_string_pretty(&inspection::to_json(&rows))?.as_bytes(),
+        )?,
+        "md" => write_out(&a.out, "inspection.md", out::to_md(&rows).as_bytes())?,
+        "html" => write_out(&a.out, "inspection.html", out::to_html(&rows).as_bytes())?,
+        "xlsx" => {
+            let path = a
+                .out
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("results/inspection.xlsx"));
+            ensure_parent(&path)?;
+            portal_audit::export::xlsx::write_inspection(&rows, &path)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!("wrote {}", path.display());
+        }
+        other => bail!("unknown inspection format `{other}` (csv, json, md, xlsx, html)"),
     }
     Ok(ExitCode::SUCCESS)
 }

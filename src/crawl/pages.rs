@@ -86,6 +86,7 @@ pub(crate) async fn start_page(
         body: None,
         links: Vec::new(),
         findings: Vec::new(),
+        reading: None,
     };
     if f.error.is_some() || f.status.is_some_and(|s| s >= 400) {
         stats
@@ -104,6 +105,8 @@ pub(crate) async fn start_page(
             city_name: state.city_name.clone(),
             own_domains: spec.own_domains.clone(),
             discovery,
+            fetched_on: crate::page::inspect::dates::china_day(f.started_at),
+            start: depth == 0,
             budget: f.budget.take(),
         };
         Some(env.parser.submit(job, urgent).await)
@@ -181,6 +184,7 @@ async fn finish_parsed(
             });
         }
         record.body = p.body;
+        record.reading = p.reading;
         found.sites = p.sites;
         found.listing = p.listing;
     }

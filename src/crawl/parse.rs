@@ -40,6 +40,10 @@ pub struct ParseJob {
     /// For a portal's first pages: look for department sites (the portal's URL and the
     /// city's domains as discovery sees them).
     pub discovery: Option<DiscoveryAsk>,
+    /// The day the page was fetched (China's calendar), for the age of its dated items.
+    pub fetched_on: chrono::NaiveDate,
+    /// The site's start page: its footer is the site's identity.
+    pub start: bool,
     /// The body's share of the budget, taken when it was read (see [`ParsePool::budget`]);
     /// `None` to take it on submission.
     pub budget: Option<OwnedSemaphorePermit>,
@@ -72,6 +76,9 @@ pub struct Parsed {
     /// Department sites the page names, and pages that list departments.
     pub sites: Vec<Discovered>,
     pub listing: Vec<Url>,
+    /// The page's reading for the inspection checks, as stored (JSON), when it shows
+    /// anything.
+    pub reading: Option<String>,
 }
 
 /// Parses one page (the pool's work, callable directly).
@@ -82,7 +89,7 @@ pub fn parse(detector: &dyn Detector, job: ParseJob) -> Parsed {
         charset: Some(decoded.encoding.name().to_string()),
         ..Parsed::default()
     };
-    if let (Some(ask), Some(rules)) = (&job.discovery, detector.discovery_rules()) {
+    if let (Some(ask), Some(rules)) = (&job.discovery, detector.rule_set()) {
         let city = CityRef {
             name: &job.city_name,
             domains: &ask.domains,
@@ -98,6 +105,7 @@ pub fn parse(detector: &dyn Detector, job: ParseJob) -> Parsed {
         own_domains: &job.own_domains,
     };
     out.findings = detector.detect(&facts, &ctx);
+    out.reading = reading_json(detector, &facts, job.fetched_on, job.start);
     out.links = facts
         .links
         .into_iter()
@@ -118,6 +126,18 @@ pub fn parse(detector: &dyn Detector, job: ParseJob) -> Parsed {
         zstd: compress(&job.body),
     });
     out
+}
+
+/// The page's inspection reading as stored, `None` when it shows nothing.
+pub(crate) fn reading_json(
+    detector: &dyn Detector,
+    facts: &crate::page::extract::PageFacts,
+    fetched_on: chrono::NaiveDate,
+    start: bool,
+) -> Option<String> {
+    let rules = &detector.rule_set()?.inspection;
+    let reading = crate::page::inspect::reading::read_page(rules, facts, fetched_on, start);
+    (!reading.is_empty()).then(|| serde_json::to_string(&reading).expect("serialisable"))
 }
 
 /// zstd with one compression context and output buffer per thread, reused page after
@@ -312,6 +332,8 @@ mod tests {
             city_name: "甲市".into(),
             own_domains: Arc::new(vec!["jia.gov.cn".into()]),
             discovery: None,
+            fetched_on: chrono::NaiveDate::from_ymd_opt(2026, 12, 2).unwrap(),
+            start: true,
             budget: None,
         }
     }

@@ -46,7 +46,7 @@ pub(crate) async fn crawl_site(
             cancelled: true,
         });
     };
-    let discovers = env.detector.discovery_rules().is_some()
+    let discovers = env.detector.rule_set().is_some()
         && departments.is_some()
         && spec.sector == Sector::General
         && start.summary.outcome == "ok";

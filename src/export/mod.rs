@@ -9,6 +9,8 @@ pub mod files;
 pub mod formats;
 pub(crate) mod inert;
 mod inert_css;
+pub mod inspection;
+pub mod inspection_out;
 pub mod matrix;
 mod pack_dir;
 pub mod summary;

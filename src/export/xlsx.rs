@@ -321,6 +321,28 @@ fn findings_sheet(
     Ok(())
 }
 
+/// The inspection export as a workbook: one sheet of sites (the CSV's columns), written
+/// whole or not at all.
+pub fn write_inspection(
+    rows: &[super::inspection::SiteRow],
+    path: &Path,
+) -> Result<(), ExportError> {
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold();
+    let ws = wb.add_worksheet();
+    ws.set_name("inspection").map_err(err)?;
+    let names: Vec<String> = super::inspection_out::header().map(String::from).collect();
+    header(ws, &names, &bold)?;
+    for (i, r) in rows.iter().enumerate() {
+        for (c, v) in super::inspection_out::columns(r).iter().enumerate() {
+            put(ws, i as u32 + 1, c as u16, v)?;
+        }
+    }
+    filter(ws, rows.len() as u32, names.len())?;
+    let bytes = wb.save_to_buffer().map_err(err)?;
+    super::files::write_atomic(path, &bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

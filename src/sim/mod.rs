@@ -3,6 +3,7 @@
 //! used by tests, the demo and the benchmark so that nothing ever leaves the machine.
 
 pub mod bench;
+pub mod inspection;
 pub(crate) mod pages;
 pub mod server;
 mod shares;

@@ -2,6 +2,7 @@
 //! hundreds of links, 15–30 KB articles, channel evidence in headers, footers, QR codes
 //! and interaction pages, and the traps that must never count.
 
+use super::inspection::{SiteInspection, column_page, footer_identity, home_date, letter_page};
 use super::world::{Placement, Rng, SimCity, SimSite, World, channel_index, hash};
 use crate::model::Sector;
 use std::fmt::Write as _;
@@ -210,13 +211,13 @@ fn header(site: &SimSite, city: &SimCity) -> String {
     h
 }
 
-fn footer(site: &SimSite, city: &SimCity, rng: &mut Rng) -> String {
+fn footer(world: &World, site: &SimSite, city: &SimCity, rng: &mut Rng) -> String {
+    let insp = SiteInspection::of(world, site);
     format!(
         "<div class=\"footer\"><p><a href=\"https://mail.{d}/\">政务邮箱</a> | <a href=\"/col/9/index.html\">网站地图</a> | <a href=\"http://app.www.gov.cn/download/\">国务院客户端</a> | <a href=\"https://weibo.com/chinagov\">中国政府网微博</a></p>\
-         <p>主办：{who} 网站标识码：{id}0001</p><p>网站联系电话：0{a}-8{n:07} 技术支持：某某信息技术有限公司 电话：0{a}-8{m:07}</p></div>",
+         {identity}<p>网站联系电话：0{a}-8{n:07} 技术支持：某某信息技术有限公司 电话：0{a}-8{m:07}</p></div>",
         d = city.domain,
-        who = owner(site, city),
-        id = city.id,
+        identity = footer_identity(&insp, site, city, &owner(site, city)),
         a = 300 + hash(&city.domain) % 600,
         n = rng.below(9_999_999),
         m = rng.below(9_999_999),
@@ -230,6 +231,11 @@ fn share_box(url: &str) -> String {
          <a href=\"https://www.douyin.com/share/video?url={url}\" class=\"share-dy\">分享到抖音</a>\
          <div class=\"qrcode\"><img src=\"/images/qrcode.png\"><p>扫一扫在手机打开当前页</p></div>"
     )
+}
+
+/// The day pages are served, in China: the simulated dates are ages before it.
+fn today() -> chrono::NaiveDate {
+    crate::page::inspect::dates::china_day(chrono::Utc::now())
 }
 
 /// How a discovery world's portal lists its departments (by city).
@@ -339,21 +345,15 @@ pub fn render(
         .and_then(|p| p.strip_suffix("/index.html"))
     {
         let k: usize = k.parse().ok()?;
-        let mut b = String::from("<div class=\"list\"><ul>");
-        for j in 0..30 {
-            let _ = write!(
-                b,
-                "<li><a href=\"/news/{}.html\">{}</a></li>",
-                (k * 7 + j) % news_count,
-                text(&mut rng, 18)
-            );
-        }
-        b.push_str("</ul></div>");
-        b
+        let insp = SiteInspection::of(world, site);
+        column_page(&insp, k, today(), &mut || text(&mut rng, 18), news_count)
     } else if path == "/hdjl/index.html" {
         let mut b = String::from("<div class=\"hdjl\">");
         b.push_str(&placed(world, site, city, Placement::Interaction));
         b.push_str("<a href=\"/hdjl/xmt.html\">政务新媒体</a>");
+        if SiteInspection::of(world, site).letters != super::inspection::Letters::None {
+            b.push_str("<a href=\"/hdjl/xjxd.html\">信件选登</a>");
+        }
         b.push_str("</div>");
         b
     } else if path == "/hdjl/xmt.html" {
@@ -361,6 +361,12 @@ pub fn render(
             "<div class=\"xmt\">{}<p>新媒体矩阵</p></div>",
             placed(world, site, city, Placement::NewMedia)
         )
+    } else if path == "/hdjl/xjxd.html" || path == "/hdjl/xjxd_2.html" {
+        let insp = SiteInspection::of(world, site);
+        if insp.letters == super::inspection::Letters::None {
+            return None;
+        }
+        letter_page(&insp, usize::from(path == "/hdjl/xjxd_2.html"), today())
     } else if path == "/hdjl/mayor.html" {
         if !site.channels.contains_key("consultation") {
             return None;
@@ -392,7 +398,7 @@ pub fn render(
         return None;
     };
     page.push_str(&body);
-    page.push_str(&footer(site, city, &mut rng));
+    page.push_str(&footer(world, site, city, &mut rng));
     page.push_str("</body></html>");
     Some(page)
 }
@@ -408,7 +414,10 @@ fn homepage(page: &mut String, world: &World, site: &SimSite, city: &SimCity, rn
         page.push_str(&homepage_listing(world, site.city));
     }
     // As dense as a real portal's homepage (≈ 120 KB, 40 modules, ≈ 500 links): each
-    // module a heading, a "more" link and nine dated news items in nested markup.
+    // module a heading, a "more" link and nine news items in nested markup, dated as the
+    // site's inspection traits say.
+    let insp = SiteInspection::of(world, site);
+    let day = today();
     page.push_str("<div class=\"main w1200 clearfix\">");
     for k in 0..40 {
         let _ = write!(
@@ -417,11 +426,13 @@ fn homepage(page: &mut String, world: &World, site: &SimSite, city: &SimCity, rn
         );
         for j in 0..9 {
             let i = k * 9 + j;
+            let date = insp
+                .home_item_age(i)
+                .map(|age| home_date(insp.date_style, day, age))
+                .unwrap_or_default();
             let _ = write!(
                 page,
-                "<li class=\"item clearfix\"><span class=\"date fr\">2024-{:02}-{:02}</span><i class=\"dot\"></i><a href=\"/news/{i}.html\" target=\"_blank\" title=\"{t}\">{t}</a></li>",
-                1 + i % 12,
-                1 + i % 28,
+                "<li class=\"item clearfix\"><span class=\"date fr\">{date}</span><i class=\"dot\"></i><a href=\"/news/{i}.html\" target=\"_blank\" title=\"{t}\">{t}</a></li>",
                 t = text(rng, 18)
             );
         }
@@ -452,7 +463,7 @@ fn homepage(page: &mut String, world: &World, site: &SimSite, city: &SimCity, rn
             city.domain, city.name
         );
     }
-    page.push_str(&footer(site, city, rng));
+    page.push_str(&footer(world, site, city, rng));
     page.push_str("</body></html>");
 }
 

@@ -178,6 +178,10 @@ pub(crate) fn clear_unfinished(conn: &Connection, run_id: i64) -> rusqlite::Resu
         params![run_id],
     )?;
     tx.execute(
+        &format!("DELETE FROM page_checks WHERE site_id IN ({sites})"),
+        params![run_id],
+    )?;
+    tx.execute(
         &format!("DELETE FROM fetches WHERE site_id IN ({sites})"),
         params![run_id],
     )?;

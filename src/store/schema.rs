@@ -3,7 +3,7 @@
 use rusqlite::Connection;
 
 /// The schema version this binary writes.
-pub const VERSION: i64 = 3;
+pub const VERSION: i64 = 4;
 
 const V1: &str = r#"
 CREATE TABLE runs (
@@ -147,8 +147,22 @@ CREATE INDEX decisions_cell ON decisions(city_id, sector, channel, id);
 CREATE INDEX IF NOT EXISTS findings_account ON findings(account) WHERE account IS NOT NULL;
 "#;
 
+/// Version 4: the inspection checks. Each page that shows anything for them (its
+/// footer's identity on a start page, dated list entries, the column it is, letters)
+/// records its reading (JSON, `page::inspect::reading::PageReading`); a site's verdicts
+/// are judged from its pages' readings when exported.
+const V4: &str = r#"
+CREATE TABLE page_checks (
+    fetch_id INTEGER PRIMARY KEY,
+    run_id   INTEGER NOT NULL,
+    site_id  INTEGER NOT NULL,
+    reading  TEXT NOT NULL
+);
+CREATE INDEX page_checks_run ON page_checks(run_id, site_id);
+"#;
+
 /// The migrations in order: entry `i` brings a database from version `i` to `i + 1`.
-const MIGRATIONS: [&str; VERSION as usize] = [V1, V2, V3];
+const MIGRATIONS: [&str; VERSION as usize] = [V1, V2, V3, V4];
 
 /// Brings a database to [`VERSION`], one migration per transaction.
 pub(crate) fn migrate(conn: &Connection) -> rusqlite::Result<()> {

@@ -58,6 +58,8 @@ pub(crate) struct PageRecord {
     pub body: Option<BodyRecord>,
     pub links: Vec<LinkRecord>,
     pub findings: Vec<Finding>,
+    /// The page's inspection reading (JSON), when it shows anything.
+    pub reading: Option<String>,
 }
 
 /// A site about to be crawled.
@@ -296,6 +298,12 @@ fn insert_page(tx: &rusqlite::Transaction<'_>, p: &PageRecord) -> rusqlite::Resu
         p.attempts, p.depth, p.body.as_ref().map(|b| &b.sha256), p.error_kind, p.error
     ])?;
     let fetch_id = tx.last_insert_rowid();
+    if let Some(r) = &p.reading {
+        tx.prepare_cached(
+            "INSERT INTO page_checks (fetch_id, run_id, site_id, reading) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![fetch_id, p.run_id, p.site_id, r])?;
+    }
     {
         let mut st = tx.prepare_cached(
             "INSERT INTO links (site_id, fetch_id, target, text, kind, in_scope) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

@@ -240,3 +240,25 @@ pub fn chromium_dom(file: &Path, virtual_ms: u32) -> Option<(String, String)> {
         String::from_utf8_lossy(&out.stderr).into_owned(),
     ))
 }
+
+/// Serves `world` and audits it (its dead hosts on a closed port), `pages` per site.
+pub async fn audit_world(
+    world: &Arc<portal_audit::sim::world::World>,
+    pages: usize,
+) -> (Server, tempfile::TempDir, portal_audit::audit::AuditReport) {
+    let server = Server::start(world.clone().handler()).await.unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let seeds = dir.path().join("cities.csv");
+    std::fs::write(&seeds, world.seeds_csv()).unwrap();
+    let mut cfg = config(&server);
+    cfg.resolve = world.resolve_rules(server.addr, closed);
+    cfg.rate = 40.0;
+    cfg.max_pages = pages;
+    cfg.max_retries = 1;
+    let rep = audit(&db(dir.path()), &seeds, all(), cfg).await;
+    (server, dir, rep)
+}

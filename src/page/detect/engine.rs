@@ -36,7 +36,7 @@ impl Detector for RulesDetector {
     fn channels(&self) -> &Channels {
         &self.rules.channels
     }
-    fn discovery_rules(&self) -> Option<&RuleSet> {
+    fn rule_set(&self) -> Option<&RuleSet> {
         Some(&self.rules)
     }
     fn version(&self) -> String {

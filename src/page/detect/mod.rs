@@ -53,8 +53,9 @@ pub trait Detector: Send + Sync {
     fn version(&self) -> String;
     /// sha256 of the rules' source.
     fn sha256(&self) -> String;
-    /// The rules that find department sites on portals, when the detector has them.
-    fn discovery_rules(&self) -> Option<&RuleSet> {
+    /// The rules themselves, when the detector has them: department discovery and the
+    /// inspection checks read their tables.
+    fn rule_set(&self) -> Option<&RuleSet> {
         None
     }
 }

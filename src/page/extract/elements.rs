@@ -128,6 +128,7 @@ fn open_anchor(stack: &mut [Frame<'_>], facts: &mut PageFacts) {
         l.title = format!("{} {}", l.title, squash(aria)).trim().to_string();
     }
     stack[top].link = Some(i);
+    super::rows::link_in_row(&mut stack[..top], facts, i);
     // A link's surrounding text is the text of its nearest block, gathered in the one
     // traversal (re-walking each link's block would be quadratic in busy menus).
     facts.links[i].context = match ensure_block(&mut stack[..top], facts) {

@@ -105,6 +105,28 @@ pub struct TextBlock {
     pub path: PathId,
 }
 
+/// Separates cells in [`Row::text`].
+pub(crate) const CELL: char = '\u{1f}';
+
+/// A row of a list or table (`<li>`, `<tr>`): the text of each direct child as a cell.
+#[derive(Debug, Clone, Default)]
+pub struct Row {
+    /// The cells, separated by U+001F; see [`Row::cells`].
+    pub text: String,
+    /// The first link in the row (an index into `links`).
+    pub link: Option<usize>,
+    /// The table or list the row sits in: a header row and its rows share it.
+    pub group: PathId,
+    pub path: PathId,
+}
+
+impl Row {
+    /// The row's cells in order, trimmed.
+    pub fn cells(&self) -> impl Iterator<Item = &str> {
+        self.text.split(CELL).map(str::trim)
+    }
+}
+
 /// What one parse of a page yields.
 #[derive(Debug, Clone, Default)]
 pub struct PageFacts {
@@ -117,6 +139,8 @@ pub struct PageFacts {
     pub images: Vec<Image>,
     pub forms: Vec<Form>,
     pub blocks: Vec<TextBlock>,
+    /// Rows of lists and tables, at most `MAX_ROWS`.
+    pub rows: Vec<Row>,
     /// Sources of external scripts (e.g. a Weibo widget).
     pub scripts: Vec<Url>,
     /// Texts of the page's `h1`–`h3` headings, in order (at most 16).

@@ -47,6 +47,11 @@ pub(super) fn is_block(tag: &str) -> bool {
     BLOCK_TAGS.contains(&tag)
 }
 
+/// Whether `tag` is a row of a list or table (see `rows`).
+pub(super) fn is_row(tag: &str) -> bool {
+    matches!(tag, "li" | "tr")
+}
+
 /// Elements whose content is not visible text.
 pub(super) fn is_hidden_content(tag: &str) -> bool {
     matches!(
@@ -80,6 +85,12 @@ pub(super) struct Frame<'a> {
     pub(super) block_links_from: usize,
     /// This element's entry in the QR boxes waiting for its end tag.
     pub(super) qr_box: Option<usize>,
+    /// Stack index of the innermost row (`li`, `tr`) at or above this element.
+    pub(super) row_frame: Option<usize>,
+    /// This row's entry in `facts.rows`, once it has text or a link.
+    pub(super) row: Option<usize>,
+    /// The child of this row whose text is being added (see `rows::push_row_text`).
+    pub(super) row_cell: usize,
 }
 
 impl<'a> Frame<'a> {
@@ -110,6 +121,13 @@ impl<'a> Frame<'a> {
             path: None,
             block_links_from: 0,
             qr_box: None,
+            row_frame: if is_row(tag) {
+                Some(depth)
+            } else {
+                parent.and_then(|p| p.row_frame)
+            },
+            row: None,
+            row_cell: usize::MAX,
         }
     }
 

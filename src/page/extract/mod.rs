@@ -15,10 +15,12 @@ pub(crate) mod marks;
 mod nesting;
 mod paths;
 mod qr;
+mod rows;
 mod style;
 mod text;
 
-pub use facts::{Around, Form, Image, Link, LinkKind, PageFacts, TextBlock};
+pub(crate) use facts::CELL;
+pub use facts::{Around, Form, Image, Link, LinkKind, PageFacts, Row, TextBlock};
 pub(crate) use nesting::limit_nesting;
 pub use paths::{ElementPaths, PathId};
 pub(crate) use text::{prefix_chars, squash, truncate_chars};
@@ -98,6 +100,7 @@ pub fn extract(html: &str, page_url: Option<&Url>) -> PageFacts {
                     let frame = Frame::open(el, n, stack.last(), stack.len());
                     stack.push(frame);
                     open_qr_box(&mut stack, &mut facts, node, &mut boxes, &styled);
+                    rows::open_cell(&mut stack, &mut facts);
                     open_element(
                         &mut stack,
                         &mut facts,
@@ -124,6 +127,9 @@ pub fn extract(html: &str, page_url: Option<&Url>) -> PageFacts {
                     }
                     if let Some(fi) = top.form {
                         push_text(&mut facts.forms[fi].text, t, false, false);
+                    }
+                    if top.row_frame.is_some() {
+                        rows::push_row_text(&mut stack, &mut facts, t);
                     }
                     // The text belongs to the nearest block ancestor.
                     let Some(idx) = ensure_block(&mut stack, &mut facts) else {

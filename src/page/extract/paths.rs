@@ -7,7 +7,7 @@ use scraper::node::Element;
 /// Where an element is on its page: an index into [`ElementPaths`]. Paths are stored as
 /// a tree of steps and rendered as strings only for the few elements that become
 /// evidence.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct PathId(pub(super) u32);
 
 /// The element paths of one page, sharing their common ancestors.

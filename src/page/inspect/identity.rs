@@ -37,7 +37,7 @@ static ERROR_REPORT_CODE: LazyLock<Regex> =
 const ORGANISER_CHARS: usize = 30;
 
 /// One identity field: the value and the element it was read from.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Field {
     pub value: String,
     /// The element path (as findings give it).
@@ -45,7 +45,7 @@ pub struct Field {
 }
 
 /// A site's identity as one page shows it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Identity {
     pub verdict: Verdict,
     pub site_code: Option<Field>,
@@ -59,9 +59,27 @@ pub struct Identity {
     /// The site code the error-report entry names, when it names one.
     pub error_report_code: Option<String>,
     /// Required fields not found (`site_code`, `organizer`, `icp`).
-    pub missing: Vec<&'static str>,
+    pub missing: Vec<String>,
     /// What disagrees (the error-report entry's code against the footer's).
     pub inconsistent: Vec<String>,
+}
+
+impl Identity {
+    /// The identity of a site whose start page was not read.
+    pub fn unknown() -> Identity {
+        Identity {
+            verdict: Verdict::Unknown,
+            site_code: None,
+            icp: None,
+            psb: None,
+            conac: false,
+            organizer: None,
+            error_report: false,
+            error_report_code: None,
+            missing: Vec::new(),
+            inconsistent: Vec::new(),
+        }
+    }
 }
 
 /// The organiser's name in a footer line (`主办单位：甲市人民政府办公厅 承办：…`).
@@ -156,7 +174,7 @@ pub fn identity(page: &PageFacts) -> Identity {
         ("icp", icp.is_some()),
     ] {
         if !present {
-            missing.push(name);
+            missing.push(name.to_string());
         }
     }
     let mut inconsistent = Vec::new();

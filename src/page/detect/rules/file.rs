@@ -3,6 +3,7 @@
 
 use super::{MAX_LIST, MAX_PATTERN_CHARS, RulesError};
 use crate::model::{ChannelKind, Sector, Strength};
+use crate::page::inspect::rules::InspectionRules;
 use serde::Deserialize;
 
 /// Which element of a page a rule looks at.
@@ -217,6 +218,16 @@ pub(super) struct RulesFile {
     pub(super) vetoes: Vec<VetoDef>,
     #[serde(default)]
     pub(super) accounts: Vec<AccountDef>,
+    /// The inspection checks' thresholds and words; files without the table take the
+    /// built-in one.
+    #[serde(default)]
+    pub(super) inspection: Option<InspectionRules>,
+}
+
+/// Only the `[inspection]` table of a rules file (the built-in one, for files without).
+#[derive(Debug, Deserialize)]
+pub(super) struct InspectionOnly {
+    pub(super) inspection: InspectionRules,
 }
 
 /// Reads the TOML text; a syntax error names its line and column.

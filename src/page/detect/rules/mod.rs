@@ -13,6 +13,7 @@ pub(crate) use channels::survey_channels;
 pub use file::{Conditions, DiscoveryRules, ElementKind, VetoAction};
 
 use crate::model::{ChannelId, Channels, Sector, Strength};
+use crate::page::inspect::rules::InspectionRules;
 use aho_corasick::AhoCorasick;
 use channels::channel_table;
 use compile::{KnownChannels, Vocabulary};
@@ -163,6 +164,8 @@ pub struct RuleSet {
     pub channels: Channels,
     /// How department sites are found on portals.
     pub discovery: DiscoveryRules,
+    /// The inspection checks' thresholds and words.
+    pub inspection: InspectionRules,
     /// Every sector's department names in one automaton (leftmost-longest), and the
     /// sector of each: a link text is scanned once, not once per name.
     pub department_names: AhoCorasick,
@@ -180,6 +183,13 @@ pub struct RuleSet {
     /// Every host pattern, once; `Matcher::host_any` indexes into it.
     pub hosts: AhoCorasick,
     pub host_words: usize,
+}
+
+/// The built-in rules' `[inspection]` table (exports judge stored readings with it).
+pub fn builtin_inspection() -> InspectionRules {
+    toml::from_str::<file::InspectionOnly>(DEFAULT_RULES)
+        .expect("the built-in rules have an inspection table")
+        .inspection
 }
 
 impl RuleSet {
@@ -221,6 +231,10 @@ impl RuleSet {
             vetoes,
             sectors: compile::sector_hints(file.sectors),
             discovery: file.discovery,
+            inspection: match file.inspection {
+                Some(table) => table,
+                None => builtin_inspection(),
+            },
             department_names,
             department_sectors,
             places: file.places,

@@ -1,0 +1,174 @@
+//! `export inspection`: per audited site (portal and each department site) the
+//! inspection checks, judged from the readings its pages stored (`page_checks`) by
+//! `page::inspect::site`, for the audits the matrix chose (each city's latest reached
+//! one, or one run). Formats: JSON (a contract), CSV, Markdown, HTML, xlsx.
+
+use super::matrix::Matrix;
+use crate::model::{Region, Sector, Tier};
+use crate::page::inspect::dates::fetch_day;
+use crate::page::inspect::reading::PageReading;
+use crate::page::inspect::rules::InspectionRules;
+use crate::page::inspect::site::{PageSeen, SiteChecks, SiteSeen, judge};
+use rusqlite::{Connection, params};
+use url::Url;
+
+/// One site's row of the export.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SiteRow {
+    /// The city's id (the contract's `city`).
+    pub city: String,
+    pub city_name: String,
+    pub tier: Tier,
+    pub region: Region,
+    pub sector: Sector,
+    /// The site's start URL.
+    pub site: String,
+    /// `seeded` or `discovered`.
+    pub origin: String,
+    /// How the site's crawl ended (`ok`, `unreachable` …).
+    pub outcome: String,
+    /// The run the site was audited in.
+    pub run: i64,
+    pub checks: SiteChecks,
+}
+
+/// A site as stored.
+struct StoredSite {
+    id: i64,
+    sector: Sector,
+    start_url: String,
+    final_url: Option<String>,
+    outcome: String,
+    origin: String,
+}
+
+/// The sites of the audits `m` was built from, with their checks.
+pub fn load(
+    conn: &Connection,
+    m: &Matrix,
+    rules: &InspectionRules,
+) -> Result<Vec<SiteRow>, super::ExportError> {
+    let mut out = Vec::new();
+    let has_checks = crate::store::has_column(conn, "page_checks", "reading")?;
+    for city in &m.cities {
+        let portal: Option<String> = conn
+            .query_row(
+                "SELECT portal FROM run_cities WHERE run_id = ?1 AND city_id = ?2",
+                params![city.audit_run, city.id],
+                |r| r.get(0),
+            )
+            .ok();
+        let portal_url = portal.as_deref().and_then(|p| Url::parse(p).ok());
+        let sites = stored_sites(conn, city.audit_run, &city.id)?;
+        let mut judged: Vec<(StoredSite, SiteChecks)> = Vec::new();
+        // The portal first: a department's footer is compared with its site code.
+        let mut order: Vec<StoredSite> = sites;
+        order.sort_by_key(|s| (s.sector != Sector::General, s.id));
+        let mut portal_code: Option<String> = None;
+        for s in order {
+            let pages = if has_checks {
+                pages_of(conn, s.id)?
+            } else {
+                Vec::new()
+            };
+            let url = s
+                .final_url
+                .as_deref()
+                .or(Some(&s.start_url))
+                .and_then(|u| Url::parse(u).ok())
+                .or_else(|| Url::parse(&s.start_url).ok());
+            let Some(url) = url else { continue };
+            let is_portal = s.sector == Sector::General;
+            let seen = SiteSeen {
+                url: &url,
+                portal: if is_portal { None } else { portal_url.as_ref() },
+                portal_site_code: if is_portal {
+                    None
+                } else {
+                    portal_code.as_deref()
+                },
+                reached: s.outcome == "ok",
+                pages: &pages,
+            };
+            let checks = judge(rules, &seen);
+            if is_portal && portal_code.is_none() {
+                portal_code = checks
+                    .identity
+                    .identity
+                    .site_code
+                    .as_ref()
+                    .map(|f| f.value.clone());
+            }
+            judged.push((s, checks));
+        }
+        judged.sort_by_key(|(s, _)| (s.sector, s.id));
+        for (s, checks) in judged {
+            out.push(SiteRow {
+                city: city.id.clone(),
+                city_name: city.name.clone(),
+                tier: city.tier,
+                region: city.region,
+                sector: s.sector,
+                site: s.start_url,
+                origin: s.origin,
+                outcome: s.outcome,
+                run: city.audit_run,
+                checks,
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn stored_sites(conn: &Connection, run: i64, city: &str) -> rusqlite::Result<Vec<StoredSite>> {
+    let mut st = conn.prepare(
+        "SELECT id, sector, start_url, final_url, outcome, origin FROM sites
+         WHERE run_id = ?1 AND city_id = ?2 ORDER BY id",
+    )?;
+    let rows = st.query_map(params![run, city], |r| {
+        Ok(StoredSite {
+            id: r.get(0)?,
+            sector: r.get::<_, String>(1)?.parse().unwrap_or(Sector::General),
+            start_url: r.get(2)?,
+            final_url: r.get(3)?,
+            outcome: r.get(4)?,
+            origin: r.get(5)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// The readings of a site's pages; a reading the store cannot read is an error naming
+/// its fetch, never silently skipped.
+fn pages_of(conn: &Connection, site: i64) -> Result<Vec<PageSeen>, super::ExportError> {
+    let mut st = conn.prepare(
+        "SELECT c.fetch_id, f.final_url, f.depth, f.started_at, c.reading
+         FROM page_checks c JOIN fetches f ON f.id = c.fetch_id
+         WHERE c.site_id = ?1 ORDER BY c.fetch_id",
+    )?;
+    let mut rows = st.query(params![site])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        let fetch: i64 = r.get(0)?;
+        let started: String = r.get(3)?;
+        let corrupt = |what: String| {
+            super::ExportError::Corrupt(format!("page_checks of fetch {fetch}: {what}"))
+        };
+        let fetched_on =
+            fetch_day(&started).ok_or_else(|| corrupt(format!("fetch time `{started}`")))?;
+        let reading: PageReading =
+            serde_json::from_str(&r.get::<_, String>(4)?).map_err(|e| corrupt(e.to_string()))?;
+        out.push(PageSeen {
+            url: r.get(1)?,
+            depth: r.get::<_, i64>(2)?.max(0) as u32,
+            fetched_on,
+            reading,
+        });
+    }
+    Ok(out)
+}
+
+/// The export as JSON: `{"sites":[{"city","sector","site","checks":{…}} …]}`.
+pub fn to_json(rows: &[SiteRow]) -> serde_json::Value {
+    serde_json::json!({ "sites": rows })
+}
