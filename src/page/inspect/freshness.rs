@@ -134,7 +134,7 @@ fn entry_date(
     }
     let labels = &rules.date_labels;
     let mut newest: Option<ListDate> = None;
-    let mut take = |d: ListDate, newest: &mut Option<ListDate>| {
+    let take = |d: ListDate, newest: &mut Option<ListDate>| {
         if newest.is_none_or(|n| d.date > n.date) {
             *newest = Some(d);
         }
