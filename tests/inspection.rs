@@ -192,3 +192,186 @@ async fn the_inspection_export_equals_the_simulated_worlds_truth() {
         );
     }
 }
+
+/// A portal whose footer, lists and letters carry hostile text, fetched today.
+fn hostile_portal() -> Vec<(String, portal_audit::sim::server::Reply)> {
+    let today = portal_audit::page::inspect::dates::china_day(chrono::Utc::now());
+    let day = |age: i64| {
+        (today - chrono::Duration::days(age))
+            .format("%Y-%m-%d")
+            .to_string()
+    };
+    let home = format!(
+        r#"<!DOCTYPE html><html><head><meta charset="utf-8"><title>甲市人民政府</title></head><body>
+        <ul class="news"><li><a href="/n/1.html">&lt;script&gt;alert(1)&lt;/script&gt;=1+1</a><span>{}</span></li>
+        <li><a href="/n/2.html">第二条</a><span>{}</span></li></ul>
+        <a href="/hdjl/xjxd.html">信件选登</a>
+        <div class="footer"><p>主办单位：=HYPERLINK("http://evil.example/")　网站标识码：3301000001　浙ICP备05000001号-1</p></div></body></html>"#,
+        day(3),
+        day(20)
+    );
+    let letters = format!(
+        r#"<!DOCTYPE html><html><head><meta charset="utf-8"><title>信件选登</title></head><body>
+        <table><tr><th>标题</th><th>来信时间</th><th>答复时间</th><th>状态</th></tr>
+        <tr><td><a href="/l/1.html">@SUM(1)|| -2+3</a></td><td>{}</td><td>{}</td><td>已办结</td></tr>
+        <tr><td><a href="/l/2.html">久拖未复</a></td><td>{}</td><td></td><td>办理中</td></tr></table></body></html>"#,
+        day(40),
+        day(30),
+        day(120)
+    );
+    vec![
+        html("www.jia.gov.cn/", home),
+        html("www.jia.gov.cn/hdjl/xjxd.html", letters),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_format_says_the_same_and_hostile_text_stays_text() {
+    let server = serve(routes(hostile_portal())).await;
+    let dir = tempfile::tempdir().unwrap();
+    let seeds = seeds(
+        dir.path(),
+        &["330100,甲市,浙江省,key,east,http://www.jia.gov.cn/,,,,,"],
+    );
+    let db = db(dir.path());
+    audit(&db, &seeds, all(), config(&server)).await;
+    let export = |format: &str| {
+        let out = dir.path().join(format!("inspection.{format}"));
+        let args: Vec<String> = [
+            "export",
+            "inspection",
+            "--db",
+            &db.display().to_string(),
+            "--format",
+            format,
+            "--out",
+            &out.display().to_string(),
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        (args, out)
+    };
+    let mut files = BTreeMap::new();
+    for format in ["json", "csv", "md", "html", "xlsx"] {
+        let (args, out) = export(format);
+        let o = run_bin(args, dir.path()).await;
+        assert!(o.status.success(), "{format}: {}", text(&o));
+        files.insert(format, out);
+    }
+    let json: Value = serde_json::from_slice(&std::fs::read(&files["json"]).unwrap()).unwrap();
+    let site = &json["sites"][0];
+    assert_eq!(site["city"], "330100");
+    assert_eq!(site["site"], "http://www.jia.gov.cn/");
+    let c = &site["checks"];
+    assert_eq!(c["identity"]["verdict"], "yes");
+    assert_eq!(c["identity"]["organizer"]["value"], "=HYPERLINK");
+    assert_eq!(c["freshness"]["verdict"], "yes");
+    assert_eq!(c["freshness"]["age_days"], 3);
+    assert_eq!(c["replies"]["verdict"], "no", "{c:#}");
+    assert_eq!(
+        (
+            c["replies"]["letters"].as_u64(),
+            c["replies"]["overdue"].as_u64()
+        ),
+        (Some(2), Some(1))
+    );
+    assert_eq!(c["domain"]["verdict"], "yes");
+    // The contract's keys, each check with its verdict.
+    for (check, keys) in [
+        (
+            "identity",
+            &[
+                "verdict",
+                "site_code",
+                "icp",
+                "psb",
+                "conac",
+                "organizer",
+                "error_report",
+                "missing",
+            ][..],
+        ),
+        (
+            "freshness",
+            &["verdict", "newest", "age_days", "item", "stale_columns"][..],
+        ),
+        (
+            "replies",
+            &[
+                "verdict",
+                "letters",
+                "replied",
+                "median_days",
+                "max_days",
+                "late",
+                "overdue",
+            ][..],
+        ),
+        ("domain", &["verdict"][..]),
+    ] {
+        for k in keys {
+            assert!(c[check].get(*k).is_some(), "{check}.{k} missing: {c:#}");
+        }
+    }
+    // CSV: the same verdicts, and no cell a spreadsheet would run as a formula.
+    let csv = std::fs::read_to_string(&files["csv"]).unwrap();
+    let mut reader = csv::Reader::from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    let row: Vec<String> = reader
+        .records()
+        .next()
+        .unwrap()
+        .unwrap()
+        .iter()
+        .map(String::from)
+        .collect();
+    let col = |name: &str| row[header.iter().position(|h| h == name).unwrap()].clone();
+    assert_eq!(
+        (
+            col("identity"),
+            col("freshness"),
+            col("replies"),
+            col("domain")
+        ),
+        ("yes".into(), "yes".into(), "no".into(), "yes".into())
+    );
+    assert_eq!(col("organizer"), "'=HYPERLINK");
+    assert!(
+        col("newest_item").starts_with("<script>"),
+        "text, escaped only where shown"
+    );
+    // xlsx, opened as a spreadsheet reads it: strings, never formulas.
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(&files["xlsx"]).unwrap();
+    let sheet = book.worksheet_range("inspection").unwrap();
+    let rows: Vec<Vec<calamine::Data>> = sheet.rows().map(|r| r.to_vec()).collect();
+    let xcol = |name: &str| {
+        let i = rows[0].iter().position(|h| h.to_string() == name).unwrap();
+        rows[1][i].clone()
+    };
+    assert_eq!(
+        xcol("organizer"),
+        calamine::Data::String("=HYPERLINK".into())
+    );
+    assert_eq!(xcol("replies").to_string(), "no");
+    let formulas = book.worksheet_formula("inspection").unwrap();
+    assert!(
+        formulas.used_cells().all(|(_, _, f)| f.is_empty()),
+        "no formula cells"
+    );
+    // Markdown: the page's text cannot add a column.
+    let md = std::fs::read_to_string(&files["md"]).unwrap();
+    let line = md.lines().find(|l| l.contains("甲市")).unwrap();
+    assert_eq!(line.matches(" |").count(), 13, "{line}");
+    // HTML, opened in a browser: the page's text is text, nothing runs.
+    let html = std::fs::read_to_string(&files["html"]).unwrap();
+    assert!(!html.contains("<script>alert"), "escaped");
+    if let Some((dom, _)) = chromium_dom(&files["html"], 500) {
+        assert!(!dom.contains("<script>alert"), "{dom}");
+        assert!(
+            dom.contains("&lt;script&gt;alert(1)&lt;/script&gt;=1+1"),
+            "shown as text"
+        );
+    }
+}

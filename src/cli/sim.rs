@@ -129,12 +129,50 @@ pub fn demo(a: DemoArgs) -> Result<ExitCode> {
             format!("; differences:\n  {}", cmp.mismatches.join("\n  "))
         }
     );
+    let rows = inspection_rows(&conn, &m)?;
+    let fetched = portal_audit::sim::inspection_truth::fetched_pages(&conn, report.run_id)?;
+    let (ok, total, wrong) = portal_audit::sim::inspection_truth::compare(&world, &rows, &fetched);
+    println!(
+        "inspection against the truth: {ok}/{total} reached sites match{}",
+        if wrong.is_empty() {
+            String::new()
+        } else {
+            format!("; differences:\n  {}", wrong.join("\n  "))
+        }
+    );
+    write_inspection(&rows, &a.out)?;
     let d = a.out.display();
     println!(
-        "wrote {d}/matrix.{{csv,json,md,xlsx}}, {d}/summary.{{md,html,csv,json}}, {d}/accounts.{{csv,json,md}}, {d}/evidence/index.html, {d}/pages.warc.gz, {d}/audit.db, {d}/truth.csv"
+        "wrote {d}/matrix.{{csv,json,md,xlsx}}, {d}/summary.{{md,html,csv,json}}, {d}/accounts.{{csv,json,md}}, {d}/inspection.{{csv,json,md,html,xlsx}}, {d}/evidence/index.html, {d}/pages.warc.gz, {d}/audit.db, {d}/truth.csv"
     );
     println!("done in {:.1} s", t0.elapsed().as_secs_f64());
     Ok(ExitCode::SUCCESS)
+}
+
+/// The inspection checks of the demo's audit, judged with the built-in thresholds.
+fn inspection_rows(
+    conn: &rusqlite::Connection,
+    m: &matrix::Matrix,
+) -> Result<Vec<portal_audit::export::inspection::SiteRow>> {
+    let rules = portal_audit::page::detect::rules::builtin_inspection();
+    Ok(portal_audit::export::inspection::load(conn, m, &rules)?)
+}
+
+/// Writes the inspection export in all its formats into `out`.
+fn write_inspection(
+    rows: &[portal_audit::export::inspection::SiteRow],
+    out: &std::path::Path,
+) -> Result<()> {
+    use portal_audit::export::{inspection, inspection_out};
+    std::fs::write(out.join("inspection.csv"), inspection_out::to_csv(rows))?;
+    std::fs::write(
+        out.join("inspection.json"),
+        serde_json::to_string_pretty(&inspection::to_json(rows))?,
+    )?;
+    std::fs::write(out.join("inspection.md"), inspection_out::to_md(rows))?;
+    std::fs::write(out.join("inspection.html"), inspection_out::to_html(rows))?;
+    xlsx::write_inspection(rows, &out.join("inspection.xlsx"))?;
+    Ok(())
 }
 
 /// Writes every export of the demo's audit into `out`: the matrix, summary and accounts

@@ -4,6 +4,7 @@
 
 pub mod bench;
 pub mod inspection;
+pub mod inspection_truth;
 pub(crate) mod pages;
 pub mod server;
 mod shares;
