@@ -347,7 +347,7 @@ async fn every_format_says_the_same_and_hostile_text_stays_text() {
     let sheet = book.worksheet_range("inspection").unwrap();
     let rows: Vec<Vec<calamine::Data>> = sheet.rows().map(|r| r.to_vec()).collect();
     let xcol = |name: &str| {
-        let i = rows[0].iter().position(|h| h.to_string() == name).unwrap();
+        let i = rows[0].iter().position(|h| *h == name).unwrap();
         rows[1][i].clone()
     };
     assert_eq!(
