@@ -116,6 +116,15 @@ async fn the_inspection_export_equals_the_simulated_worlds_truth() {
     let json: Value = serde_json::from_slice(&out.stdout).unwrap();
     let sites = json["sites"].as_array().unwrap();
     let pages = fetched(&db);
+    // A letter list's next page (下一页) is the same list: read within the budget.
+    for (site, fetched) in &pages {
+        let has = |p: &str| fetched.iter().any(|(path, _)| path == p);
+        assert_eq!(
+            has("/hdjl/xjxd.html"),
+            has("/hdjl/xjxd_2.html"),
+            "{site}: a letter list without its next page"
+        );
+    }
     let site_of = |url: &str| {
         let host = url::Url::parse(url)
             .unwrap()

@@ -314,8 +314,9 @@ impl Redo<'_> {
         let mut found = self.detector.detect(&facts, &ctx);
         if let Some(day) = crate::page::inspect::dates::fetch_day(&started_at)
             && let Some(reading) =
-                crate::crawl::parse::reading_json(self.detector, &facts, day, depth == 0)
+                crate::crawl::parse::reading(self.detector, &facts, day, depth == 0)
         {
+            let reading = crate::crawl::parse::reading_json(&reading);
             tx.execute(
                 "INSERT INTO page_checks (fetch_id, run_id, site_id, reading) VALUES (?1, ?2, ?3, ?4)",
                 params![new_fetch, self.run_id, new_site, reading],

@@ -159,6 +159,11 @@ async fn finish_parsed(
             record.findings.len() as u64,
             std::sync::atomic::Ordering::Relaxed,
         );
+        for next in &p.continuations {
+            if scope.contains(next) {
+                let _ = state.frontier.push_hints(next, depth, &["信件"]);
+            }
+        }
         record.links.reserve_exact(p.links.len());
         for link in &p.links {
             let url = &link.url;

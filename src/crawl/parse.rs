@@ -79,6 +79,9 @@ pub struct Parsed {
     /// The page's reading for the inspection checks, as stored (JSON), when it shows
     /// anything.
     pub reading: Option<String>,
+    /// On a page that lists letters, its next pages (下一页): the same list continued,
+    /// queued at the page's own depth so the list is read whole within the budget.
+    pub continuations: Vec<Url>,
 }
 
 /// Parses one page (the pool's work, callable directly).
@@ -105,7 +108,12 @@ pub fn parse(detector: &dyn Detector, job: ParseJob) -> Parsed {
         own_domains: &job.own_domains,
     };
     out.findings = detector.detect(&facts, &ctx);
-    out.reading = reading_json(detector, &facts, job.fetched_on, job.start);
+    if let Some(r) = reading(detector, &facts, job.fetched_on, job.start) {
+        if !r.letters.is_empty() {
+            out.continuations = next_pages(&facts);
+        }
+        out.reading = Some(reading_json(&r));
+    }
     out.links = facts
         .links
         .into_iter()
@@ -128,16 +136,36 @@ pub fn parse(detector: &dyn Detector, job: ParseJob) -> Parsed {
     out
 }
 
-/// The page's inspection reading as stored, `None` when it shows nothing.
-pub(crate) fn reading_json(
+/// The page's inspection reading, `None` when it shows nothing.
+pub(crate) fn reading(
     detector: &dyn Detector,
     facts: &crate::page::extract::PageFacts,
     fetched_on: chrono::NaiveDate,
     start: bool,
-) -> Option<String> {
+) -> Option<crate::page::inspect::reading::PageReading> {
     let rules = &detector.rule_set()?.inspection;
     let reading = crate::page::inspect::reading::read_page(rules, facts, fetched_on, start);
-    (!reading.is_empty()).then(|| serde_json::to_string(&reading).expect("serialisable"))
+    (!reading.is_empty()).then_some(reading)
+}
+
+/// The reading as stored (JSON).
+pub(crate) fn reading_json(reading: &crate::page::inspect::reading::PageReading) -> String {
+    serde_json::to_string(reading).expect("serialisable")
+}
+
+/// Link texts of a list's next page.
+const NEXT_PAGE: &[&str] = &["下一页", "下页", "后一页"];
+
+/// The next pages of a page that lists letters: the same list, continued.
+fn next_pages(facts: &crate::page::extract::PageFacts) -> Vec<Url> {
+    facts
+        .links
+        .iter()
+        .filter(|l| NEXT_PAGE.contains(&l.text.trim()))
+        .filter_map(|l| l.url.clone())
+        .filter(|u| matches!(u.scheme(), "http" | "https"))
+        .take(2)
+        .collect()
 }
 
 /// zstd with one compression context and output buffer per thread, reused page after
