@@ -384,3 +384,72 @@ async fn every_format_says_the_same_and_hostile_text_stays_text() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn diff_reports_checks_whose_verdict_changed() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let fixed = Arc::new(AtomicBool::new(false));
+    let flag = fixed.clone();
+    let handler: portal_audit::sim::server::Handler = Arc::new(
+        move |req: &portal_audit::sim::server::Request| {
+            if req.path() != "/" {
+                return portal_audit::sim::server::Reply::not_found();
+            }
+            let today = portal_audit::page::inspect::dates::china_day(chrono::Utc::now());
+            let now = flag.load(Ordering::SeqCst);
+            // Before: no ICP number and a list last updated 40 days ago; after: both fixed.
+            let age = if now { 2 } else { 40 };
+            let day = (today - chrono::Duration::days(age)).format("%Y-%m-%d");
+            let icp = if now { "浙ICP备05000001号-1" } else { "" };
+            portal_audit::sim::server::Reply::html(format!(
+                r#"<!DOCTYPE html><html><head><meta charset="utf-8"><title>甲市人民政府</title></head><body>
+                <ul><li><a href="/n/1.html">要闻</a><span>{day}</span></li></ul>
+                <div class="footer"><p>主办单位：甲市人民政府办公厅　网站标识码：3301000001　{icp}</p></div></body></html>"#
+            ))
+        },
+    );
+    let server = serve(handler).await;
+    let dir = tempfile::tempdir().unwrap();
+    let seeds = seeds(
+        dir.path(),
+        &["330100,甲市,浙江省,key,east,http://www.jia.gov.cn/,,,,,"],
+    );
+    let db = db(dir.path());
+    audit(&db, &seeds, all(), config(&server)).await;
+    fixed.store(true, Ordering::SeqCst);
+    audit(&db, &seeds, all(), config(&server)).await;
+    let args: Vec<String> = [
+        "diff",
+        "1",
+        "2",
+        "--format",
+        "json",
+        "--db",
+        &db.display().to_string(),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let out = run_bin(args, dir.path()).await;
+    assert!(out.status.success(), "{}", text(&out));
+    let changes: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let checks: Vec<(String, String, String, String)> = changes
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["channel"].as_str().unwrap().starts_with("check:"))
+        .map(|c| {
+            let s = |k: &str| c[k].as_str().unwrap().to_string();
+            (s("channel"), s("change"), s("before"), s("after"))
+        })
+        .collect();
+    let want = |ch: &str| {
+        (
+            ch.to_string(),
+            "check-passed".to_string(),
+            "no".to_string(),
+            "yes".to_string(),
+        )
+    };
+    assert_eq!(checks, [want("check:identity"), want("check:freshness")]);
+}

@@ -241,6 +241,11 @@ pub fn diff(a: DiffArgs) -> Result<ExitCode> {
     portal_audit::review::apply(&conn, &mut mb)?;
     let mut changes = d::diff(&ma, &mb);
     changes.extend(accounts::changes(&conn, &ma, &mb)?);
+    let rules = portal_audit::page::detect::rules::builtin_inspection();
+    changes.extend(portal_audit::export::inspection::changes(
+        &portal_audit::export::inspection::load(&conn, &ma, &rules)?,
+        &portal_audit::export::inspection::load(&conn, &mb, &rules)?,
+    ));
     match a.format.as_str() {
         // Run B names the channels (one only run A had shows its id).
         "md" => print!("{}", d::to_md(&changes, &mb.channels)),

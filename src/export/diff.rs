@@ -12,7 +12,8 @@ pub struct Change {
     pub city: String,
     pub sector: Sector,
     pub channel: ChannelId,
-    /// `appeared`, `disappeared`, `became-unknown` or `became-known`.
+    /// `appeared`, `disappeared`, `became-unknown` or `became-known`; for an inspection
+    /// check (channel `check:…`), `check-passed` or `check-failed` too.
     pub change: &'static str,
     pub before: Value,
     pub after: Value,
@@ -73,6 +74,8 @@ fn change_zh(change: &str) -> &str {
         "disappeared" => "消失",
         "became-unknown" => "变为未知",
         "became-known" => "变为已知",
+        "check-passed" => "检查通过",
+        "check-failed" => "检查未通过",
         other => other,
     }
 }
