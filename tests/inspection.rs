@@ -182,6 +182,49 @@ async fn the_inspection_export_equals_the_simulated_worlds_truth() {
         wrong.len(),
         wrong.join("\n")
     );
+    // The summary's shares of sites passing each check agree with the rows.
+    let out = run_bin(
+        [
+            "export",
+            "summary",
+            "--db",
+            &db.display().to_string(),
+            "--format",
+            "json",
+            "--out",
+            "-",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect(),
+        dir.path(),
+    )
+    .await;
+    assert!(out.status.success(), "{}", text(&out));
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let all = summary["checks"][0]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["group"] == "all")
+        .unwrap();
+    for check in ["identity", "freshness", "replies", "domain"] {
+        let count = |v: &str| {
+            sites
+                .iter()
+                .filter(|s| s["checks"][check]["verdict"] == v)
+                .count() as u64
+        };
+        let share = &all["shares"][format!("check:{check}")];
+        assert_eq!(share["yes"].as_u64(), Some(count("yes")), "{check}");
+        assert_eq!(
+            share["known"].as_u64(),
+            Some(count("yes") + count("no")),
+            "{check}"
+        );
+    }
+    let by_sector = summary["checks"][2]["rows"].as_array().unwrap();
+    assert_eq!(by_sector[0]["group"], "general");
     // The world exercised every verdict of every check (the test cannot pass vacuously).
     for key in [
         "identity=yes",

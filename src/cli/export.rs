@@ -100,7 +100,10 @@ fn export_matrix(a: ExportArgs) -> Result<ExitCode> {
 
 fn export_summary(a: ExportArgs) -> Result<ExitCode> {
     let (conn, m) = load(&a)?;
-    let s = summary::summarize(&m);
+    let mut s = summary::summarize(&m);
+    let rules = portal_audit::page::detect::rules::builtin_inspection();
+    let rows = portal_audit::export::inspection::load(&conn, &m, &rules)?;
+    s.checks = portal_audit::export::inspection::share_tables(&rows);
     // The machine's shares are measured against the reviewers: how often they overturned it.
     let agreement = if a.computed {
         let mut reviewed = m.clone();

@@ -183,7 +183,8 @@ fn write_exports(
     run: i64,
     out: &std::path::Path,
 ) -> Result<()> {
-    let s = summary::summarize(m);
+    let mut s = summary::summarize(m);
+    s.checks = portal_audit::export::inspection::share_tables(&inspection_rows(conn, m)?);
     std::fs::write(out.join("matrix.csv"), formats::matrix_csv(m))?;
     std::fs::write(
         out.join("matrix.json"),

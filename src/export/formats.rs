@@ -3,7 +3,7 @@
 
 use super::matrix::{Matrix, Value};
 use super::summary::{Share, Summary};
-use crate::model::Channels;
+use crate::model::{ChannelId, Channels};
 use std::fmt::Write as _;
 
 /// Writes CSV through `write` into a buffer that starts with a UTF-8 BOM, so Excel
@@ -287,18 +287,28 @@ pub fn summary_md(s: &Summary) -> String {
         "# 政务服务渠道开通情况\n\n{} 个城市；规则 {}；比例以该渠道情况已知的城市为分母（括号内为 开通数/已知数）。\n",
         s.cities, s.rules_version
     );
-    for t in &s.tables {
+    let channel_columns: Vec<(ChannelId, String)> = s
+        .channels
+        .iter()
+        .map(|c| (c.id.clone(), heading(c)))
+        .collect();
+    let tables = s
+        .tables
+        .iter()
+        .map(|t| (t, channel_columns.clone()))
+        .chain(s.checks.iter().map(|t| (t, check_columns())));
+    for (t, columns) in tables {
         let _ = write!(out, "\n## {}\n\n| 城市组 |", t.title_zh);
-        for ch in s.channels.iter() {
-            let _ = write!(out, " {} |", heading(ch));
+        for (_, name) in &columns {
+            let _ = write!(out, " {name} |");
         }
         out.push_str("\n|---|");
-        out.push_str(&"---|".repeat(s.channels.len()));
+        out.push_str(&"---|".repeat(columns.len()));
         out.push('\n');
         for r in &t.rows {
             let _ = write!(out, "| {} |", r.label_zh);
-            for ch in s.channels.ids() {
-                let _ = write!(out, " {} |", r.shares[ch].label());
+            for (id, _) in &columns {
+                let _ = write!(out, " {} |", r.shares[id].label());
             }
             out.push('\n');
         }
@@ -312,13 +322,29 @@ pub fn summary_md(s: &Summary) -> String {
     out
 }
 
+/// The inspection checks as summary columns: id and the name people read.
+fn check_columns() -> Vec<(ChannelId, String)> {
+    super::inspection::CHECKS
+        .iter()
+        .zip(["网站标识", "首页更新", "互动回应", "域名"])
+        .map(|(id, zh)| (ChannelId::new(*id), (*zh).to_string()))
+        .collect()
+}
+
 /// The summary as CSV (`table,group,channel,yes,known,share`), with a BOM.
 pub fn summary_csv(s: &Summary) -> Vec<u8> {
     csv_with_bom(|w| {
         w.record(["table", "group", "channel", "yes", "known", "share"]);
-        for t in &s.tables {
+        let channels: Vec<ChannelId> = s.channels.ids().cloned().collect();
+        let checks: Vec<ChannelId> = check_columns().into_iter().map(|(id, _)| id).collect();
+        let tables = s
+            .tables
+            .iter()
+            .map(|t| (t, &channels))
+            .chain(s.checks.iter().map(|t| (t, &checks)));
+        for (t, columns) in tables {
             for r in &t.rows {
-                for ch in s.channels.ids() {
+                for ch in columns {
                     let sh = r.shares[ch];
                     w.record([
                         t.title.as_str(),
@@ -471,20 +497,30 @@ pub fn summary_html(s: &Summary) -> String {
             ));
         }
     }
-    for t in &s.tables {
+    let channel_columns: Vec<(ChannelId, String)> = s
+        .channels
+        .iter()
+        .map(|c| (c.id.clone(), heading(c)))
+        .collect();
+    let tables = s
+        .tables
+        .iter()
+        .map(|t| (t, channel_columns.clone()))
+        .chain(s.checks.iter().map(|t| (t, check_columns())));
+    for (t, columns) in tables {
         let _ = write!(
             html,
             "<h2>{}</h2><table><tr><th>城市组</th>",
             esc(&t.title_zh)
         );
-        for ch in s.channels.iter() {
-            let _ = write!(html, "<th>{}</th>", esc(&heading(ch)));
+        for (_, name) in &columns {
+            let _ = write!(html, "<th>{}</th>", esc(name));
         }
         html.push_str("</tr>");
         for r in &t.rows {
             let _ = write!(html, "<tr><td>{}</td>", esc(&r.label_zh));
-            for ch in s.channels.ids() {
-                let _ = write!(html, "<td>{}</td>", r.shares[ch].label());
+            for (id, _) in &columns {
+                let _ = write!(html, "<td>{}</td>", r.shares[id].label());
             }
             html.push_str("</tr>");
         }

@@ -225,3 +225,77 @@ pub fn changes(a: &[SiteRow], b: &[SiteRow]) -> Vec<super::diff::Change> {
     }
     out
 }
+
+/// The inspection checks' columns in the summary, in order.
+pub const CHECKS: [&str; 4] = [
+    "check:identity",
+    "check:freshness",
+    "check:replies",
+    "check:domain",
+];
+
+/// The share of sites passing each check (sites whose verdict is known are the
+/// denominator), by tier, by region and by sector, for the summary.
+pub fn share_tables(rows: &[SiteRow]) -> Vec<super::summary::Table> {
+    use super::summary::{Row, Share, Table};
+    use crate::page::inspect::Verdict;
+    let row = |group: &str, label_zh: &str, keep: &dyn Fn(&SiteRow) -> bool| {
+        let mut shares = std::collections::BTreeMap::new();
+        for (i, check) in CHECKS.iter().enumerate() {
+            let mut sh = Share::default();
+            for r in rows.iter().filter(|r| keep(r)) {
+                let c = &r.checks;
+                let v = [
+                    c.identity.identity.verdict,
+                    c.freshness.verdict,
+                    c.replies.verdict,
+                    c.domain.verdict,
+                ][i];
+                if v != Verdict::Unknown {
+                    sh.known += 1;
+                    sh.yes += usize::from(v == Verdict::Yes);
+                }
+            }
+            shares.insert(crate::model::ChannelId::new(*check), sh);
+        }
+        Row {
+            group: group.to_string(),
+            label_zh: label_zh.to_string(),
+            shares,
+        }
+    };
+    let mut by_tier: Vec<Row> = [Tier::Key, Tier::Prefecture]
+        .iter()
+        .map(|t| row(t.as_str(), t.name_zh(), &|r| r.tier == *t))
+        .collect();
+    by_tier.push(row("all", "全部网站", &|_| true));
+    let by_region = Region::ALL
+        .iter()
+        .map(|g| row(g.as_str(), g.name_zh(), &|r| r.region == *g))
+        .collect();
+    let by_sector = std::iter::once(Sector::General)
+        .chain(Sector::DEPARTMENTS.iter().copied())
+        .map(|s| row(s.as_str(), s.name_zh(), &|r| r.sector == s))
+        .collect();
+    let note = "A share is of the sites whose verdict is known (passing/known); an unreached site, a homepage with no dated list, a site listing no letters are unknown.".to_string();
+    vec![
+        Table {
+            title: "Inspection checks: share of sites passing, by tier".into(),
+            title_zh: "政府网站检查：通过的网站比例（按城市类型）".into(),
+            rows: by_tier,
+            notes: vec![note],
+        },
+        Table {
+            title: "Inspection checks, by region".into(),
+            title_zh: "政府网站检查：通过的网站比例（按地区）".into(),
+            rows: by_region,
+            notes: Vec::new(),
+        },
+        Table {
+            title: "Inspection checks, by sector".into(),
+            title_zh: "政府网站检查：通过的网站比例（按部门）".into(),
+            rows: by_sector,
+            notes: Vec::new(),
+        },
+    ]
+}

@@ -65,6 +65,10 @@ pub struct Summary {
     /// The columns of every table, in order.
     pub channels: Channels,
     pub tables: Vec<Table>,
+    /// The inspection checks: the share of sites passing each (columns
+    /// `check:identity` … `check:domain`), by tier, region and sector; empty when the
+    /// export has no inspection rows.
+    pub checks: Vec<Table>,
 }
 
 fn row(
@@ -203,5 +207,6 @@ pub fn summarize(m: &Matrix) -> Summary {
         cities: m.cities.len(),
         channels: m.channels.clone(),
         tables,
+        checks: Vec::new(),
     }
 }
