@@ -416,6 +416,46 @@ async fn every_format_says_the_same_and_hostile_text_stays_text() {
     let md = std::fs::read_to_string(&files["md"]).unwrap();
     let line = md.lines().find(|l| l.contains("甲市")).unwrap();
     assert_eq!(line.matches(" |").count(), 13, "{line}");
+    // The evidence pack: each check on the city page, its evidence opening the archived
+    // page at its element.
+    let pack = dir.path().join("pack");
+    let o = run_bin(
+        [
+            "export",
+            "evidence",
+            "--db",
+            &db.display().to_string(),
+            "--out",
+            &pack.display().to_string(),
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect(),
+        dir.path(),
+    )
+    .await;
+    assert!(o.status.success(), "{}", text(&o));
+    let city = std::fs::read_to_string(pack.join("city-330100.html")).unwrap();
+    assert!(city.contains("Inspection checks"), "{city}");
+    assert!(
+        city.contains("overdue submitted"),
+        "the overdue letter is shown"
+    );
+    assert!(!city.contains("<script>alert"), "escaped");
+    let link = city
+        .split("href=\"")
+        .filter_map(|s| s.split('"').next())
+        .find(|h| h.contains(".checks.html#check-"))
+        .expect("a link to an archived page opened at the evidence");
+    let (file, anchor) = link.split_once('#').unwrap();
+    let archived = std::fs::read_to_string(pack.join(file)).unwrap();
+    assert!(
+        archived.contains(&format!("id=\"{anchor}\"")),
+        "the element carries the anchor"
+    );
+    if let Some((dom, _)) = chromium_dom(&pack.join("city-330100.html"), 500) {
+        assert!(dom.contains("Inspection checks") && !dom.contains("<script>alert"));
+    }
     // HTML, opened in a browser: the page's text is text, nothing runs.
     let html = std::fs::read_to_string(&files["html"]).unwrap();
     assert!(!html.contains("<script>alert"), "escaped");

@@ -245,7 +245,7 @@ pub fn diff(a: DiffArgs) -> Result<ExitCode> {
     let mut changes = d::diff(&ma, &mb);
     changes.extend(accounts::changes(&conn, &ma, &mb)?);
     let rules = portal_audit::page::detect::rules::builtin_inspection();
-    changes.extend(portal_audit::export::inspection::changes(
+    changes.extend(d::check_changes(
         &portal_audit::export::inspection::load(&conn, &ma, &rules)?,
         &portal_audit::export::inspection::load(&conn, &mb, &rules)?,
     ));

@@ -206,6 +206,15 @@ pub fn write_pack(
         pack.write(&format!("pages/{sha}.html"), &out)?;
     }
     pack.write("index.html", index_html(m).as_bytes())?;
+    // The inspection checks, with the archived pages their evidence sits on.
+    let rules = crate::page::detect::rules::builtin_inspection();
+    let check_rows = super::inspection::load(conn, m, &rules)?;
+    let runs: BTreeMap<String, i64> = m
+        .cities
+        .iter()
+        .map(|c| (c.id.clone(), c.audit_run))
+        .collect();
+    let check_links = super::evidence_checks::write_pages(conn, &runs, &check_rows, &mut pack)?;
     // A page per city (databases from before schema 3 record no site origins).
     let with_origin = crate::store::has_column(conn, "sites", "origin")?;
     let empty = Vec::new();
@@ -217,7 +226,11 @@ pub fn write_pack(
             Vec::new()
         };
         let fails = failures(conn, c.audit_run, &c.id)?;
-        let page = city_html(m, c, &sites, &fails, fs, &link_of);
+        let mut page = city_html(m, c, &sites, &fails, fs, &link_of);
+        let mine: Vec<&super::inspection::SiteRow> =
+            check_rows.iter().filter(|r| r.city == c.id).collect();
+        let at = page.rfind("</body>").unwrap_or(page.len());
+        page.insert_str(at, &super::evidence_checks::section(&mine, &check_links));
         pack.write(&city_file(&c.id), page.as_bytes())?;
     }
     let written = pack.finish()?;

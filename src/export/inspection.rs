@@ -173,59 +173,6 @@ pub fn to_json(rows: &[SiteRow]) -> serde_json::Value {
     serde_json::json!({ "sites": rows })
 }
 
-/// The checks whose verdict changed between two audits' rows, as diff changes: the
-/// "channel" is `check:identity`, `check:freshness`, `check:replies` or `check:domain`,
-/// and the evidence names the site.
-pub fn changes(a: &[SiteRow], b: &[SiteRow]) -> Vec<super::diff::Change> {
-    use super::matrix::Value;
-    use crate::page::inspect::Verdict;
-    let value = |v: Verdict| match v {
-        Verdict::Yes => Value::Yes,
-        Verdict::No => Value::No,
-        Verdict::Unknown => Value::Unknown,
-    };
-    let verdicts = |r: &SiteRow| {
-        let c = &r.checks;
-        [
-            ("identity", c.identity.identity.verdict),
-            ("freshness", c.freshness.verdict),
-            ("replies", c.replies.verdict),
-            ("domain", c.domain.verdict),
-        ]
-    };
-    let mut out = Vec::new();
-    for rb in b {
-        let Some(ra) = a
-            .iter()
-            .find(|r| r.city == rb.city && r.sector == rb.sector && r.site == rb.site)
-        else {
-            continue;
-        };
-        for ((check, before), (_, after)) in verdicts(ra).into_iter().zip(verdicts(rb)) {
-            let change = match (before, after) {
-                (x, y) if x == y => continue,
-                (_, Verdict::Yes) => "check-passed",
-                (Verdict::Yes, Verdict::No) => "check-failed",
-                (_, Verdict::Unknown) => "became-unknown",
-                _ => "became-known",
-            };
-            out.push(super::diff::Change {
-                city_id: rb.city.clone(),
-                city: rb.city_name.clone(),
-                sector: rb.sector,
-                channel: crate::model::ChannelId::new(format!("check:{check}")),
-                change,
-                before: value(before),
-                after: value(after),
-                evidence: format!("{} (runs {} → {})", rb.site, ra.run, rb.run),
-                before_reviewed: false,
-                after_reviewed: false,
-            });
-        }
-    }
-    out
-}
-
 /// The inspection checks' columns in the summary, in order.
 pub const CHECKS: [&str; 4] = [
     "check:identity",

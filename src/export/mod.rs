@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod changes;
 pub mod evidence;
+mod evidence_checks;
 pub mod files;
 pub mod formats;
 pub(crate) mod inert;

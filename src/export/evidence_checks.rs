@@ -1,0 +1,257 @@
+//! The inspection checks in the evidence pack: on each city page a table per site of
+//! each check's verdict with its evidence (the footer's fields, the newest dated entry,
+//! the stale columns, the late and overdue letters), each linked to the archived page
+//! opened at its element (`pages/<sha>.checks.html#check-N`, made inert like the
+//! findings' pages).
+
+use super::formats::esc;
+use super::inert::{Mark, inert_page};
+use super::inspection::SiteRow;
+use rusqlite::{Connection, OptionalExtension};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+/// One piece of check evidence: the page, the element, and what was read there.
+struct Evidence {
+    page: String,
+    path: String,
+    label: String,
+}
+
+/// Where each piece of evidence opens: (page URL, element path) → link in the pack.
+pub(crate) type CheckLinks = BTreeMap<(String, String), String>;
+
+fn evidence_of(r: &SiteRow) -> Vec<Evidence> {
+    let c = &r.checks;
+    let mut out = Vec::new();
+    if let Some(page) = &c.identity.page {
+        let id = &c.identity.identity;
+        for f in [&id.site_code, &id.organizer, &id.icp, &id.psb]
+            .into_iter()
+            .flatten()
+        {
+            out.push(Evidence {
+                page: page.clone(),
+                path: f.path.clone(),
+                label: f.value.clone(),
+            });
+        }
+    }
+    if let Some(i) = &c.freshness.item {
+        out.push(Evidence {
+            page: i.page.clone(),
+            path: i.item.path.clone(),
+            label: format!("{} {}", i.item.date, i.item.text),
+        });
+    }
+    for i in &c.freshness.future_dated {
+        out.push(Evidence {
+            page: i.page.clone(),
+            path: i.item.path.clone(),
+            label: format!("{} {}", i.item.date, i.item.text),
+        });
+    }
+    for l in &c.replies.evidence {
+        out.push(Evidence {
+            page: l.page.clone(),
+            path: l.letter.path.clone(),
+            label: format!("{} {}", l.letter.submitted, l.letter.title),
+        });
+    }
+    out
+}
+
+/// Writes the archived pages the checks' evidence sits on, each element marked; returns
+/// where each piece opens.
+pub(crate) fn write_pages(
+    conn: &Connection,
+    runs: &BTreeMap<String, i64>,
+    rows: &[SiteRow],
+    pack: &mut super::pack_dir::PackDir,
+) -> Result<CheckLinks, super::ExportError> {
+    // By stored page: its evidence, each element once.
+    let mut by_page: BTreeMap<(i64, String), Vec<Evidence>> = BTreeMap::new();
+    for r in rows {
+        let Some(&run) = runs.get(&r.city) else {
+            continue;
+        };
+        for e in evidence_of(r) {
+            let list = by_page.entry((run, e.page.clone())).or_default();
+            if !list.iter().any(|x| x.path == e.path) {
+                list.push(e);
+            }
+        }
+    }
+    let mut links = CheckLinks::new();
+    for ((run, page), evidence) in by_page {
+        let found: Option<(String, String, Option<String>, Option<String>)> = conn
+            .query_row(
+                "SELECT body_sha256, started_at, content_type, charset FROM fetches
+                 WHERE run_id = ?1 AND final_url = ?2 AND body_sha256 IS NOT NULL LIMIT 1",
+                rusqlite::params![run, page],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()?;
+        let Some((sha, fetched, ct, charset)) = found else {
+            continue;
+        };
+        let Some(text) =
+            crate::store::bodies::page_text(conn, &sha, ct.as_deref(), charset.as_deref())?
+        else {
+            continue;
+        };
+        let anchors: Vec<String> = (0..evidence.len()).map(|i| format!("check-{i}")).collect();
+        let marks: Vec<Mark<'_>> = evidence
+            .iter()
+            .zip(&anchors)
+            .map(|(e, a)| Mark {
+                path: &e.path,
+                anchor: a,
+                label: &e.label,
+            })
+            .collect();
+        let banner = format!(
+            "Archived copy (inert) of {page} fetched {fetched} · sha256 {sha} · evidence of the inspection checks"
+        );
+        let html = inert_page(&text, url::Url::parse(&page).ok().as_ref(), &banner, &marks);
+        let name = format!("pages/{sha}.checks.html");
+        let mut out = b"\xEF\xBB\xBF".to_vec();
+        out.extend_from_slice(html.as_bytes());
+        pack.write(&name, &out)?;
+        for (e, a) in evidence.iter().zip(&anchors) {
+            links.insert((page.clone(), e.path.clone()), format!("{name}#{a}"));
+        }
+    }
+    Ok(links)
+}
+
+/// A link to where a piece of evidence opens, or nothing.
+fn open_at(links: &CheckLinks, page: &str, path: &str) -> String {
+    links
+        .get(&(page.to_string(), path.to_string()))
+        .map(|l| format!(" <a href=\"{}\">archived page</a>", esc(l)))
+        .unwrap_or_default()
+}
+
+/// The city page's section: a table per site, a row per check.
+pub(crate) fn section(rows: &[&SiteRow], links: &CheckLinks) -> String {
+    if rows.is_empty() {
+        return String::new();
+    }
+    let mut h = String::from("<h2 id=\"checks\">Inspection checks</h2>");
+    for r in rows {
+        let c = &r.checks;
+        let _ = write!(
+            h,
+            "<h3>{} {}</h3><table><tr><th>check</th><th>verdict</th><th>evidence</th></tr>",
+            esc(r.sector.as_str()),
+            esc(&r.site)
+        );
+        let id = &c.identity.identity;
+        let mut ev = String::new();
+        let page = c.identity.page.as_deref().unwrap_or_default();
+        for (name, f) in [
+            ("site code", &id.site_code),
+            ("organizer", &id.organizer),
+            ("ICP", &id.icp),
+            ("公安备案", &id.psb),
+        ] {
+            match f {
+                Some(f) => {
+                    let _ = write!(
+                        ev,
+                        "{name}: {}{}<br>",
+                        esc(&f.value),
+                        open_at(links, page, &f.path)
+                    );
+                }
+                None => {
+                    let _ = write!(ev, "{name}: not found<br>");
+                }
+            }
+        }
+        for i in &id.inconsistent {
+            let _ = write!(ev, "inconsistent: {}<br>", esc(i));
+        }
+        let _ = write!(
+            h,
+            "<tr><td>identity</td><td>{}</td><td>{ev}</td></tr>",
+            id.verdict.as_str()
+        );
+        let f = &c.freshness;
+        let mut ev = match &f.item {
+            Some(i) => format!(
+                "newest {} ({} days, {}): {}{}<br>",
+                i.item.date,
+                f.age_days.unwrap_or_default(),
+                f.source.unwrap_or(""),
+                esc(&i.item.text),
+                open_at(links, &i.page, &i.item.path)
+            ),
+            None => "no dated list entry on the homepage or its columns<br>".to_string(),
+        };
+        for s in &f.stale_columns {
+            let _ = write!(
+                ev,
+                "stale column {} ({}): newest {}, {} days &gt; {} <a href=\"{}\" rel=\"noreferrer\">page</a><br>",
+                esc(&s.name),
+                esc(&s.class),
+                s.newest,
+                s.age_days,
+                s.max_days,
+                esc(&s.page)
+            );
+        }
+        for i in &f.future_dated {
+            let _ = write!(
+                ev,
+                "future-dated {}: {}{}<br>",
+                i.item.date,
+                esc(&i.item.text),
+                open_at(links, &i.page, &i.item.path)
+            );
+        }
+        let _ = write!(
+            h,
+            "<tr><td>freshness</td><td>{}</td><td>{ev}</td></tr>",
+            f.verdict.as_str()
+        );
+        let rp = &c.replies;
+        let mut ev = format!(
+            "{} letters, {} replied, median {} days, longest {} days, {} late, {} overdue<br>",
+            rp.letters,
+            rp.replied,
+            rp.median_days.map(|d| d.to_string()).unwrap_or("–".into()),
+            rp.max_days.map(|d| d.to_string()).unwrap_or("–".into()),
+            rp.late,
+            rp.overdue
+        );
+        for l in rp.evidence.iter().filter(|l| l.late || l.overdue) {
+            let _ = write!(
+                ev,
+                "{} submitted {}, {} days{}: {}{}<br>",
+                if l.late { "late" } else { "overdue" },
+                l.letter.submitted,
+                l.days,
+                l.letter
+                    .replied
+                    .map(|d| format!(", replied {d}"))
+                    .unwrap_or_default(),
+                esc(&l.letter.title),
+                open_at(links, &l.page, &l.letter.path)
+            );
+        }
+        let _ = write!(
+            h,
+            "<tr><td>replies</td><td>{}</td><td>{ev}</td></tr>",
+            rp.verdict.as_str()
+        );
+        let _ = write!(
+            h,
+            "<tr><td>domain</td><td>{}</td><td>{}</td></tr></table>",
+            c.domain.verdict.as_str(),
+            esc(c.domain.problem.as_deref().unwrap_or(&c.domain.host))
+        );
+    }
+    h
+}
