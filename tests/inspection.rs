@@ -468,29 +468,31 @@ async fn every_format_says_the_same_and_hostile_text_stays_text() {
     }
 }
 
+/// A portal whose homepage lacks an ICP number and was last updated 40 days ago until
+/// `fixed` is set, then has both right.
+fn mending_portal(fixed: Arc<std::sync::atomic::AtomicBool>) -> portal_audit::sim::server::Handler {
+    Arc::new(move |req: &portal_audit::sim::server::Request| {
+        if req.path() != "/" {
+            return portal_audit::sim::server::Reply::not_found();
+        }
+        let today = portal_audit::page::inspect::dates::china_day(chrono::Utc::now());
+        let now = fixed.load(std::sync::atomic::Ordering::SeqCst);
+        let age = if now { 2 } else { 40 };
+        let day = (today - chrono::Duration::days(age)).format("%Y-%m-%d");
+        let icp = if now { "浙ICP备05000001号-1" } else { "" };
+        portal_audit::sim::server::Reply::html(format!(
+            r#"<!DOCTYPE html><html><head><meta charset="utf-8"><title>甲市人民政府</title></head><body>
+            <ul><li><a href="/n/1.html">要闻</a><span>{day}</span></li></ul>
+            <div class="footer"><p>主办单位：甲市人民政府办公厅　网站标识码：3301000001　{icp}</p></div></body></html>"#
+        ))
+    })
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn diff_reports_checks_whose_verdict_changed() {
     use std::sync::atomic::{AtomicBool, Ordering};
     let fixed = Arc::new(AtomicBool::new(false));
-    let flag = fixed.clone();
-    let handler: portal_audit::sim::server::Handler = Arc::new(
-        move |req: &portal_audit::sim::server::Request| {
-            if req.path() != "/" {
-                return portal_audit::sim::server::Reply::not_found();
-            }
-            let today = portal_audit::page::inspect::dates::china_day(chrono::Utc::now());
-            let now = flag.load(Ordering::SeqCst);
-            // Before: no ICP number and a list last updated 40 days ago; after: both fixed.
-            let age = if now { 2 } else { 40 };
-            let day = (today - chrono::Duration::days(age)).format("%Y-%m-%d");
-            let icp = if now { "浙ICP备05000001号-1" } else { "" };
-            portal_audit::sim::server::Reply::html(format!(
-                r#"<!DOCTYPE html><html><head><meta charset="utf-8"><title>甲市人民政府</title></head><body>
-                <ul><li><a href="/n/1.html">要闻</a><span>{day}</span></li></ul>
-                <div class="footer"><p>主办单位：甲市人民政府办公厅　网站标识码：3301000001　{icp}</p></div></body></html>"#
-            ))
-        },
-    );
+    let handler = mending_portal(fixed.clone());
     let server = serve(handler).await;
     let dir = tempfile::tempdir().unwrap();
     let seeds = seeds(
@@ -535,4 +537,136 @@ async fn diff_reports_checks_whose_verdict_changed() {
         )
     };
     assert_eq!(checks, [want("check:identity"), want("check:freshness")]);
+}
+
+fn cli(db: &std::path::Path, args: &[&str]) -> Vec<String> {
+    args.iter()
+        .map(|s| s.to_string())
+        .chain(["--db".to_string(), db.display().to_string()])
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reviewers_overturn_a_check_with_a_trail_and_it_turns_stale_when_the_site_changes() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let fixed = Arc::new(AtomicBool::new(false));
+    let server = serve(mending_portal(fixed.clone())).await;
+    let dir = tempfile::tempdir().unwrap();
+    let seeds = seeds(
+        dir.path(),
+        &["330100,甲市,浙江省,key,east,http://www.jia.gov.cn/,,,,,"],
+    );
+    let db = db(dir.path());
+    audit(&db, &seeds, all(), config(&server)).await;
+    let export = |computed: bool| {
+        let mut a = cli(
+            &db,
+            &["export", "inspection", "--format", "json", "--out", "-"],
+        );
+        if computed {
+            a.push("--computed".into());
+        }
+        a
+    };
+    let o = run_bin(
+        cli(
+            &db,
+            &[
+                "review",
+                "set",
+                "330100",
+                "general",
+                "check:freshness",
+                "yes",
+                "--reason",
+                "the news list is updated daily; the homepage shows an old block",
+                "--reviewer",
+                "王审核",
+            ],
+        ),
+        dir.path(),
+    )
+    .await;
+    assert!(o.status.success(), "{}", text(&o));
+    // A check that does not exist is refused, naming the checks.
+    let o = run_bin(
+        cli(
+            &db,
+            &[
+                "review",
+                "set",
+                "330100",
+                "general",
+                "check:speed",
+                "yes",
+                "--reason",
+                "x",
+                "--reviewer",
+                "王审核",
+            ],
+        ),
+        dir.path(),
+    )
+    .await;
+    assert!(
+        !o.status.success() && text(&o).contains("check:freshness"),
+        "{}",
+        text(&o)
+    );
+    let o = run_bin(export(false), dir.path()).await;
+    let json: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let site = &json["sites"][0];
+    assert_eq!(site["checks"]["freshness"]["verdict"], "yes");
+    let rv = &site["reviews"]["freshness"];
+    assert_eq!(
+        (
+            rv["computed"].as_str(),
+            rv["reviewer"].as_str(),
+            rv["stale"].as_bool()
+        ),
+        (Some("no"), Some("王审核"), Some(false))
+    );
+    let o = run_bin(export(true), dir.path()).await;
+    let computed: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        computed["sites"][0]["checks"]["freshness"]["verdict"], "no",
+        "--computed: the machine's"
+    );
+    // The same trail as a cell's.
+    let o = run_bin(cli(&db, &["review", "history", "330100"]), dir.path()).await;
+    assert!(
+        text(&o).contains("check:freshness") && text(&o).contains("王审核"),
+        "{}",
+        text(&o)
+    );
+    // A later audit reads the homepage differently: the decision holds and is stale.
+    fixed.store(true, Ordering::SeqCst);
+    audit(&db, &seeds, all(), config(&server)).await;
+    let o = run_bin(export(false), dir.path()).await;
+    let json: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let rv = &json["sites"][0]["reviews"]["freshness"];
+    assert_eq!(rv["stale"], true, "{json:#}");
+    assert_eq!(rv["computed"], "yes");
+    // Exported and imported into another database, the decision is the same decision.
+    let csv = dir.path().join("decisions.csv");
+    let o = run_bin(
+        cli(
+            &db,
+            &["review", "export", "--out", &csv.display().to_string()],
+        ),
+        dir.path(),
+    )
+    .await;
+    assert!(o.status.success(), "{}", text(&o));
+    let o = run_bin(
+        cli(&db, &["review", "import", &csv.display().to_string()]),
+        dir.path(),
+    )
+    .await;
+    assert!(o.status.success(), "{}", text(&o));
+    let n: i64 = scalar(
+        &db,
+        "SELECT COUNT(*) FROM decisions WHERE channel = 'check:freshness'",
+    );
+    assert_eq!(n, 1, "importing the same decision again records nothing");
 }

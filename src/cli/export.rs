@@ -101,9 +101,7 @@ fn export_matrix(a: ExportArgs) -> Result<ExitCode> {
 fn export_summary(a: ExportArgs) -> Result<ExitCode> {
     let (conn, m) = load(&a)?;
     let mut s = summary::summarize(&m);
-    let rules = portal_audit::page::detect::rules::builtin_inspection();
-    let rows = portal_audit::export::inspection::load(&conn, &m, &rules)?;
-    s.checks = portal_audit::export::inspection::share_tables(&rows);
+    s.checks = portal_audit::export::inspection::share_tables(&check_rows(&conn, &m, a.computed)?);
     // The machine's shares are measured against the reviewers: how often they overturned it.
     let agreement = if a.computed {
         let mut reviewed = m.clone();
@@ -159,11 +157,24 @@ fn export_accounts(a: ExportArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The inspection checks of `m`'s audits, reviewers' decisions applied unless `computed`.
+fn check_rows(
+    conn: &rusqlite::Connection,
+    m: &matrix::Matrix,
+    computed: bool,
+) -> Result<Vec<portal_audit::export::inspection::SiteRow>> {
+    let rules = portal_audit::page::detect::rules::builtin_inspection();
+    let mut rows = portal_audit::export::inspection::load(conn, m, &rules)?;
+    if !computed {
+        portal_audit::review::apply_checks(conn, &mut rows)?;
+    }
+    Ok(rows)
+}
+
 fn export_inspection(a: ExportArgs) -> Result<ExitCode> {
     use portal_audit::export::{inspection, inspection_out as out};
     let (conn, m) = load(&a)?;
-    let rules = portal_audit::page::detect::rules::builtin_inspection();
-    let rows = inspection::load(&conn, &m, &rules)?;
+    let rows = check_rows(&conn, &m, a.computed)?;
     match a.format.as_str() {
         "csv" => write_out(&a.out, "inspection.csv", &out::to_csv(&rows))?,
         "json" => write_out(
@@ -199,7 +210,7 @@ fn export_evidence(a: EvidenceArgs) -> Result<ExitCode> {
             bail!("no audited city matches `{q}`");
         }
     }
-    let r = evidence::write_pack(&conn, &m, &a.out)?;
+    let r = evidence::write_pack_with(&conn, &m, &check_rows(&conn, &m, false)?, &a.out)?;
     if r.cleared > 0 {
         println!(
             "removed the {} files of the previous pack in {} first",
@@ -244,10 +255,9 @@ pub fn diff(a: DiffArgs) -> Result<ExitCode> {
     portal_audit::review::apply(&conn, &mut mb)?;
     let mut changes = d::diff(&ma, &mb);
     changes.extend(accounts::changes(&conn, &ma, &mb)?);
-    let rules = portal_audit::page::detect::rules::builtin_inspection();
     changes.extend(d::check_changes(
-        &portal_audit::export::inspection::load(&conn, &ma, &rules)?,
-        &portal_audit::export::inspection::load(&conn, &mb, &rules)?,
+        &check_rows(&conn, &ma, false)?,
+        &check_rows(&conn, &mb, false)?,
     ));
     match a.format.as_str() {
         // Run B names the channels (one only run A had shows its id).

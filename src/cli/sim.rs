@@ -155,7 +155,9 @@ fn inspection_rows(
     m: &matrix::Matrix,
 ) -> Result<Vec<portal_audit::export::inspection::SiteRow>> {
     let rules = portal_audit::page::detect::rules::builtin_inspection();
-    Ok(portal_audit::export::inspection::load(conn, m, &rules)?)
+    let mut rows = portal_audit::export::inspection::load(conn, m, &rules)?;
+    portal_audit::review::apply_checks(conn, &mut rows)?;
+    Ok(rows)
 }
 
 /// Writes the inspection export in all its formats into `out`.

@@ -184,6 +184,18 @@ pub fn write_pack(
     m: &Matrix,
     dir: &Path,
 ) -> Result<PackReport, super::ExportError> {
+    let rules = crate::page::detect::rules::builtin_inspection();
+    let checks = super::inspection::load(conn, m, &rules)?;
+    write_pack_with(conn, m, &checks, dir)
+}
+
+/// [`write_pack`] with the inspection checks given (reviewers' decisions applied).
+pub fn write_pack_with(
+    conn: &Connection,
+    m: &Matrix,
+    check_rows: &[super::inspection::SiteRow],
+    dir: &Path,
+) -> Result<PackReport, super::ExportError> {
     let (mut pack, cleared) = super::pack_dir::PackDir::open(dir)?;
     let rows = findings(conn, m)?;
     pack.write("findings.csv", &findings_csv(&rows))?;
@@ -207,14 +219,12 @@ pub fn write_pack(
     }
     pack.write("index.html", index_html(m).as_bytes())?;
     // The inspection checks, with the archived pages their evidence sits on.
-    let rules = crate::page::detect::rules::builtin_inspection();
-    let check_rows = super::inspection::load(conn, m, &rules)?;
     let runs: BTreeMap<String, i64> = m
         .cities
         .iter()
         .map(|c| (c.id.clone(), c.audit_run))
         .collect();
-    let check_links = super::evidence_checks::write_pages(conn, &runs, &check_rows, &mut pack)?;
+    let check_links = super::evidence_checks::write_pages(conn, &runs, check_rows, &mut pack)?;
     // A page per city (databases from before schema 3 record no site origins).
     let with_origin = crate::store::has_column(conn, "sites", "origin")?;
     let empty = Vec::new();

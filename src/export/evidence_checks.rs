@@ -133,6 +133,26 @@ fn open_at(links: &CheckLinks, page: &str, path: &str) -> String {
         .unwrap_or_default()
 }
 
+/// A check's verdict as shown: the reviewer's, with who, why and what the machine said.
+fn verdict_cell(r: &SiteRow, check: &str) -> String {
+    let v = r.verdict(check).map_or("unknown", |v| v.as_str());
+    match r.reviews.get(check) {
+        Some(rv) => format!(
+            "{v} (reviewed by {} at {}: {}; computed {}{})",
+            esc(&rv.reviewer),
+            esc(&rv.decided_at),
+            esc(&rv.reason),
+            rv.computed.as_str(),
+            if rv.stale {
+                "; stale: the evidence changed since"
+            } else {
+                ""
+            }
+        ),
+        None => v.to_string(),
+    }
+}
+
 /// The city page's section: a table per site, a row per check.
 pub(crate) fn section(rows: &[&SiteRow], links: &CheckLinks) -> String {
     if rows.is_empty() {
@@ -249,7 +269,7 @@ pub(crate) fn section(rows: &[&SiteRow], links: &CheckLinks) -> String {
         let _ = write!(
             h,
             "<tr><td>domain</td><td>{}</td><td>{}</td></tr></table>",
-            c.domain.verdict.as_str(),
+            verdict_cell(r, "domain"),
             esc(c.domain.problem.as_deref().unwrap_or(&c.domain.host))
         );
     }

@@ -5,11 +5,13 @@
 
 use super::matrix::Matrix;
 use crate::model::{Region, Sector, Tier};
+use crate::page::inspect::Verdict;
 use crate::page::inspect::dates::fetch_day;
 use crate::page::inspect::reading::PageReading;
 use crate::page::inspect::rules::InspectionRules;
 use crate::page::inspect::site::{PageSeen, SiteChecks, SiteSeen, judge};
 use rusqlite::{Connection, params};
+use std::collections::BTreeMap;
 use url::Url;
 
 /// One site's row of the export.
@@ -30,6 +32,85 @@ pub struct SiteRow {
     /// The run the site was audited in.
     pub run: i64,
     pub checks: SiteChecks,
+    /// Reviewers' decisions in force on this site's checks, by check name (`freshness`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub reviews: BTreeMap<String, CheckReview>,
+}
+
+/// A reviewer's decision applied to a check (as a cell's review is).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CheckReview {
+    pub verdict: Verdict,
+    /// The machine's verdict.
+    pub computed: Verdict,
+    pub reviewer: String,
+    pub reason: String,
+    pub decided_at: String,
+    /// The check's computed verdict or its evidence changed since the decision.
+    pub stale: bool,
+}
+
+/// The checks by name, as decisions and summaries name them (`check:` + name).
+pub const CHECK_NAMES: [&str; 4] = ["identity", "freshness", "replies", "domain"];
+
+impl SiteRow {
+    /// The verdict of check `name` (one of [`CHECK_NAMES`]).
+    pub fn verdict(&self, name: &str) -> Option<Verdict> {
+        let c = &self.checks;
+        Some(match name {
+            "identity" => c.identity.identity.verdict,
+            "freshness" => c.freshness.verdict,
+            "replies" => c.replies.verdict,
+            "domain" => c.domain.verdict,
+            _ => return None,
+        })
+    }
+
+    /// Sets the verdict of check `name` (a reviewer's decision).
+    pub fn set_verdict(&mut self, name: &str, v: Verdict) {
+        let c = &mut self.checks;
+        match name {
+            "identity" => c.identity.identity.verdict = v,
+            "freshness" => c.freshness.verdict = v,
+            "replies" => c.replies.verdict = v,
+            "domain" => c.domain.verdict = v,
+            _ => {}
+        }
+    }
+
+    /// What check `name`'s verdict rests on, as a line: a decision on it is stale when
+    /// this changes.
+    pub fn fingerprint(&self, name: &str) -> String {
+        let c = &self.checks;
+        let value = |f: &Option<crate::page::inspect::identity::Field>| {
+            f.as_ref().map(|f| f.value.clone()).unwrap_or_default()
+        };
+        match name {
+            "identity" => {
+                let id = &c.identity.identity;
+                format!(
+                    "{}|{}|{}|{}",
+                    value(&id.site_code),
+                    value(&id.organizer),
+                    value(&id.icp),
+                    id.inconsistent.join(";")
+                )
+            }
+            "freshness" => format!(
+                "{}|{}",
+                c.freshness
+                    .newest
+                    .map(|d| d.to_string())
+                    .unwrap_or_default(),
+                c.freshness.stale_columns.len()
+            ),
+            "replies" => format!(
+                "{}|{}|{}",
+                c.replies.letters, c.replies.late, c.replies.overdue
+            ),
+            _ => c.domain.host.clone(),
+        }
+    }
 }
 
 /// A site as stored.
@@ -114,6 +195,7 @@ pub fn load(
                 outcome: s.outcome,
                 run: city.audit_run,
                 checks,
+                reviews: BTreeMap::new(),
             });
         }
     }
@@ -173,7 +255,8 @@ pub fn to_json(rows: &[SiteRow]) -> serde_json::Value {
     serde_json::json!({ "sites": rows })
 }
 
-/// The inspection checks' columns in the summary, in order.
+/// The inspection checks' columns in the summary, in order (`check:` + a name of
+/// [`CHECK_NAMES`]).
 pub const CHECKS: [&str; 4] = [
     "check:identity",
     "check:freshness",

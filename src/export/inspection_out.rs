@@ -44,8 +44,9 @@ pub const INSPECTION_CSV_HEADER: [&str; 33] = [
     "overdue",
 ];
 
-/// The domain check's two columns come last: [`INSPECTION_CSV_HEADER`] then these.
-pub const DOMAIN_COLUMNS: [&str; 2] = ["domain", "domain_problem"];
+/// The domain check's two columns and the reviews come last: [`INSPECTION_CSV_HEADER`]
+/// then these.
+pub const DOMAIN_COLUMNS: [&str; 3] = ["domain", "domain_problem", "reviews"];
 
 fn opt<T: ToString>(v: Option<T>) -> String {
     v.map(|v| v.to_string()).unwrap_or_default()
@@ -113,6 +114,19 @@ pub fn columns(r: &SiteRow) -> Vec<String> {
         rp.overdue.to_string(),
         c.domain.verdict.as_str().to_string(),
         c.domain.problem.clone().unwrap_or_default(),
+        r.reviews
+            .iter()
+            .map(|(check, rv)| {
+                format!(
+                    "{check}={} by {} (computed {}{})",
+                    rv.verdict.as_str(),
+                    rv.reviewer,
+                    rv.computed.as_str(),
+                    if rv.stale { ", stale" } else { "" }
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
     ]
 }
 

@@ -175,7 +175,7 @@ fn row(m: &Matrix, line: u64, get: &dyn Fn(&str) -> String) -> Result<Row, Vec<S
         .map_err(|e| bad.push(e))
         .ok();
     let channel = get("channel");
-    if !m.channels.contains(&channel) {
+    if !m.channels.contains(&channel) && super::checks::check_name(&channel).is_none() {
         bad.push(format!("unknown channel `{channel}`"));
     }
     let verdict = get("verdict")

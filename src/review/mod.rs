@@ -1,12 +1,14 @@
-//! Reviewers' decisions on cells: recorded append-only with who, when, why and on what
+//! Reviewers' decisions on cells (and on inspection checks, `checks`): recorded append-only with who, when, why and on what
 //! evidence, applied by every export, and flagged stale when a later audit's evidence for
 //! the cell differs. Only this module writes the `decisions` table; nothing deletes from it
 //! (`redetect`, `recheck` and runs never touch it).
 
+mod checks;
 mod file;
 pub mod queue;
 mod reviewer;
 
+pub use checks::apply_checks;
 pub use file::{ImportReport, import, to_csv};
 pub use reviewer::reviewer_name;
 
@@ -267,6 +269,21 @@ fn prepare<'d>(
     basis: Option<&Basis>,
 ) -> Result<Prepared<'d>, ReviewError> {
     check(d).map_err(ReviewError::Invalid)?;
+    if d.channel.starts_with("check:") {
+        // A decision on an inspection check rests on the checks, not on findings.
+        let (city_id, now) = checks::current_basis(conn, m, d.city_id, d.sector, d.channel)?;
+        return Ok(Prepared {
+            d,
+            city_id,
+            sector: d.sector.as_str(),
+            verdict: d.verdict.as_str(),
+            reason: d.reason.trim(),
+            reviewer: d.reviewer.trim(),
+            finding_ids: Vec::new(),
+            basis: basis.cloned().unwrap_or(now),
+            at: decided_at(d)?,
+        });
+    }
     let (city, cell) = cell_of(m, d)?;
     let evidence_in = |run: i64| cell_evidence(conn, run, &city.id, d.sector.as_str(), d.channel);
     let (finding_ids, basis) = match basis {
