@@ -367,6 +367,15 @@ pub fn render(
             return None;
         }
         letter_page(&insp, usize::from(path == "/hdjl/xjxd_2.html"), today())
+    } else if path.starts_with("/hdjl/letter/") && path.ends_with(".html") {
+        if SiteInspection::of(world, site).letters == super::inspection::Letters::None {
+            return None;
+        }
+        format!(
+            "<div class=\"letter\"><h2>信件详情</h2><p>{}</p><p>答复意见：{}</p></div>",
+            text(&mut rng, 120),
+            text(&mut rng, 200)
+        )
     } else if path == "/hdjl/mayor.html" {
         if !site.channels.contains_key("consultation") {
             return None;

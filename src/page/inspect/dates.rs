@@ -4,22 +4,16 @@
 //! a December item read in January is last year's.
 
 use chrono::{Datelike, NaiveDate};
-use regex::Regex;
-use std::sync::LazyLock;
-
-static FULL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"^((?:19|20)[0-9]{2})\s*(?:([-/.])\s*([0-9]{1,2})\s*([-/.])\s*([0-9]{1,2})|年\s*([0-9]{1,2})\s*月\s*([0-9]{1,2})\s*日)(?:\s+[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?)?$",
-    )
-    .expect("valid regex")
-});
-static MONTH_DAY: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^([0-9]{2})-([0-9]{2})$").expect("valid regex"));
+/// The forms of a full date, read with chrono (`%m` and `%d` take one or two digits).
+const FULL_FORMS: [&str; 4] = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日"];
 
 /// Brackets and marks around a date in a list (`[11-20]`, `（2026-11-20）`).
 const WRAPPERS: &[char] = &[
     '[', ']', '(', ')', '（', '）', '【', '】', '〔', '〕', '<', '>', '《', '》', '|', '·', ' ',
 ];
+
+/// Bytes of the longest cell that may be a date (`发布时间：2026年11月20日 10:30:05`).
+const MAX_CELL_BYTES: usize = 64;
 
 /// A date read from a list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +27,10 @@ pub struct ListDate {
 /// of `labels` such as 发布时间：, with a time after it); `None` for anything else, so a
 /// date inside a sentence or a title (`4月26日（0-24时）`) is never read as the entry's.
 pub fn cell_date(cell: &str, labels: &[String], fetched_on: NaiveDate) -> Option<ListDate> {
+    // Most cells are titles: a date cell is short and holds a digit.
+    if cell.len() > MAX_CELL_BYTES || !cell.bytes().any(|b| b.is_ascii_digit()) {
+        return None;
+    }
     let mut s = cell.trim_matches(WRAPPERS);
     for l in labels {
         if let Some(rest) = s.strip_prefix(l.as_str()) {
@@ -41,24 +39,13 @@ pub fn cell_date(cell: &str, labels: &[String], fetched_on: NaiveDate) -> Option
         }
     }
     let s = s.trim_matches(WRAPPERS);
-    if let Some(c) = FULL.captures(s) {
-        if c.get(2).map(|m| m.as_str()) != c.get(4).map(|m| m.as_str()) {
-            return None; // 2023-03/29 is a path, not a date
-        }
-        let num = |i: usize, j: usize| {
-            c.get(i)
-                .or_else(|| c.get(j))
-                .and_then(|m| m.as_str().parse::<u32>().ok())
-        };
-        let year = c[1].parse::<i32>().ok()?;
-        let date = NaiveDate::from_ymd_opt(year, num(3, 6)?, num(5, 7)?)?;
-        return Some(ListDate {
+    if s.len() >= 8 && s.as_bytes()[..4].iter().all(u8::is_ascii_digit) {
+        return full_date(s).map(|date| ListDate {
             date,
             implied_year: false,
         });
     }
-    let c = MONTH_DAY.captures(s)?;
-    let (month, day) = (c[1].parse::<u32>().ok()?, c[2].parse::<u32>().ok()?);
+    let (month, day) = month_day(s)?;
     let this_year = NaiveDate::from_ymd_opt(fetched_on.year(), month, day);
     let date = match this_year {
         Some(d) if d <= fetched_on => d,
@@ -68,6 +55,39 @@ pub fn cell_date(cell: &str, labels: &[String], fetched_on: NaiveDate) -> Option
         date,
         implied_year: true,
     })
+}
+
+/// A full date (a year from 1900 on), alone or followed by a time of day.
+fn full_date(s: &str) -> Option<NaiveDate> {
+    // The separator after the year says which form to try.
+    let form = match s[4..].trim_start().chars().next()? {
+        '-' => FULL_FORMS[0],
+        '/' => FULL_FORMS[1],
+        '.' => FULL_FORMS[2],
+        '年' => FULL_FORMS[3],
+        _ => return None,
+    };
+    let (date, rest) = NaiveDate::parse_and_remainder(s, form).ok()?;
+    let rest = rest.trim();
+    let is_time = rest.is_empty()
+        || (rest.len() <= 8
+            && rest.contains(':')
+            && rest.bytes().all(|b| b.is_ascii_digit() || b == b':'));
+    (is_time && date.year() >= 1900).then_some(date)
+}
+
+/// `MM-DD`: two digits, a hyphen, two digits.
+fn month_day(s: &str) -> Option<(u32, u32)> {
+    let b = s.as_bytes();
+    if b.len() != 5 || b[2] != b'-' {
+        return None;
+    }
+    let two = |x: &[u8]| -> Option<u32> {
+        x.iter()
+            .all(u8::is_ascii_digit)
+            .then(|| u32::from(x[0] - b'0') * 10 + u32::from(x[1] - b'0'))
+    };
+    Some((two(&b[..2])?, two(&b[3..])?))
 }
 
 /// The date of a fetch as the pages' own calendar has it (China Standard Time), from the

@@ -8,7 +8,7 @@
 
 use super::dates::{ListDate, cell_date};
 use super::rules::InspectionRules;
-use crate::page::extract::{Around, PageFacts, prefix_chars};
+use crate::page::extract::{Around, PageFacts, PathId, prefix_chars};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -48,29 +48,30 @@ pub struct Dated {
 /// lists are current (one within a year of the fetch): a saved page of 2023 whose rows
 /// say `10-11` is not fresh in 2026.
 pub fn dated(rules: &InspectionRules, page: &PageFacts, fetched_on: NaiveDate) -> Dated {
-    let mut found: Vec<(ListDate, Item)> = Vec::new();
+    // Candidates as (date, link, element): an item's texts and path are made only for
+    // the few that are reported.
+    let mut found: Vec<(ListDate, usize, PathId)> = Vec::new();
     let mut in_rows = vec![false; page.links.len()];
     for row in &page.rows {
         let Some(li) = row.link else { continue };
         in_rows[li] = true;
-        let link = &page.links[li];
-        let Some(target) = link.url.as_ref() else {
-            continue;
-        };
+        if page.links[li].url.is_none() || !row.text.bytes().any(|b| b.is_ascii_digit()) {
+            continue; // no target, or no date in the row
+        }
         let cells: Vec<&str> = row.cells().collect();
-        if let Some(date) = entry_date(rules, &cells, &link.text, fetched_on) {
-            found.push((
-                date,
-                item(date.date, &link.text, target, page.path(row.path)),
-            ));
+        if let Some(date) = entry_date(rules, &cells, &page.links[li].text, fetched_on) {
+            found.push((date, li, row.path));
         }
     }
     // Lists drawn without rows: the link's block holds the link and its date.
     for (i, link) in page.links.iter().enumerate() {
-        let (false, Around::Block(b), Some(target)) = (in_rows[i], link.context, &link.url) else {
+        let (false, Around::Block(b), Some(_)) = (in_rows[i], link.context, &link.url) else {
             continue;
         };
         let block = &page.blocks[b];
+        if !block.text.bytes().any(|b| b.is_ascii_digit()) {
+            continue;
+        }
         let Some(rest) = block
             .text
             .split_once(link.text.as_str())
@@ -80,45 +81,41 @@ pub fn dated(rules: &InspectionRules, page: &PageFacts, fetched_on: NaiveDate) -
         };
         let cells = [link.text.as_str(), rest.0.trim(), rest.1.trim()];
         if let Some(date) = entry_date(rules, &cells, &link.text, fetched_on) {
-            found.push((
-                date,
-                item(date.date, &link.text, target, page.path(block.path)),
-            ));
+            found.push((date, i, block.path));
         }
     }
     let current = found
         .iter()
-        .any(|(d, _)| !d.implied_year && (fetched_on - d.date).num_days().abs() <= DAYS_OF_A_YEAR);
-    let mut out = Dated::default();
-    for (date, item) in found {
-        if date.implied_year && !current {
-            continue;
+        .any(|(d, ..)| !d.implied_year && (fetched_on - d.date).num_days().abs() <= DAYS_OF_A_YEAR);
+    let item = |&(d, li, path): &(ListDate, usize, PathId)| {
+        let link = &page.links[li];
+        Item {
+            date: d.date,
+            text: prefix_chars(&link.text, ITEM_CHARS).to_string(),
+            target: link.url.as_ref().map(|u| u.to_string()).unwrap_or_default(),
+            path: page.path(path),
         }
-        if item.date > fetched_on {
+    };
+    let mut out = Dated::default();
+    let mut newest: Option<&(ListDate, usize, PathId)> = None;
+    for f in found.iter().filter(|(d, ..)| current || !d.implied_year) {
+        if f.0.date > fetched_on {
             if out.future.len() < MAX_FUTURE {
-                out.future.push(item);
+                out.future.push(item(f));
             }
             continue;
         }
         out.entries += 1;
-        if out.newest.as_ref().is_none_or(|n| item.date > n.date) {
-            out.newest = Some(item);
+        if newest.is_none_or(|n| f.0.date > n.0.date) {
+            newest = Some(f);
         }
     }
+    out.newest = newest.map(item);
     out
 }
 
 /// Days within which a dated entry shows that the year of a month-day entry is current.
 const DAYS_OF_A_YEAR: i64 = 366;
-
-fn item(date: NaiveDate, text: &str, target: &url::Url, path: String) -> Item {
-    Item {
-        date,
-        text: prefix_chars(text, ITEM_CHARS).to_string(),
-        target: target.to_string(),
-        path,
-    }
-}
 
 /// The date of a row whose cells hold the link's text and a date: the newest date cell
 /// (or a date closing the link's own text), when the other cells are short.
@@ -161,10 +158,17 @@ fn entry_date(
 /// Whether a cell holds the link's text (the link's text runs its pieces together, the
 /// row's cell keeps spaces between them).
 fn holds_link_text(cell: &str, link_text: &str) -> bool {
-    cell.contains(link_text) || {
-        let squeeze = |s: &str| s.chars().filter(|c| *c != ' ').collect::<String>();
-        squeeze(cell).contains(&squeeze(link_text))
+    if cell.contains(link_text) {
+        return true;
     }
+    // Only spaces can tell them apart; a cell shorter than the text without its spaces
+    // cannot hold it (most cells are dates beside a title).
+    let spaces = link_text.bytes().filter(|&b| b == b' ').count();
+    if cell.len() + spaces < link_text.len() || !(cell.contains(' ') || spaces > 0) {
+        return false;
+    }
+    let squeeze = |s: &str| s.chars().filter(|c| *c != ' ').collect::<String>();
+    squeeze(cell).contains(&squeeze(link_text))
 }
 
 /// A column page: its name and class.

@@ -50,6 +50,15 @@ pub fn letters(rules: &InspectionRules, page: &PageFacts, fetched_on: NaiveDate)
     let mut headers: HashMap<PathId, Header> = HashMap::new();
     let mut out = Vec::new();
     for row in &page.rows {
+        // Only a row naming a submission date, or a row of a table with a header, can
+        // be read: most rows are menus and news.
+        let names_submission = rules
+            .submitted_labels
+            .iter()
+            .any(|l| row.text.contains(l.as_str()));
+        if !names_submission && !headers.contains_key(&row.group) {
+            continue;
+        }
         let cells: Vec<&str> = row.cells().collect();
         if let Some(h) = header(rules, &cells) {
             headers.insert(row.group, h);
