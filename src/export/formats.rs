@@ -287,16 +287,7 @@ pub fn summary_md(s: &Summary) -> String {
         "# 政务服务渠道开通情况\n\n{} 个城市；规则 {}；比例以该渠道情况已知的城市为分母（括号内为 开通数/已知数）。\n",
         s.cities, s.rules_version
     );
-    let channel_columns: Vec<(ChannelId, String)> = s
-        .channels
-        .iter()
-        .map(|c| (c.id.clone(), heading(c)))
-        .collect();
-    let tables = s
-        .tables
-        .iter()
-        .map(|t| (t, channel_columns.clone()))
-        .chain(s.checks.iter().map(|t| (t, check_columns())));
+    let tables = tables_and_columns(s);
     for (t, columns) in tables {
         let _ = write!(out, "\n## {}\n\n| 城市组 |", t.title_zh);
         for (_, name) in &columns {
@@ -322,6 +313,21 @@ pub fn summary_md(s: &Summary) -> String {
     out
 }
 
+/// Every table of the summary with its columns (id and heading): the channel tables,
+/// then the inspection checks' shares.
+fn tables_and_columns(s: &Summary) -> Vec<(&super::summary::Table, Vec<(ChannelId, String)>)> {
+    let channels: Vec<(ChannelId, String)> = s
+        .channels
+        .iter()
+        .map(|c| (c.id.clone(), heading(c)))
+        .collect();
+    s.tables
+        .iter()
+        .map(|t| (t, channels.clone()))
+        .chain(s.checks.iter().map(|t| (t, check_columns())))
+        .collect()
+}
+
 /// The inspection checks as summary columns: id and the name people read.
 fn check_columns() -> Vec<(ChannelId, String)> {
     super::inspection::CHECKS
@@ -335,16 +341,9 @@ fn check_columns() -> Vec<(ChannelId, String)> {
 pub fn summary_csv(s: &Summary) -> Vec<u8> {
     csv_with_bom(|w| {
         w.record(["table", "group", "channel", "yes", "known", "share"]);
-        let channels: Vec<ChannelId> = s.channels.ids().cloned().collect();
-        let checks: Vec<ChannelId> = check_columns().into_iter().map(|(id, _)| id).collect();
-        let tables = s
-            .tables
-            .iter()
-            .map(|t| (t, &channels))
-            .chain(s.checks.iter().map(|t| (t, &checks)));
-        for (t, columns) in tables {
+        for (t, columns) in tables_and_columns(s) {
             for r in &t.rows {
-                for ch in columns {
+                for (ch, _) in &columns {
                     let sh = r.shares[ch];
                     w.record([
                         t.title.as_str(),
@@ -497,16 +496,7 @@ pub fn summary_html(s: &Summary) -> String {
             ));
         }
     }
-    let channel_columns: Vec<(ChannelId, String)> = s
-        .channels
-        .iter()
-        .map(|c| (c.id.clone(), heading(c)))
-        .collect();
-    let tables = s
-        .tables
-        .iter()
-        .map(|t| (t, channel_columns.clone()))
-        .chain(s.checks.iter().map(|t| (t, check_columns())));
+    let tables = tables_and_columns(s);
     for (t, columns) in tables {
         let _ = write!(
             html,
