@@ -537,6 +537,33 @@ async fn diff_reports_checks_whose_verdict_changed() {
         )
     };
     assert_eq!(checks, [want("check:identity"), want("check:freshness")]);
+    // redetect recomputes the checks offline from the stored pages: the same verdicts.
+    let o = run_bin(cli(&db, &["redetect", "--run", "2"]), dir.path()).await;
+    assert!(o.status.success(), "{}", text(&o));
+    let checks_of = |run: &'static str| {
+        let args = cli(
+            &db,
+            &[
+                "export",
+                "inspection",
+                "--format",
+                "json",
+                "--out",
+                "-",
+                "--run",
+                run,
+            ],
+        );
+        async move {
+            let o = run_bin(args, std::path::Path::new(".")).await;
+            assert!(o.status.success(), "{}", text(&o));
+            let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+            v["sites"][0]["checks"].clone()
+        }
+    };
+    let (live, again) = (checks_of("2").await, checks_of("3").await);
+    assert_eq!(live, again);
+    assert_eq!(again["identity"]["verdict"], "yes");
 }
 
 fn cli(db: &std::path::Path, args: &[&str]) -> Vec<String> {
