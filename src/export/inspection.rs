@@ -143,19 +143,19 @@ pub fn load(
         let sites = stored_sites(conn, city.audit_run, &city.id)?;
         let mut judged: Vec<(StoredSite, SiteChecks)> = Vec::new();
         // The portal first: a department's footer is compared with its site code.
-        let mut order: Vec<StoredSite> = sites;
-        order.sort_by_key(|s| (s.sector != Sector::General, s.id));
+        let mut portal_first: Vec<StoredSite> = sites;
+        portal_first.sort_by_key(|s| (s.sector != Sector::General, s.id));
         let mut portal_code: Option<String> = None;
-        for s in order {
+        for s in portal_first {
             let pages = if has_checks {
                 pages_of(conn, s.id)?
             } else {
                 Vec::new()
             };
+            // Where the site is: its final URL when its start URL moved.
             let url = s
                 .final_url
                 .as_deref()
-                .or(Some(&s.start_url))
                 .and_then(|u| Url::parse(u).ok())
                 .or_else(|| Url::parse(&s.start_url).ok());
             let Some(url) = url else { continue };
