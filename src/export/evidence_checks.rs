@@ -7,7 +7,7 @@
 use super::formats::esc;
 use super::inert::{Mark, inert_page};
 use super::inspection::SiteRow;
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::Connection;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -17,6 +17,9 @@ struct Evidence {
     path: String,
     label: String,
 }
+
+/// A stored page: body sha256, fetch time, content type and charset.
+type StoredPage = (String, String, Option<String>, Option<String>);
 
 /// Where each piece of evidence opens: (page URL, element path) → link in the pack.
 pub(crate) type CheckLinks = BTreeMap<(String, String), String>;
@@ -83,16 +86,30 @@ pub(crate) fn write_pages(
         }
     }
     let mut links = CheckLinks::new();
+    // The stored pages that have readings, by run and URL: one query per run (looking
+    // each page up by URL would scan a run's fetches once per page).
+    let mut stored: BTreeMap<(i64, String), StoredPage> = BTreeMap::new();
+    let mut wanted: Vec<i64> = by_page.keys().map(|(run, _)| *run).collect();
+    wanted.dedup();
+    for run in wanted {
+        let mut st = conn.prepare(
+            "SELECT f.final_url, f.body_sha256, f.started_at, f.content_type, f.charset
+             FROM page_checks c JOIN fetches f ON f.id = c.fetch_id
+             WHERE c.run_id = ?1 AND f.body_sha256 IS NOT NULL ORDER BY f.id",
+        )?;
+        let rows = st.query_map([run], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?),
+            ))
+        })?;
+        for row in rows {
+            let (url, page) = row?;
+            stored.entry((run, url)).or_insert(page);
+        }
+    }
     for ((run, page), evidence) in by_page {
-        let found: Option<(String, String, Option<String>, Option<String>)> = conn
-            .query_row(
-                "SELECT body_sha256, started_at, content_type, charset FROM fetches
-                 WHERE run_id = ?1 AND final_url = ?2 AND body_sha256 IS NOT NULL LIMIT 1",
-                rusqlite::params![run, page],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-            )
-            .optional()?;
-        let Some((sha, fetched, ct, charset)) = found else {
+        let Some((sha, fetched, ct, charset)) = stored.get(&(run, page.clone())).cloned() else {
             continue;
         };
         let Some(text) =

@@ -148,7 +148,7 @@ pub fn load(
         let mut portal_code: Option<String> = None;
         for s in portal_first {
             let pages = if has_checks {
-                pages_of(conn, s.id)?
+                pages_of(conn, city.audit_run, s.id)?
             } else {
                 Vec::new()
             };
@@ -222,13 +222,13 @@ fn stored_sites(conn: &Connection, run: i64, city: &str) -> rusqlite::Result<Vec
 
 /// The readings of a site's pages; a reading the store cannot read is an error naming
 /// its fetch, never silently skipped.
-fn pages_of(conn: &Connection, site: i64) -> Result<Vec<PageSeen>, super::ExportError> {
+fn pages_of(conn: &Connection, run: i64, site: i64) -> Result<Vec<PageSeen>, super::ExportError> {
     let mut st = conn.prepare(
         "SELECT c.fetch_id, f.final_url, f.depth, f.started_at, c.reading
          FROM page_checks c JOIN fetches f ON f.id = c.fetch_id
-         WHERE c.site_id = ?1 ORDER BY c.fetch_id",
+         WHERE c.run_id = ?1 AND c.site_id = ?2 ORDER BY c.fetch_id",
     )?;
-    let mut rows = st.query(params![site])?;
+    let mut rows = st.query(params![run, site])?;
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
         let fetch: i64 = r.get(0)?;
