@@ -80,15 +80,6 @@ pub fn check_changes(
         Verdict::No => Value::No,
         Verdict::Unknown => Value::Unknown,
     };
-    let verdicts = |r: &super::inspection::SiteRow| {
-        let c = &r.checks;
-        [
-            ("identity", c.identity.identity.verdict),
-            ("freshness", c.freshness.verdict),
-            ("replies", c.replies.verdict),
-            ("domain", c.domain.verdict),
-        ]
-    };
     let mut out = Vec::new();
     for rb in b {
         let Some(ra) = a
@@ -97,7 +88,7 @@ pub fn check_changes(
         else {
             continue;
         };
-        for ((check, before), (_, after)) in verdicts(ra).into_iter().zip(verdicts(rb)) {
+        for ((check, before), (_, after)) in ra.verdicts().into_iter().zip(rb.verdicts()) {
             let change = match (before, after) {
                 (x, y) if x == y => continue,
                 (_, Verdict::Yes) => "check-passed",
@@ -109,7 +100,7 @@ pub fn check_changes(
                 city_id: rb.city.clone(),
                 city: rb.city_name.clone(),
                 sector: rb.sector,
-                channel: crate::model::ChannelId::new(format!("check:{check}")),
+                channel: super::inspection::check_channel(check),
                 change,
                 before: value(before),
                 after: value(after),

@@ -330,10 +330,10 @@ fn tables_and_columns(s: &Summary) -> Vec<(&super::summary::Table, Vec<(ChannelI
 
 /// The inspection checks as summary columns: id and the name people read.
 fn check_columns() -> Vec<(ChannelId, String)> {
-    super::inspection::CHECKS
+    super::inspection::CHECK_NAMES
         .iter()
         .zip(["网站标识", "首页更新", "互动回应", "域名"])
-        .map(|(id, zh)| (ChannelId::new(*id), (*zh).to_string()))
+        .map(|(name, zh)| (super::inspection::check_channel(name), (*zh).to_string()))
         .collect()
 }
 

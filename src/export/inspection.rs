@@ -10,7 +10,7 @@ use crate::page::inspect::dates::fetch_day;
 use crate::page::inspect::reading::PageReading;
 use crate::page::inspect::rules::InspectionRules;
 use crate::page::inspect::site::{PageSeen, SiteChecks, SiteSeen, judge};
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::BTreeMap;
 use url::Url;
 
@@ -54,16 +54,22 @@ pub struct CheckReview {
 pub const CHECK_NAMES: [&str; 4] = ["identity", "freshness", "replies", "domain"];
 
 impl SiteRow {
+    /// Every check's verdict, in the order of [`CHECK_NAMES`].
+    pub fn verdicts(&self) -> [(&'static str, Verdict); 4] {
+        let c = &self.checks;
+        [
+            ("identity", c.identity.identity.verdict),
+            ("freshness", c.freshness.verdict),
+            ("replies", c.replies.verdict),
+            ("domain", c.domain.verdict),
+        ]
+    }
+
     /// The verdict of check `name` (one of [`CHECK_NAMES`]).
     pub fn verdict(&self, name: &str) -> Option<Verdict> {
-        let c = &self.checks;
-        Some(match name {
-            "identity" => c.identity.identity.verdict,
-            "freshness" => c.freshness.verdict,
-            "replies" => c.replies.verdict,
-            "domain" => c.domain.verdict,
-            _ => return None,
-        })
+        self.verdicts()
+            .into_iter()
+            .find_map(|(n, v)| (n == name).then_some(v))
     }
 
     /// Sets the verdict of check `name` (a reviewer's decision).
@@ -138,7 +144,7 @@ pub fn load(
                 params![city.audit_run, city.id],
                 |r| r.get(0),
             )
-            .ok();
+            .optional()?;
         let portal_url = portal.as_deref().and_then(|p| Url::parse(p).ok());
         let sites = stored_sites(conn, city.audit_run, &city.id)?;
         let mut judged: Vec<(StoredSite, SiteChecks)> = Vec::new();
@@ -255,44 +261,39 @@ pub fn to_json(rows: &[SiteRow]) -> serde_json::Value {
     serde_json::json!({ "sites": rows })
 }
 
-/// The inspection checks' columns in the summary, in order (`check:` + a name of
-/// [`CHECK_NAMES`]).
-pub const CHECKS: [&str; 4] = [
-    "check:identity",
-    "check:freshness",
-    "check:replies",
-    "check:domain",
-];
+/// A check as the summary, decisions and diffs name it: `check:` and its name.
+pub fn check_channel(name: &str) -> crate::model::ChannelId {
+    crate::model::ChannelId::new(format!("check:{name}"))
+}
+
+/// The share of `rows` passing each check (sites whose verdict is known are the
+/// denominator), in the order of [`CHECK_NAMES`].
+pub fn passing<'a>(
+    rows: impl Iterator<Item = &'a SiteRow>,
+) -> [(&'static str, super::summary::Share); 4] {
+    let mut out = CHECK_NAMES.map(|n| (n, super::summary::Share::default()));
+    for r in rows {
+        for ((_, share), (_, v)) in out.iter_mut().zip(r.verdicts()) {
+            if v != Verdict::Unknown {
+                share.known += 1;
+                share.yes += usize::from(v == Verdict::Yes);
+            }
+        }
+    }
+    out
+}
 
 /// The share of sites passing each check (sites whose verdict is known are the
 /// denominator), by tier, by region and by sector, for the summary.
 pub fn share_tables(rows: &[SiteRow]) -> Vec<super::summary::Table> {
-    use super::summary::{Row, Share, Table};
-    use crate::page::inspect::Verdict;
-    let row = |group: &str, label_zh: &str, keep: &dyn Fn(&SiteRow) -> bool| {
-        let mut shares = std::collections::BTreeMap::new();
-        for (i, check) in CHECKS.iter().enumerate() {
-            let mut sh = Share::default();
-            for r in rows.iter().filter(|r| keep(r)) {
-                let c = &r.checks;
-                let v = [
-                    c.identity.identity.verdict,
-                    c.freshness.verdict,
-                    c.replies.verdict,
-                    c.domain.verdict,
-                ][i];
-                if v != Verdict::Unknown {
-                    sh.known += 1;
-                    sh.yes += usize::from(v == Verdict::Yes);
-                }
-            }
-            shares.insert(crate::model::ChannelId::new(*check), sh);
-        }
-        Row {
-            group: group.to_string(),
-            label_zh: label_zh.to_string(),
-            shares,
-        }
+    use super::summary::{Row, Table};
+    let row = |group: &str, label_zh: &str, keep: &dyn Fn(&SiteRow) -> bool| Row {
+        group: group.to_string(),
+        label_zh: label_zh.to_string(),
+        shares: passing(rows.iter().filter(|r| keep(r)))
+            .into_iter()
+            .map(|(name, share)| (check_channel(name), share))
+            .collect(),
     };
     let mut by_tier: Vec<Row> = [Tier::Key, Tier::Prefecture]
         .iter()

@@ -4,7 +4,7 @@
 //! CSV, escaped in HTML and Markdown, and written as strings in xlsx.
 
 use super::formats::esc;
-use super::inspection::SiteRow;
+use super::inspection::{SiteRow, passing};
 use std::fmt::Write as _;
 
 /// The CSV's columns (a contract other tools read), in order.
@@ -151,44 +151,14 @@ fn md_cell(s: &str) -> String {
     esc(s).replace('|', "\\|").replace(['\n', '\r'], " ")
 }
 
-/// The share of sites passing each check, as `passed/judged` (sites whose verdict is
-/// known), for the Markdown and HTML headers.
-fn passing(rows: &[SiteRow]) -> Vec<(&'static str, usize, usize)> {
-    use crate::page::inspect::Verdict;
-    let verdicts = |r: &SiteRow| -> [Verdict; 4] {
-        let c = &r.checks;
-        [
-            c.identity.identity.verdict,
-            c.freshness.verdict,
-            c.replies.verdict,
-            c.domain.verdict,
-        ]
-    };
-    ["identity", "freshness", "replies", "domain"]
-        .into_iter()
-        .enumerate()
-        .map(|(i, name)| {
-            let known = rows
-                .iter()
-                .filter(|r| verdicts(r)[i] != Verdict::Unknown)
-                .count();
-            let yes = rows
-                .iter()
-                .filter(|r| verdicts(r)[i] == Verdict::Yes)
-                .count();
-            (name, yes, known)
-        })
-        .collect()
-}
-
 /// The export as Markdown: the passing shares, then a row per site.
 pub fn to_md(rows: &[SiteRow]) -> String {
     let mut out = format!(
         "# 政府网站检查\n\n共 {} 个网站。通过数/可判定数：",
         rows.len()
     );
-    for (name, yes, known) in passing(rows) {
-        let _ = write!(out, " {name} {yes}/{known}；");
+    for (name, share) in passing(rows.iter()) {
+        let _ = write!(out, " {name} {}/{}；", share.yes, share.known);
     }
     out.push_str("\n\n| 城市 | 部门 | 网站 | 标识 | 缺项 | 更新 | 最新 | 天数 | 过期栏目 | 回应 | 信件 | 超期 | 域名 |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for r in rows {
@@ -223,8 +193,8 @@ pub fn to_html(rows: &[SiteRow]) -> String {
     let mut html = String::from(
         "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>政府网站检查</title><style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 6px;font-size:13px;vertical-align:top}td.no{background:#fdd}td.yes{background:#dfd}</style></head><body><h1>政府网站检查</h1><ul>",
     );
-    for (name, yes, known) in passing(rows) {
-        let _ = write!(html, "<li>{name}: {yes}/{known}</li>");
+    for (name, share) in passing(rows.iter()) {
+        let _ = write!(html, "<li>{name}: {}/{}</li>", share.yes, share.known);
     }
     html.push_str("</ul><table><tr>");
     for h in header() {

@@ -166,16 +166,13 @@ fn freshness(rules: &InspectionRules, site: &SiteSeen<'_>) -> Freshness {
         site.pages
             .iter()
             .filter(|p| p.depth == depth)
-            .filter_map(|p| Some((p.reading.dated.newest.clone()?, p)))
+            .filter_map(|p| Some((p.reading.dated.newest.as_ref()?, p)))
             .max_by_key(|(i, _)| i.date)
     };
-    let (found, source) = match newest_at(0) {
-        Some(f) => (Some(f), Some("homepage")),
-        None => match newest_at(1) {
-            Some(f) => (Some(f), Some("columns")),
-            None => (None, None),
-        },
-    };
+    let found = newest_at(0)
+        .map(|f| (f, "homepage"))
+        .or_else(|| newest_at(1).map(|f| (f, "columns")));
+    let source = found.map(|(_, source)| source);
     let future_depth = if source == Some("columns") { 1 } else { 0 };
     let future_dated = site
         .pages
@@ -206,9 +203,7 @@ fn freshness(rules: &InspectionRules, site: &SiteSeen<'_>) -> Freshness {
             })
         })
         .collect();
-    let age = found
-        .as_ref()
-        .map(|(item, page)| (page.fetched_on - item.date).num_days());
+    let age = found.map(|((item, page), _)| (page.fetched_on - item.date).num_days());
     Freshness {
         verdict: match age {
             _ if !site.reached => Verdict::Unknown,
@@ -216,10 +211,10 @@ fn freshness(rules: &InspectionRules, site: &SiteSeen<'_>) -> Freshness {
             Some(a) if a > rules.homepage_max_days => Verdict::No,
             Some(_) => Verdict::Yes,
         },
-        newest: found.as_ref().map(|(i, _)| i.date),
+        newest: found.map(|((item, _), _)| item.date),
         age_days: age,
-        item: found.map(|(item, page)| PageItem {
-            item,
+        item: found.map(|((item, page), _)| PageItem {
+            item: item.clone(),
             page: page.url.clone(),
         }),
         source,

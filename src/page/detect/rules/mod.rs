@@ -185,11 +185,16 @@ pub struct RuleSet {
     pub host_words: usize,
 }
 
-/// The built-in rules' `[inspection]` table (exports judge stored readings with it).
-pub fn builtin_inspection() -> InspectionRules {
+/// The built-in rules' `[inspection]` table, read from the rules text once per process.
+static BUILTIN_INSPECTION: std::sync::LazyLock<InspectionRules> = std::sync::LazyLock::new(|| {
     toml::from_str::<file::InspectionOnly>(DEFAULT_RULES)
         .expect("the built-in rules have an inspection table")
         .inspection
+});
+
+/// The built-in rules' `[inspection]` table (exports judge stored readings with it).
+pub fn builtin_inspection() -> InspectionRules {
+    BUILTIN_INSPECTION.clone()
 }
 
 impl RuleSet {
