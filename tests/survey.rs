@@ -441,8 +441,8 @@ async fn warc_records_carry_the_user_agent_sent_and_gz_is_per_record() {
 }
 
 /// 22.5: progress counted cities, which all finish at the end. Off a terminal, the line
-/// every 10 s counts pages of the budget's upper bound, sites done, the rate over the
-/// last minute and an ETA.
+/// every 10 s counts pages of the budget's upper bound, sites done (and active, the
+/// window's occupancy), the rate over the last minute and an ETA.
 #[tokio::test]
 async fn progress_off_a_terminal_counts_pages_sites_and_an_eta() {
     let server = serve(Arc::new(|req: &Request| {
@@ -478,7 +478,7 @@ async fn progress_off_a_terminal_counts_pages_sites_and_an_eta() {
         .find(|l| l.starts_with("portal-audit: pages "))
         .unwrap_or_else(|| panic!("no progress line: {t}"));
     assert!(
-        line.starts_with("portal-audit: pages 0/5 (0%), sites 0/1 done, ")
+        line.starts_with("portal-audit: pages 0/5 (0%), sites 0/1 done (1 active), ")
             && line.contains("pages/s (last minute), ETA")
             && line.contains("cities 0/1"),
         "{line}"

@@ -7,21 +7,22 @@
 //! portal of many hosts could be reached (the network is down: `reach`), a run no
 //! export ever takes a city's values from.
 
+mod admission;
+mod city;
 pub(crate) mod memory;
 mod reach;
 pub mod redetect;
 
 use crate::config::CrawlConfig;
 use crate::crawl::progress::{ProgressMode, Stats, report};
-use crate::crawl::site::crawl_site;
-use crate::crawl::spec::{CrawlEnv, sites_of};
-use crate::model::Sector;
+use crate::crawl::spec::CrawlEnv;
 use crate::model::city::City;
 use crate::net::fetch::Fetcher;
 use crate::page::detect::Detector;
 use crate::seeds::{self, SeedsError};
 use crate::store::writer::Writer;
 use crate::store::{self, RunLock, StoreError, runs};
+use city::CityWork;
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -80,13 +81,14 @@ pub struct AuditReport {
 }
 
 /// The run to crawl and its cities still to do: the newest interrupted run for a resume
-/// (its unfinished cities cleared), otherwise a new run with the chosen cities.
+/// (the unfinished sites of its unfinished cities cleared, the finished ones kept),
+/// otherwise a new run with the chosen cities.
 fn open_run(
     conn: &rusqlite::Connection,
     opts: &AuditOptions,
     seeded: Option<(Vec<u8>, Vec<City>)>,
     detector: &dyn Detector,
-) -> Result<(i64, Vec<City>), AuditError> {
+) -> Result<(i64, Vec<CityWork>), AuditError> {
     let sql = |e: rusqlite::Error| StoreError::Sql {
         path: opts.db.clone(),
         source: e,
@@ -99,12 +101,11 @@ fn open_run(
                     opts.db.display()
                 )));
             };
+            let recorded = runs::unfinished_cities_sites(conn, run_id).map_err(sql)?;
             runs::clear_unfinished(conn, run_id).map_err(sql)?;
             runs::reopen_run(conn, run_id).map_err(sql)?;
-            (
-                run_id,
-                runs::run_cities(conn, run_id, Some("pending")).map_err(sql)?,
-            )
+            let cities = runs::run_cities(conn, run_id, Some("pending")).map_err(sql)?;
+            (run_id, CityWork::resumed(cities, &recorded))
         }
         (mode, Some((bytes, chosen))) => {
             let kind = if matches!(mode, RunMode::Recheck { .. }) {
@@ -129,7 +130,10 @@ fn open_run(
             let run_id = runs::create_run(conn, &new).map_err(sql)?;
             let chosen: Vec<&City> = chosen.iter().collect();
             runs::add_cities(conn, run_id, &chosen).map_err(sql)?;
-            (run_id, chosen.into_iter().cloned().collect())
+            (
+                run_id,
+                chosen.into_iter().cloned().map(CityWork::new).collect(),
+            )
         }
     })
 }
@@ -161,6 +165,8 @@ pub async fn run(
     stats
         .cities_total
         .store(cities.len() as u64, Ordering::Relaxed);
+    let known: usize = cities.iter().map(CityWork::sites_known).sum();
+    stats.expect_sites(known as u64, opts.config.max_pages as u64);
     let (writer, handle) = Writer::start(conn, opts.db.clone());
     // Bodies read and not yet parsed share one memory budget: the fetcher waits for
     // room before reading a body, the parser returns it when the body is parsed.
@@ -185,19 +191,9 @@ pub async fn run(
     let trimmer = tokio::spawn(crate::audit::memory::release_freed_periodically());
     tracing::info!(run_id, cities = cities.len(), "audit started");
 
-    let mut tasks = tokio::task::JoinSet::new();
-    for city in cities {
-        let (env, reach) = (env.clone(), reach.clone());
-        tasks.spawn(async move { audit_city(Arc::new(city), &env, &reach).await });
-    }
-    let mut writer_gone = false;
-    while let Some(r) = tasks.join_next().await {
-        match r {
-            Ok(Ok(())) => {}
-            Ok(Err(_)) => writer_gone = true,
-            Err(e) => tracing::error!("a city task failed: {e}"),
-        }
-    }
+    let window = admission::Window::new(admission::window_size(&opts.config));
+    tracing::info!(window = window.size(), "sites crawled at once");
+    let writer_gone = admit_cities(cities, &env, &reach, &window).await;
     let _ = env.writer.flush().await;
     drop(env);
     shown.cancel();
@@ -231,76 +227,43 @@ pub async fn run(
     })
 }
 
-/// Crawls every site of a city (seeded ones, and with discovery the department sites its
-/// portal names, each as soon as it is found), then marks the city done (ok when its
-/// portal was reachable), unless the run was cancelled meanwhile.
-async fn audit_city(
-    city: Arc<City>,
+/// Starts each city, in seed order, as soon as the window has places for its sites,
+/// until all are done or the run stops (cities not started stay pending, for a resume).
+/// Returns whether the writer stopped.
+async fn admit_cities(
+    cities: Vec<CityWork>,
     env: &CrawlEnv,
-    reach: &reach::Reach,
-) -> Result<(), crate::store::writer::WriterGone> {
-    use futures_util::StreamExt;
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let mut running = futures_util::stream::FuturesUnordered::new();
+    reach: &Arc<reach::Reach>,
+    window: &admission::Window,
+) -> bool {
     let discover = env.fetcher.config().discover;
-    for site in sites_of(&city) {
-        let hand = (discover && site.sector == Sector::General).then(|| tx.clone());
-        running.push(crawl_owned(site, env, hand));
-    }
-    drop(tx);
-    let mut portal_ok = false;
-    let mut receiving = true;
+    let mut queue = cities.into_iter();
+    let mut next = queue.next();
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut writer_gone = false;
     loop {
+        let admitting = next.is_some() && !env.cancel.is_cancelled();
+        if !admitting && tasks.is_empty() {
+            break;
+        }
+        let wanted = next.as_ref().map_or(1, |c| c.places_wanted(discover));
         tokio::select! {
-            found = rx.recv(), if receiving => match found {
-                Some(site) => running.push(crawl_owned(site, env, None)),
-                None => receiving = false,
+            biased;
+            Some(r) = tasks.join_next(), if !tasks.is_empty() => match r {
+                Ok(Ok(())) => {}
+                Ok(Err(_)) => writer_gone = true,
+                Err(e) => tracing::error!("a city task failed: {e}"),
             },
-            done = running.next() => match done {
-                Some((sector, r)) => {
-                    let r = r?;
-                    if r.cancelled {
-                        return Ok(());
-                    }
-                    if sector == Sector::General {
-                        portal_ok = r.outcome == "ok";
-                        reach.portal_done(&r.outcome, city.portal.host_str().unwrap_or(""));
-                    }
-                }
-                None if !receiving => break,
-                None => {}
-            },
+            places = window.admit(wanted), if admitting => {
+                let work = next.take().expect("admitting");
+                next = queue.next();
+                let (env, reach) = (env.clone(), reach.clone());
+                tasks.spawn(async move { city::audit_city(work, places, &env, &reach).await });
+            }
+            () = env.cancel.cancelled(), if admitting => {}
         }
     }
-    if env.cancel.is_cancelled() {
-        return Ok(());
-    }
-    env.writer
-        .city_done(env.run_id, &city.id, portal_ok)
-        .await?;
-    env.stats.cities_done.fetch_add(1, Ordering::Relaxed);
-    if !portal_ok {
-        env.stats.cities_failed.fetch_add(1, Ordering::Relaxed);
-    }
-    Ok(())
-}
-
-/// [`crawl_site`] on an owned spec, with the site's sector beside the result.
-async fn crawl_owned(
-    site: crate::crawl::spec::SiteSpec,
-    env: &CrawlEnv,
-    hand: Option<tokio::sync::mpsc::UnboundedSender<crate::crawl::spec::SiteSpec>>,
-) -> (
-    Sector,
-    Result<crate::crawl::spec::SiteResult, crate::store::writer::WriterGone>,
-) {
-    let budget = env.fetcher.config().max_pages as u64;
-    env.stats.site_started(budget);
-    let r = crawl_site(&site, env, hand).await;
-    if let Ok(done) = &r {
-        env.stats.site_done(budget, done.pages as u64);
-    }
-    (site.sector, r)
+    writer_gone
 }
 
 /// Reads the seeds file and picks the cities a run or recheck covers; returns the file's

@@ -81,7 +81,7 @@ pub struct DemoArgs {
 
 #[derive(Args, Debug)]
 pub struct BenchArgs {
-    /// polite (338 × 30 at 2/s), unlimited (no rate limit), country (2,004 sites × 60 at 1/s), or all.
+    /// polite (338 × 30 at 2/s), unlimited (no rate limit), country (2,004 sites × 60 at 1/s), census (14,004 sites × 10 at 1/s), or all.
     #[arg(long, default_value = "polite")]
     pub scenario: String,
     /// Override the scenario's number of cities.
@@ -92,6 +92,12 @@ pub struct BenchArgs {
     /// rather than against a figure from another day.
     #[arg(long, value_name = "PYTHON")]
     pub scrapy: Option<std::path::PathBuf>,
+    /// Passed to the audit: sites crawled at once (default: from its memory budget).
+    #[arg(long, value_name = "N")]
+    pub max_active_sites: Option<usize>,
+    /// Passed to the audit: its memory budget (`256MB`, `1GB`).
+    #[arg(long, value_name = "SIZE", value_parser = memory_mb)]
+    pub memory_budget: Option<u64>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -440,6 +446,14 @@ pub struct AuditArgs {
     /// portal was not reached), so that cron notices.
     #[arg(long, default_value_t = 0.5, value_parser = share)]
     pub max_failed_share: f64,
+    /// Sites crawled at once; the next city starts as sites finish (default: as many as
+    /// --memory-budget holds).
+    #[arg(long, value_name = "N")]
+    pub max_active_sites: Option<usize>,
+    /// The memory the run may use, which sizes the window of active sites: `256MB`,
+    /// `1GB` (a bare number is MB; default 256MB).
+    #[arg(long, value_name = "SIZE", value_parser = memory_mb)]
+    pub memory_budget: Option<u64>,
     #[command(flatten)]
     pub crawl: CrawlArgs,
     #[command(flatten)]
@@ -522,6 +536,27 @@ pub struct EvalArgs {
     pub rules: RulesArgs,
 }
 
+/// A memory size in MiB: `300MB`, `300M`, `300MiB`, `1GB`, `1G`, `1GiB` or a bare
+/// number of MB.
+fn memory_mb(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a size such as 256MB or 1GB"))?;
+    let scale = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "m" | "mb" | "mib" => 1,
+        "g" | "gb" | "gib" => 1024,
+        _ => return Err(format!("`{s}`: the unit must be MB or GB")),
+    };
+    match n.checked_mul(scale) {
+        Some(0) => Err("the memory budget must be at least 1 MB".into()),
+        Some(v) => Ok(v),
+        None => Err(format!("`{s}` is too large")),
+    }
+}
+
 /// A share between 0 and 1.
 fn share(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
@@ -529,5 +564,19 @@ fn share(s: &str) -> Result<f64, String> {
         _ => Err(format!(
             "`{s}` is not a share between 0 and 1 (0.5 is half)"
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn memory_sizes_are_mb_or_gb() {
+        assert_eq!(super::memory_mb("256MB"), Ok(256));
+        assert_eq!(super::memory_mb("300"), Ok(300));
+        assert_eq!(super::memory_mb("1GiB"), Ok(1024));
+        assert_eq!(super::memory_mb("2 g"), Ok(2048));
+        for bad in ["", "0MB", "12KB", "MB", "-5", "1.5GB"] {
+            assert!(super::memory_mb(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -143,7 +143,16 @@ fn audit_with(mode: RunMode, a: &super::args::AuditArgs) -> Result<ExitCode> {
         db: a.store.db.clone(),
         seeds: a.seeds.clone(),
         mode,
-        config: a.crawl.merge()?,
+        config: {
+            let mut c = a.crawl.merge()?;
+            if let Some(n) = a.max_active_sites {
+                c.max_active_sites = n;
+            }
+            if let Some(mb) = a.memory_budget {
+                c.memory_budget_mb = mb;
+            }
+            c
+        },
         progress: if a.quiet {
             ProgressMode::Quiet
         } else {

@@ -8,6 +8,7 @@
 //! `run --resume` continues it).
 
 mod args;
+mod bench;
 mod commands;
 mod exit;
 mod export;
@@ -36,7 +37,7 @@ fn dispatch(cmd: args::Command) -> Result<ExitCode> {
         Diff(a) => export::diff(a),
         Review(r) => review::run(r),
         Demo(a) => sim::demo(a),
-        Bench(a) => sim::bench(a),
+        Bench(a) => bench::bench(a),
         Sim(args::SimCommand::Serve(a)) => sim::serve(a),
     }
 }

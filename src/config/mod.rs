@@ -27,6 +27,8 @@ pub(crate) const DEFAULT_MAX_REDIRECTS: usize = 10;
 pub(crate) const DEFAULT_MAX_RETRIES: u32 = 3;
 /// Longest `Retry-After` honoured, in seconds.
 pub(crate) const DEFAULT_RETRY_AFTER_CAP_SECS: f64 = 120.0;
+/// The memory a run may use by default, in MiB: a census of 14,000 sites within it.
+pub(crate) const DEFAULT_MEMORY_BUDGET_MB: u64 = 256;
 /// Query-string variants of one path fetched per site.
 pub(crate) const DEFAULT_MAX_QUERY_VARIANTS: usize = 5;
 /// Contact shown in the User-Agent unless configured.
@@ -67,6 +69,12 @@ pub struct CrawlConfig {
     /// Look for the department sites of sectors the seeds leave empty on each portal, and
     /// crawl them in the same run (`--no-discover` turns it off).
     pub discover: bool,
+    /// Sites crawled at once (`--max-active-sites`); 0: as many as `memory_budget_mb`
+    /// holds. The run admits the next city as sites finish.
+    pub max_active_sites: usize,
+    /// The memory a run may use, in MiB (`--memory-budget`), which sets the window of
+    /// active sites when `max_active_sites` is 0.
+    pub memory_budget_mb: u64,
 }
 
 impl Default for CrawlConfig {
@@ -91,6 +99,8 @@ impl Default for CrawlConfig {
             max_query_variants: DEFAULT_MAX_QUERY_VARIANTS,
             backoff_base_secs: 1.0,
             discover: true,
+            max_active_sites: 0,
+            memory_budget_mb: DEFAULT_MEMORY_BUDGET_MB,
         }
     }
 }
@@ -184,6 +194,9 @@ impl CrawlConfig {
             if !(v.is_finite() && v > 0.0) {
                 return bad(format!("{name} must be positive, got {v}"));
             }
+        }
+        if self.memory_budget_mb == 0 {
+            return bad("memory-budget must be at least 1 MiB".into());
         }
         self.resolve_rules()?;
         Ok(())

@@ -15,9 +15,11 @@ pub struct Stats {
     pub cities_failed: AtomicU64,
     pub sites_ok: AtomicU64,
     pub sites_failed: AtomicU64,
-    /// Sites started (seeded, and discovered ones as they are found) and finished.
+    /// Sites to crawl (the seeded ones from the start, discovered ones as they are
+    /// found), those finished, and those being crawled (the window's occupancy).
     pub sites_total: AtomicU64,
     pub sites_done: AtomicU64,
+    pub sites_active: AtomicU64,
     /// An upper bound of the pages the run will fetch: every started site's budget,
     /// lowered to its real count when it finishes.
     pub pages_bound: AtomicU64,
@@ -31,15 +33,26 @@ impl Stats {
         v.load(Ordering::Relaxed)
     }
 
-    /// A site with a budget of `budget` pages starts.
-    pub fn site_started(&self, budget: u64) {
-        self.sites_total.fetch_add(1, Ordering::Relaxed);
-        self.pages_bound.fetch_add(budget, Ordering::Relaxed);
+    /// `n` sites with a budget of `budget` pages each will be crawled (known at the
+    /// start, so the bound and the ETA cover the sites still waiting for the window).
+    pub fn expect_sites(&self, n: u64, budget: u64) {
+        self.sites_total.fetch_add(n, Ordering::Relaxed);
+        self.pages_bound.fetch_add(n * budget, Ordering::Relaxed);
+    }
+
+    /// A site with a budget of `budget` pages starts; `expected` when it was counted by
+    /// [`Stats::expect_sites`] already (a discovered site was not).
+    pub fn site_started(&self, budget: u64, expected: bool) {
+        self.sites_active.fetch_add(1, Ordering::Relaxed);
+        if !expected {
+            self.expect_sites(1, budget);
+        }
     }
 
     /// A site with a budget of `budget` pages ended after `pages`.
     pub fn site_done(&self, budget: u64, pages: u64) {
         self.sites_done.fetch_add(1, Ordering::Relaxed);
+        self.sites_active.fetch_sub(1, Ordering::Relaxed);
         self.pages_bound
             .fetch_sub(budget.saturating_sub(pages), Ordering::Relaxed);
     }
@@ -66,10 +79,11 @@ impl Stats {
             "ETA –".into()
         };
         format!(
-            "pages {pages}/{bound} ({:.0}%), sites {}/{} done, {rate:.1} pages/s (last minute), {eta}; cities {}/{} ({} failed), errors {}, findings {}",
+            "pages {pages}/{bound} ({:.0}%), sites {}/{} done ({} active), {rate:.1} pages/s (last minute), {eta}; cities {}/{} ({} failed), errors {}, findings {}",
             pages as f64 * 100.0 / bound.max(1) as f64,
             Self::get(&self.sites_done),
             Self::get(&self.sites_total),
+            Self::get(&self.sites_active),
             Self::get(&self.cities_done),
             Self::get(&self.cities_total),
             Self::get(&self.cities_failed),
@@ -176,17 +190,26 @@ mod tests {
     #[test]
     fn the_line_counts_pages_of_the_bound_and_an_eta() {
         let s = Stats::default();
-        s.site_started(100);
-        s.site_started(100);
+        s.expect_sites(2, 100);
+        s.site_started(100, true);
         s.site_done(100, 20);
+        s.site_started(100, true);
         s.pages.store(60, Ordering::Relaxed);
         s.cities_total.store(2, Ordering::Relaxed);
         let line = s.line(2.0);
         assert!(
             line.starts_with(
-                "pages 60/120 (50%), sites 1/2 done, 2.0 pages/s (last minute), ETA ≤ 0:00:30"
+                "pages 60/120 (50%), sites 1/2 done (1 active), 2.0 pages/s (last minute), ETA ≤ 0:00:30"
             ),
             "{line}"
+        );
+        // A site still waiting for the window counts in the bound; a discovered one
+        // when it starts.
+        s.expect_sites(1, 100);
+        s.site_started(100, false);
+        assert!(
+            s.line(2.0)
+                .starts_with("pages 60/320 (19%), sites 1/4 done (2 active)")
         );
         assert!(s.line(0.0).contains("ETA –"));
     }

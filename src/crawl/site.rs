@@ -97,32 +97,38 @@ struct StartSummary {
     moved_to: Option<String>,
 }
 
-/// Records the site as started and sets up its crawl state.
+/// What the store records of a site as it starts.
+fn site_start(spec: &SiteSpec, run_id: i64) -> SiteStart {
+    SiteStart {
+        run_id,
+        city_id: spec.city.id.clone(),
+        sector: spec.sector.as_str().to_string(),
+        start_url: spec.start.to_string(),
+        scope_json: serde_json::to_string(&spec.scope).expect("serialisable"),
+        started_at: now(),
+        origin: if spec.discovered.is_some() {
+            "discovered"
+        } else {
+            "seeded"
+        }
+        .into(),
+        discovered_from: spec.discovered.as_ref().map(|d| d.page_url.clone()),
+        discovered_text: spec
+            .discovered
+            .as_ref()
+            .map(|d| format!("{}: {}", d.link_kind, d.text)),
+    }
+}
+
+/// Records the site as started (unless the portal that found it did) and sets up its
+/// crawl state.
 async fn begin(spec: &SiteSpec, env: &CrawlEnv) -> Result<SiteCrawl, WriterGone> {
     let cfg = env.fetcher.config();
     let scope = spec.scope.clone();
-    let site_id = env
-        .writer
-        .site(SiteStart {
-            run_id: env.run_id,
-            city_id: spec.city.id.clone(),
-            sector: spec.sector.as_str().to_string(),
-            start_url: spec.start.to_string(),
-            scope_json: serde_json::to_string(&scope).expect("serialisable"),
-            started_at: now(),
-            origin: if spec.discovered.is_some() {
-                "discovered"
-            } else {
-                "seeded"
-            }
-            .into(),
-            discovered_from: spec.discovered.as_ref().map(|d| d.page_url.clone()),
-            discovered_text: spec
-                .discovered
-                .as_ref()
-                .map(|d| format!("{}: {}", d.link_kind, d.text)),
-        })
-        .await?;
+    let site_id = match spec.recorded {
+        Some(id) => id,
+        None => env.writer.site(site_start(spec, env.run_id)).await?,
+    };
     let mut state = SiteState {
         site_id,
         frontier: Frontier::with_budget(cfg.max_depth, cfg.max_query_variants, cfg.max_pages),
@@ -246,14 +252,19 @@ async fn discover_departments(
             continue;
         }
         crawl.scope.exclude(Area::of_start(&d.url));
-        let _ = tx.send(SiteSpec {
+        let mut found = SiteSpec {
             city: spec.city.clone(),
             sector: d.sector,
             start: d.url.clone(),
             scope: Scope::department(&d.url),
             own_domains: spec.own_domains.clone(),
             discovered: Some(d),
-        });
+            recorded: None,
+        };
+        // Recorded before it is handed over, so the store never holds this portal as
+        // finished without the sites it found (a resume crawls those it did not finish).
+        found.recorded = Some(env.writer.site(site_start(&found, env.run_id)).await?);
+        let _ = tx.send(found);
     }
     Ok(())
 }

@@ -28,6 +28,8 @@ pub(crate) struct SiteSpec {
     /// For a department site found on the portal: the evidence that named it (`None`
     /// for a seeded site).
     pub discovered: Option<Discovered>,
+    /// The site's row when it is recorded already (by the portal that found it).
+    pub recorded: Option<i64>,
 }
 
 /// Registrable domains of all of a city's sites (portal and departments): whose
@@ -53,6 +55,7 @@ pub(crate) fn sites_of(city: &Arc<City>) -> Vec<SiteSpec> {
         scope: Scope::portal(&city.portal, &dept_urls),
         own_domains: own.clone(),
         discovered: None,
+        recorded: None,
     }];
     for (sector, urls) in &city.departments {
         for u in urls {
@@ -63,6 +66,7 @@ pub(crate) fn sites_of(city: &Arc<City>) -> Vec<SiteSpec> {
                 scope: Scope::department(u),
                 own_domains: own.clone(),
                 discovered: None,
+                recorded: None,
             });
         }
     }

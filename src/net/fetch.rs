@@ -172,7 +172,7 @@ impl Fetcher {
             // One request at a time per host: one idle connection per host, kept across
             // a few of the host's intervals (a finished site's is closed soon after).
             .pool_max_idle_per_host(1)
-            .pool_idle_timeout(cfg.host_interval().mul_f64(3.0).max(Duration::from_secs(5)))
+            .pool_idle_timeout(cfg.host_interval().mul_f64(2.0).max(Duration::from_secs(2)))
             .dns_resolver(Arc::new(SafeResolver::new(
                 rules.clone(),
                 cfg.allow_private,

@@ -161,12 +161,60 @@ pub fn run_cities(
     rows.collect()
 }
 
-/// Deletes what a run recorded for cities that did not finish, so that resuming them
-/// neither duplicates nor mixes partial crawls. Bodies are shared and kept.
+/// A site a run recorded for a city it has not finished, as a resume finds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RecordedSite {
+    pub city_id: String,
+    pub sector: String,
+    pub start_url: String,
+    /// `seeded` or `discovered`.
+    pub origin: String,
+    /// For a discovered site: the page that named it, and `kind: text` of the link.
+    pub discovered_from: Option<String>,
+    pub discovered_text: Option<String>,
+    /// How its crawl ended; `None` while it had not (or was cut short by the interruption).
+    pub outcome: Option<String>,
+}
+
+/// Which sites of a run count as finished: recorded to the end, not cut short.
+const FINISHED: &str = "finished_at IS NOT NULL AND outcome <> 'interrupted'";
+
+/// The sites a run recorded for its unfinished cities, finished or not, in the order
+/// they were started.
+pub(crate) fn unfinished_cities_sites(
+    conn: &Connection,
+    run_id: i64,
+) -> rusqlite::Result<Vec<RecordedSite>> {
+    let mut st = conn.prepare(&format!(
+        "SELECT city_id, sector, start_url, COALESCE(origin, 'seeded'), discovered_from,
+                discovered_text, CASE WHEN {FINISHED} THEN outcome END
+         FROM sites WHERE run_id = ?1 AND city_id IN
+             (SELECT city_id FROM run_cities WHERE run_id = ?1 AND status = 'pending')
+         ORDER BY id"
+    ))?;
+    let rows = st.query_map(params![run_id], |r| {
+        Ok(RecordedSite {
+            city_id: r.get(0)?,
+            sector: r.get(1)?,
+            start_url: r.get(2)?,
+            origin: r.get(3)?,
+            discovered_from: r.get(4)?,
+            discovered_text: r.get(5)?,
+            outcome: r.get(6)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// Deletes what a run recorded for the sites of its unfinished cities that did not
+/// finish, so that resuming them neither duplicates nor mixes partial crawls; finished
+/// sites are kept and not crawled again. Bodies are shared and kept.
 pub(crate) fn clear_unfinished(conn: &Connection, run_id: i64) -> rusqlite::Result<usize> {
     let tx = conn.unchecked_transaction()?;
     let pending = "SELECT city_id FROM run_cities WHERE run_id = ?1 AND status = 'pending'";
-    let sites = format!("SELECT id FROM sites WHERE run_id = ?1 AND city_id IN ({pending})");
+    let sites = format!(
+        "SELECT id FROM sites WHERE run_id = ?1 AND city_id IN ({pending}) AND NOT ({FINISHED})"
+    );
     tx.execute(
         &format!("DELETE FROM findings WHERE site_id IN ({sites})"),
         params![run_id],
