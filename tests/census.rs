@@ -16,8 +16,6 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_portal-audit");
-
 /// The most hosts whose first and last request overlap in time: the sites active at once
 /// (each site of these worlds is a host of its own).
 fn most_active_at_once(server: &Server, hosts: &[String]) -> usize {
@@ -116,24 +114,19 @@ async fn a_windowed_run_reserves_places_for_the_departments_its_portals_find() {
     assert_eq!(cmp.matching, cmp.cells, "{:?}", cmp.mismatches);
 }
 
-fn run_args(seeds: &Path, db: &Path, resolve: &str, resume: bool) -> Vec<String> {
-    let mut v: Vec<String> = ["run", "--quiet", "--rate", "5", "--max-pages", "6"]
-        .iter()
-        .chain(["--max-active-sites", "6", "--retries", "0"].iter())
-        .map(|s| s.to_string())
-        .collect();
-    v.extend([
-        "--seeds".into(),
-        seeds.display().to_string(),
-        "--db".into(),
-        db.display().to_string(),
-        "--resolve".into(),
-        resolve.into(),
-    ]);
-    if resume {
-        v.push("--resume".into());
-    }
-    v
+/// A windowed run of 6 sites at once, slow enough to be killed in a half-done city.
+fn windowed_run(seeds: &Path, db: &Path, resolve: &str, resume: bool) -> Vec<String> {
+    let flags = [
+        "--rate",
+        "5",
+        "--max-pages",
+        "6",
+        "--max-active-sites",
+        "6",
+        "--retries",
+        "0",
+    ];
+    run_args(seeds, db, resolve, resume, &flags)
 }
 
 /// Finished sites of cities not yet done: `(site id, start URL)` → fetches.
@@ -186,15 +179,12 @@ async fn resume_in_the_middle_of_a_windowed_run_redoes_only_unfinished_sites() {
     std::fs::write(&seeds, world.seeds_csv()).unwrap();
     let resolve = server.resolve_all();
     let clean = dir.path().join("clean.db");
-    let a = run_args(&seeds, &clean, &resolve, false);
-    let out = tokio::task::spawn_blocking(move || Command::new(BIN).args(&a).output().unwrap())
-        .await
-        .unwrap();
+    let out = run_bin(windowed_run(&seeds, &clean, &resolve, false), dir.path()).await;
     assert!(out.status.success(), "{}", text(&out));
 
     let db = dir.path().join("killed.db");
     let mut child = Command::new(BIN)
-        .args(run_args(&seeds, &db, &resolve, false))
+        .args(windowed_run(&seeds, &db, &resolve, false))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -219,10 +209,7 @@ async fn resume_in_the_middle_of_a_windowed_run_redoes_only_unfinished_sites() {
         .chain(kept)
         .collect();
     let resumed_at = Instant::now();
-    let a = run_args(&seeds, &db, &resolve, true);
-    let out = tokio::task::spawn_blocking(move || Command::new(BIN).args(&a).output().unwrap())
-        .await
-        .unwrap();
+    let out = run_bin(windowed_run(&seeds, &db, &resolve, true), dir.path()).await;
     assert!(out.status.success(), "{}", text(&out));
 
     let c = conn(&db);

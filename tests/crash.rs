@@ -12,34 +12,10 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
-const BIN: &str = env!("CARGO_BIN_EXE_portal-audit");
-
+/// The kill-and-resume runs: small and fast enough to be killed at several points.
 fn args(seeds: &Path, db: &Path, resolve: &str, resume: bool) -> Vec<String> {
-    let mut v: Vec<String> = [
-        "run",
-        "--quiet",
-        "--rate",
-        "6",
-        "--max-pages",
-        "8",
-        "--retries",
-        "0",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    v.extend([
-        "--seeds".into(),
-        seeds.display().to_string(),
-        "--db".into(),
-        db.display().to_string(),
-        "--resolve".into(),
-        resolve.into(),
-    ]);
-    if resume {
-        v.push("--resume".into());
-    }
-    v
+    let flags = ["--rate", "6", "--max-pages", "8", "--retries", "0"];
+    run_args(seeds, db, resolve, resume, &flags)
 }
 
 type Finding = (String, String, String, String, String, String, String);
@@ -96,12 +72,6 @@ fn wait_until_running(db: &Path, child: &mut std::process::Child) {
     }
 }
 
-async fn run_to_end(a: Vec<String>) -> std::process::Output {
-    tokio::task::spawn_blocking(move || Command::new(BIN).args(&a).output().unwrap())
-        .await
-        .unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn sigkill_at_several_points_then_resume_equals_an_uninterrupted_run() {
     let (world, server) = world().await;
@@ -111,7 +81,7 @@ async fn sigkill_at_several_points_then_resume_equals_an_uninterrupted_run() {
     let resolve = server.resolve_all();
 
     let clean = dir.path().join("clean.db");
-    let out = run_to_end(args(&seeds, &clean, &resolve, false)).await;
+    let out = run_bin(args(&seeds, &clean, &resolve, false), dir.path()).await;
     assert!(
         out.status.success(),
         "{}",
@@ -175,7 +145,7 @@ async fn sigkill_at_several_points_then_resume_equals_an_uninterrupted_run() {
         child.wait().unwrap();
         resume = true;
     }
-    let out = run_to_end(args(&seeds, &db, &resolve, true)).await;
+    let out = run_bin(args(&seeds, &db, &resolve, true), dir.path()).await;
     assert!(
         out.status.success(),
         "{}",
@@ -245,7 +215,7 @@ async fn sigint_interrupts_cleanly_and_resume_completes() {
     );
     let status: String = scalar(&db, "SELECT status FROM runs");
     assert_eq!(status, "interrupted");
-    let out = run_to_end(args(&seeds, &db, &resolve, true)).await;
+    let out = run_bin(args(&seeds, &db, &resolve, true), dir.path()).await;
     assert!(
         out.status.success(),
         "{}",

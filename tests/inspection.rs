@@ -595,46 +595,30 @@ async fn reviewers_overturn_a_check_with_a_trail_and_it_turns_stale_when_the_sit
         }
         a
     };
-    let o = run_bin(
-        cli(
-            &db,
-            &[
-                "review",
-                "set",
-                "330100",
-                "general",
-                "check:freshness",
-                "yes",
-                "--reason",
-                "the news list is updated daily; the homepage shows an old block",
-                "--reviewer",
-                "王审核",
-            ],
-        ),
-        dir.path(),
+    // 王审核 sets a check of 甲市's portal to yes.
+    let set_check = |check: &'static str, reason: &'static str| {
+        let args = [
+            "review",
+            "set",
+            "330100",
+            "general",
+            check,
+            "yes",
+            "--reason",
+            reason,
+            "--reviewer",
+            "王审核",
+        ];
+        run_bin(cli(&db, &args), dir.path())
+    };
+    let o = set_check(
+        "check:freshness",
+        "the news list is updated daily; the homepage shows an old block",
     )
     .await;
     assert!(o.status.success(), "{}", text(&o));
     // A check that does not exist is refused, naming the checks.
-    let o = run_bin(
-        cli(
-            &db,
-            &[
-                "review",
-                "set",
-                "330100",
-                "general",
-                "check:speed",
-                "yes",
-                "--reason",
-                "x",
-                "--reviewer",
-                "王审核",
-            ],
-        ),
-        dir.path(),
-    )
-    .await;
+    let o = set_check("check:speed", "x").await;
     assert!(
         !o.status.success() && text(&o).contains("check:freshness"),
         "{}",

@@ -6,7 +6,7 @@
 use super::admission::Places;
 use super::reach::Reach;
 use crate::crawl::site::crawl_site;
-use crate::crawl::spec::{CrawlEnv, SiteResult, SiteSpec, sites_of};
+use crate::crawl::spec::{CrawlEnv, SiteResult, SiteSpec, seeded_starts, sites_of};
 use crate::model::Sector;
 use crate::model::city::City;
 use crate::model::scope::Scope;
@@ -28,12 +28,15 @@ pub(crate) struct CityWork {
     portal_outcome: Option<String>,
     /// Department sites the finished portal had found and that did not finish.
     found_unfinished: Vec<SiteSpec>,
+    /// Seeded sites not finished, counted once for the window and the progress.
+    seeded_left: usize,
 }
 
 impl CityWork {
     /// A city of a new run: everything to do.
     pub(crate) fn new(city: City) -> CityWork {
         CityWork {
+            seeded_left: seeded_starts(&city).count(),
             city: Arc::new(city),
             done: Vec::new(),
             portal_outcome: None,
@@ -72,6 +75,9 @@ impl CityWork {
                         }
                     }
                 }
+                work.seeded_left = seeded_starts(&work.city)
+                    .filter(|&(sector, start)| !work.is_done(sector, start))
+                    .count();
                 work
             })
             .collect()
@@ -82,38 +88,31 @@ impl CityWork {
     fn take_sites_to_crawl(&mut self) -> Vec<SiteSpec> {
         let mut sites: Vec<SiteSpec> = sites_of(&self.city)
             .into_iter()
-            .filter(|s| !self.is_done(s))
+            .filter(|s| !self.is_done(s.sector, &s.start))
             .collect();
         sites.append(&mut self.found_unfinished);
         sites
     }
 
-    fn is_done(&self, site: &SiteSpec) -> bool {
-        let start = site.start.as_str();
+    /// Whether the interrupted run finished the site of `sector` starting at `start`.
+    fn is_done(&self, sector: Sector, start: &url::Url) -> bool {
         self.done
             .iter()
-            .any(|(sector, url)| *sector == site.sector && url == start)
+            .any(|(s, url)| *s == sector && url == start.as_str())
     }
 
     /// How many of its sites are known to be crawled (for the progress display).
     pub(crate) fn sites_known(&self) -> usize {
-        sites_of(&self.city)
-            .iter()
-            .filter(|s| !self.is_done(s))
-            .count()
-            + self.found_unfinished.len()
+        self.seeded_left + self.found_unfinished.len()
     }
 
     /// How many sites it may still crawl at once: the seeded ones to do, and with
     /// discovery one per sector the seeds leave empty (when the portal is still to
     /// crawl).
     pub(crate) fn places_wanted(&self, discover: bool) -> usize {
-        let seeded = sites_of(&self.city)
-            .iter()
-            .filter(|s| !self.is_done(s))
-            .count();
         let finds = discover && self.portal_outcome.is_none();
-        super::admission::places_for(&self.city, seeded, finds) + self.found_unfinished.len()
+        super::admission::places_for(&self.city, self.seeded_left, finds)
+            + self.found_unfinished.len()
     }
 }
 
@@ -166,7 +165,7 @@ pub(crate) async fn audit_city(
         tokio::select! {
             found = rx.recv(), if receiving => match found {
                 // A site the interrupted run finished is not crawled again.
-                Some(site) if work.is_done(&site) => {}
+                Some(site) if work.is_done(site.sector, &site.start) => {}
                 Some(site) => {
                     running.push(crawl_in_place(site, env, None, places.take_one(), false));
                 }

@@ -44,33 +44,34 @@ pub fn own_domains(city: &City) -> Vec<String> {
     own
 }
 
+/// The seeded sites of a city as sector and start URL: its portal, then each department.
+pub(crate) fn seeded_starts(city: &City) -> impl Iterator<Item = (Sector, &Url)> {
+    std::iter::once((Sector::General, &city.portal)).chain(
+        city.departments
+            .iter()
+            .flat_map(|(sector, urls)| urls.iter().map(move |u| (*sector, u))),
+    )
+}
+
 /// The sites of a city: its portal (scope minus department areas) and each department.
 pub(crate) fn sites_of(city: &Arc<City>) -> Vec<SiteSpec> {
     let dept_urls: Vec<&Url> = city.departments.values().flatten().collect();
     let own = Arc::new(own_domains(city));
-    let mut sites = vec![SiteSpec {
-        city: city.clone(),
-        sector: Sector::General,
-        start: city.portal.clone(),
-        scope: Scope::portal(&city.portal, &dept_urls),
-        own_domains: own.clone(),
-        discovered: None,
-        recorded: None,
-    }];
-    for (sector, urls) in &city.departments {
-        for u in urls {
-            sites.push(SiteSpec {
-                city: city.clone(),
-                sector: *sector,
-                start: u.clone(),
-                scope: Scope::department(u),
-                own_domains: own.clone(),
-                discovered: None,
-                recorded: None,
-            });
-        }
-    }
-    sites
+    seeded_starts(city)
+        .map(|(sector, start)| SiteSpec {
+            city: city.clone(),
+            sector,
+            start: start.clone(),
+            scope: if sector == Sector::General {
+                Scope::portal(start, &dept_urls)
+            } else {
+                Scope::department(start)
+            },
+            own_domains: own.clone(),
+            discovered: None,
+            recorded: None,
+        })
+        .collect()
 }
 
 /// What a run shares with all of its site crawls.

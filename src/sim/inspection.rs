@@ -232,6 +232,15 @@ pub struct SimLetter {
     pub delay: Option<i64>,
 }
 
+/// A letter's link on a letter list, to its own page.
+fn letter_link(l: &SimLetter) -> String {
+    format!(
+        "<a href=\"/hdjl/letter/{}.html\">{}</a>",
+        hash(&l.title) % 100_000,
+        l.title
+    )
+}
+
 /// The letters on letter-list page `page` (0 or 1).
 pub fn letters(insp: &SiteInspection, page: usize) -> Vec<SimLetter> {
     if insp.letters == Letters::None {
@@ -282,9 +291,8 @@ pub fn letter_page(insp: &SiteInspection, page: usize, today: NaiveDate) -> Stri
             };
             let _ = write!(
                 b,
-                "<tr><td><a href=\"/hdjl/letter/{}.html\">{}</a></td><td>{}</td><td>{replied}</td><td>{state}</td></tr>",
-                hash(&l.title) % 100_000,
-                l.title,
+                "<tr><td>{}</td><td>{}</td><td>{replied}</td><td>{state}</td></tr>",
+                letter_link(&l),
                 day(l.submitted_age)
             );
         }
@@ -301,9 +309,8 @@ pub fn letter_page(insp: &SiteInspection, page: usize, today: NaiveDate) -> Stri
             };
             let _ = write!(
                 b,
-                "<li><a href=\"/hdjl/letter/{}.html\">{}</a><span>留言时间：{}</span>{reply}</li>",
-                hash(&l.title) % 100_000,
-                l.title,
+                "<li>{}<span>留言时间：{}</span>{reply}</li>",
+                letter_link(&l),
                 day(l.submitted_age)
             );
         }

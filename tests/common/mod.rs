@@ -177,6 +177,34 @@ pub async fn run_bin(args: Vec<String>, cwd: &Path) -> std::process::Output {
     .unwrap()
 }
 
+/// The arguments of a quiet `portal-audit run` with `flags` on `seeds` into `db`, every
+/// host resolved by `resolve`, continuing the interrupted run when `resume`.
+pub fn run_args(
+    seeds: &Path,
+    db: &Path,
+    resolve: &str,
+    resume: bool,
+    flags: &[&str],
+) -> Vec<String> {
+    let mut v: Vec<String> = ["run", "--quiet"]
+        .iter()
+        .chain(flags)
+        .map(|s| s.to_string())
+        .collect();
+    v.extend([
+        "--seeds".into(),
+        seeds.display().to_string(),
+        "--db".into(),
+        db.display().to_string(),
+        "--resolve".into(),
+        resolve.into(),
+    ]);
+    if resume {
+        v.push("--resume".into());
+    }
+    v
+}
+
 /// Standard output and error of a finished process, as one text.
 /// Runs `portal-audit CMD…` (`run`, `recheck CITY`) in `dir` on its `cities.csv` into
 /// `audit.db`, quietly, without discovery, every host resolved by `resolve`.
