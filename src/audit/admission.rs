@@ -21,9 +21,9 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 pub(crate) const BASE_BYTES: u64 = 130 << 20;
 
 /// Memory an active site holds whatever its budget: above all its keep-alive
-/// connection's buffers (about three quarters: the census bench took 56 KB a site more
-/// with keep-alive than without), then the parsed page waiting for its turn to be merged,
-/// its frontier and its records on their way to the writer.
+/// connection's buffers (about three quarters: the census bench took 45 KB a site more
+/// with keep-alive than without), then its frontier, the links of its last page waiting
+/// to be merged and its records on their way to the writer.
 pub(crate) const SITE_BYTES: u64 = 56 << 10;
 
 /// Memory an active site holds per page of its budget: the hashes of the links and

@@ -105,7 +105,7 @@ pub fn is_non_html(url: &Url) -> bool {
 
 /// Whether the anchor texts, title, image alt or URL of a link suggest a channel or
 /// service page (the texts are not joined: keywords never contain spaces).
-fn is_priority_hints(hints: &[&str], url: &Url) -> bool {
+pub(crate) fn is_priority(hints: &[&str], url: &Url) -> bool {
     let short = hints
         .iter()
         .flat_map(|h| h.split_whitespace())
@@ -284,6 +284,23 @@ impl Frontier {
 
     /// [`Frontier::push`] with the link's texts given separately (no joined string).
     pub(crate) fn push_hints(&mut self, url: &Url, depth: u32, hints: &[&str]) -> Result<(), Skip> {
+        self.push_ranked(url, depth, is_priority(hints, url))
+    }
+
+    /// Whether `url` was queued or fetched already: it never will be again, so a page
+    /// waiting to be merged need not keep it.
+    pub(crate) fn has_seen(&self, url: &Url) -> bool {
+        let url = normalized(url);
+        self.seen.contains_hash(self.seen.hash(url.as_str()))
+    }
+
+    /// Queues a link whose priority was judged already ([`is_priority`]).
+    pub(crate) fn push_ranked(
+        &mut self,
+        url: &Url,
+        depth: u32,
+        priority: bool,
+    ) -> Result<(), Skip> {
         if depth > self.max_depth {
             return Err(Skip::TooDeep);
         }
@@ -295,7 +312,6 @@ impl Frontier {
         if self.seen.contains_hash(hash) {
             return Err(Skip::Seen);
         }
-        let priority = is_priority_hints(hints, &url);
         if !priority && self.heap.len() >= self.ordinary_cap {
             return Err(Skip::Full);
         }

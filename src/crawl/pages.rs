@@ -2,7 +2,7 @@
 //! pool, and the parse's links (into the frontier) and findings (new to the site) sent
 //! with the record to the writer.
 
-use crate::crawl::frontier::{Frontier, SeenHashes};
+use crate::crawl::frontier::{Frontier, SeenHashes, is_priority};
 use crate::crawl::parse::{DiscoveryAsk, ParseJob, Parsed, Pending};
 use crate::crawl::spec::{CrawlEnv, SiteSpec};
 use crate::model::scope::Scope;
@@ -46,11 +46,24 @@ pub(crate) async fn cancellable<F: Future<Output = Fetched>>(
 }
 
 /// A fetched page on its way to the store: its record (everything but what the parse
-/// adds) and, for an HTML page, its parse in the pool.
+/// adds) and, for an HTML page, its parse in the pool; once recorded, only what its
+/// merge into the frontier still needs.
 pub(crate) struct InFlight {
-    record: PageRecord,
+    record: Option<PageRecord>,
     depth: u32,
     parse: Option<Pending>,
+    merge: Merge,
+}
+
+/// What a recorded page still gives the frontier when its turn comes: its in-scope links
+/// the frontier had not seen when the page was recorded, each with its priority, and the
+/// next pages of a letter list.
+#[derive(Default)]
+struct Merge {
+    links: Vec<Url>,
+    priority: Vec<bool>,
+    continuations: Vec<Url>,
+    found: Found,
 }
 
 /// Records what the fetch says about a page and hands an HTML body to the parser.
@@ -114,39 +127,82 @@ pub(crate) async fn start_page(
         None
     };
     InFlight {
-        record,
+        record: Some(record),
         depth,
         parse,
+        merge: Merge::default(),
     }
 }
 
-/// Waits for a page's parse and records it.
+/// Waits for a page's parse, records it (unless [`record_while`] did) and merges its
+/// links into the frontier.
 pub(crate) async fn finish_page(
     env: &CrawlEnv,
     scope: &Scope,
     state: &mut SiteState,
     mut page: InFlight,
 ) -> Result<Found, WriterGone> {
-    let parsed = match page.parse.take() {
-        Some(p) => Some(p.wait().await),
-        None => None,
-    };
-    finish_parsed(env, scope, state, page, parsed).await
+    if page.record.is_some() {
+        let parsed = match page.parse.take() {
+            Some(p) => Some(p.wait().await),
+            None => None,
+        };
+        record_parsed(env, scope, state, &mut page, parsed).await?;
+    }
+    let Merge {
+        links,
+        priority,
+        continuations,
+        found,
+    } = page.merge;
+    for next in &continuations {
+        let _ = state.frontier.push_hints(next, page.depth, &["信件"]);
+    }
+    for (url, priority) in links.iter().zip(priority) {
+        let _ = state.frontier.push_ranked(url, page.depth + 1, priority);
+    }
+    Ok(found)
 }
 
-/// Adds a parse's results to a page's record (findings and links new to the site; the
-/// in-scope links queued in the frontier) and sends it to the writer.
-async fn finish_parsed(
+/// Awaits `fetch`; meanwhile, as soon as the parse of `waiting` (the page fetched
+/// before) is done, records that page and keeps only what its merge needs, so a site
+/// waiting for its host's slot holds no parsed page. Its merge into the frontier stays
+/// where it was ([`finish_page`]), so which page comes next does not depend on when
+/// the parse ended.
+pub(crate) async fn record_while<F: Future>(
     env: &CrawlEnv,
     scope: &Scope,
     state: &mut SiteState,
-    page: InFlight,
+    waiting: Option<&mut InFlight>,
+    fetch: F,
+) -> Result<F::Output, WriterGone> {
+    let mut fetch = std::pin::pin!(fetch);
+    if let Some(page) = waiting.filter(|p| p.record.is_some())
+        && let Some(pending) = page.parse.as_mut()
+    {
+        tokio::select! {
+            biased;
+            out = &mut fetch => return Ok(out),
+            parsed = pending.ready() => {
+                page.parse = None;
+                record_parsed(env, scope, state, page, Some(parsed)).await?;
+            }
+        }
+    }
+    Ok(fetch.await)
+}
+
+/// Adds a parse's results to a page's record (findings and links new to the site) and
+/// sends it to the writer; keeps for the merge the in-scope links the frontier has not
+/// seen (a link seen now is still seen at the merge, so dropping it changes nothing).
+async fn record_parsed(
+    env: &CrawlEnv,
+    scope: &Scope,
+    state: &mut SiteState,
+    page: &mut InFlight,
     parsed: Option<Parsed>,
-) -> Result<Found, WriterGone> {
-    let InFlight {
-        mut record, depth, ..
-    } = page;
-    let mut found = Found::default();
+) -> Result<(), WriterGone> {
+    let mut record = page.record.take().expect("recorded once");
     if let Some(p) = parsed {
         record.charset = p.charset;
         record.findings = p.findings;
@@ -159,40 +215,41 @@ async fn finish_parsed(
             record.findings.len() as u64,
             std::sync::atomic::Ordering::Relaxed,
         );
-        for next in &p.continuations {
-            if scope.contains(next) {
-                let _ = state.frontier.push_hints(next, depth, &["信件"]);
-            }
-        }
+        let merge = &mut page.merge;
+        merge.continuations = p
+            .continuations
+            .into_iter()
+            .filter(|u| scope.contains(u))
+            .collect();
         record.links.reserve_exact(p.links.len());
-        for link in &p.links {
-            let url = &link.url;
+        for link in p.links {
+            let url = link.url;
             let followable = matches!(url.scheme(), "http" | "https");
-            let in_scope = followable && scope.contains(url);
-            if in_scope {
+            let in_scope = followable && scope.contains(&url);
+            let text = crate::page::extract::prefix_chars(&link.text, 200);
+            let new_link = state.links_seen.insert((url.as_str(), text));
+            if new_link {
+                record.links.push(LinkRecord {
+                    target: url.to_string(),
+                    text: text.to_string(),
+                    kind: link.kind.as_str(),
+                    in_scope,
+                });
+            }
+            if in_scope && !state.frontier.has_seen(&url) {
                 let hints = [
                     link.text.as_str(),
                     link.title.as_str(),
                     link.img_alt.as_str(),
                 ];
-                let _ = state.frontier.push_hints(url, depth + 1, &hints);
+                merge.priority.push(is_priority(&hints, &url));
+                merge.links.push(url);
             }
-            let text = crate::page::extract::prefix_chars(&link.text, 200);
-            if !state.links_seen.insert((url.as_str(), text)) {
-                continue; // navigation repeated on every page: stored once per site
-            }
-            record.links.push(LinkRecord {
-                target: url.to_string(),
-                text: text.to_string(),
-                kind: link.kind.as_str(),
-                in_scope,
-            });
         }
         record.body = p.body;
         record.reading = p.reading;
-        found.sites = p.sites;
-        found.listing = p.listing;
+        merge.found.sites = p.sites;
+        merge.found.listing = p.listing;
     }
-    env.writer.page(record).await?;
-    Ok(found)
+    env.writer.page(record).await
 }

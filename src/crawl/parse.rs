@@ -230,8 +230,14 @@ pub struct Pending(oneshot::Receiver<Parsed>);
 impl Pending {
     /// The parse's result; an empty one if the parse panicked (the page is then recorded
     /// without findings rather than lost).
-    pub async fn wait(self) -> Parsed {
-        self.0.await.unwrap_or_default()
+    pub async fn wait(mut self) -> Parsed {
+        self.ready().await
+    }
+
+    /// [`Pending::wait`] without giving the pending parse up: a select may drop this
+    /// future and wait again later.
+    pub(crate) async fn ready(&mut self) -> Parsed {
+        (&mut self.0).await.unwrap_or_default()
     }
 }
 

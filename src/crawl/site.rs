@@ -3,7 +3,9 @@
 //! they name, the frontier within the page and depth budget, and the site's record.
 
 use crate::crawl::frontier::{Frontier, SeenHashes};
-use crate::crawl::pages::{Found, InFlight, SiteState, cancellable, finish_page, start_page};
+use crate::crawl::pages::{
+    Found, InFlight, SiteState, cancellable, finish_page, record_while, start_page,
+};
 use crate::crawl::parse::DiscoveryAsk;
 use crate::crawl::spec::{CrawlEnv, SiteResult, SiteSpec, outcome_of};
 use crate::model::Sector;
@@ -308,7 +310,10 @@ async fn crawl_frontier(
             continue; // left to a department's crawl, or fetched already for discovery
         }
         let in_scope = |u: &Url| crawl.scope.contains(u);
-        let Some(fetched) = cancellable(env, env.fetcher.fetch(&next.url, &in_scope)).await else {
+        let fetch = cancellable(env, env.fetcher.fetch(&next.url, &in_scope));
+        let waiting = parsing.back_mut();
+        let fetched = record_while(env, &crawl.scope, &mut crawl.state, waiting, fetch).await?;
+        let Some(fetched) = fetched else {
             crawl.cancelled = true;
             break;
         };
