@@ -151,7 +151,7 @@ async fn an_old_database_with_seven_channels_exports_as_before() {
     {
         let c = conn(&db);
         c.execute_batch(
-            "DROP INDEX IF EXISTS findings_account; ALTER TABLE findings DROP COLUMN account; ALTER TABLE runs DROP COLUMN channels; DROP TABLE decisions; DROP TABLE page_checks; ALTER TABLE sites DROP COLUMN origin; ALTER TABLE sites DROP COLUMN discovered_from; ALTER TABLE sites DROP COLUMN discovered_text; DELETE FROM findings WHERE channel NOT IN ('weibo','wechat','app','service_hall','consultation','email','hotline'); UPDATE runs SET settings = json_remove(settings, '$.discover'); PRAGMA user_version = 2;",
+            "DROP INDEX IF EXISTS findings_account; ALTER TABLE findings DROP COLUMN account; ALTER TABLE runs DROP COLUMN channels; DROP TABLE decisions; DROP TABLE page_checks; DROP TABLE link_checks; DROP TABLE probes; ALTER TABLE sites DROP COLUMN origin; ALTER TABLE sites DROP COLUMN discovered_from; ALTER TABLE sites DROP COLUMN discovered_text; DELETE FROM findings WHERE channel NOT IN ('weibo','wechat','app','service_hall','consultation','email','hotline'); UPDATE runs SET settings = json_remove(settings, '$.discover'); PRAGMA user_version = 2;",
         )
         .unwrap();
     }

@@ -415,7 +415,7 @@ async fn every_format_says_the_same_and_hostile_text_stays_text() {
     // Markdown: the page's text cannot add a column.
     let md = std::fs::read_to_string(&files["md"]).unwrap();
     let line = md.lines().find(|l| l.contains("甲市")).unwrap();
-    assert_eq!(line.matches(" |").count(), 13, "{line}");
+    assert_eq!(line.matches(" |").count(), 17, "{line}");
     // The evidence pack: each check on the city page, its evidence opening the archived
     // page at its element.
     let pack = dir.path().join("pack");

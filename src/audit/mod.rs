@@ -9,7 +9,9 @@
 
 mod admission;
 mod city;
+pub mod links;
 pub(crate) mod memory;
+pub mod probe;
 mod reach;
 pub mod redetect;
 
@@ -177,6 +179,17 @@ pub async fn run(
     // The crawl stops on the user's cancel, or when the network turns out to be down.
     let stop = cancel.child_token();
     let reach = Arc::new(reach::Reach::new(stop.clone()));
+    let links = (opts.config.check_links != crate::config::CheckLinks::None).then(|| {
+        let rules = detector
+            .rule_set()
+            .map(|r| r.inspection.link_rules().clone())
+            .unwrap_or_else(|| {
+                crate::page::detect::rules::builtin_inspection()
+                    .link_rules()
+                    .clone()
+            });
+        Arc::new(crate::crawl::links::LinkChecks::new(fetcher.clone(), rules))
+    });
     let env = CrawlEnv {
         run_id,
         fetcher,
@@ -185,6 +198,7 @@ pub async fn run(
         parser,
         stats: stats.clone(),
         cancel: stop,
+        links,
     };
     let shown = CancellationToken::new();
     let progress = tokio::spawn(report(stats.clone(), opts.progress, shown.clone()));

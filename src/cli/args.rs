@@ -1,10 +1,10 @@
 //! The command line's flags, defined once with their documentation (clap derives the
 //! help text from them), and the merging of crawl flags over `portal-audit.toml`.
 
-use anyhow::Result;
+pub use crate::cli::flags::{CrawlArgs, RulesArgs, StoreArgs};
+use crate::cli::values::{broken_state, memory_mb, share};
 use clap::{Args, Parser, Subcommand};
-use portal_audit::config::{CONFIG_FILE, CrawlConfig};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Audits government web portals for the public service channels they offer.
 #[derive(Parser, Debug)]
@@ -46,6 +46,11 @@ pub enum Command {
     /// The simulated portal web.
     #[command(subcommand)]
     Sim(SimCommand),
+    /// Broken links: check a run's suspected ones again.
+    #[command(subcommand)]
+    Links(crate::cli::args_links::LinksCommand),
+    /// Probe every site's start URL for availability (rounds, from cron or in-process).
+    Probe(crate::cli::args_links::ProbeArgs),
 }
 
 /// The shape of a simulated world.
@@ -98,6 +103,10 @@ pub struct BenchArgs {
     /// Passed to the audit: its memory budget (`256MB`, `1GB`).
     #[arg(long, value_name = "SIZE", value_parser = memory_mb)]
     pub memory_budget: Option<u64>,
+    /// Passed to the audit: which links are checked (none by default here, so the
+    /// figures compare with the crawl's alone; `homepage` adds the bound with checks).
+    #[arg(long, value_name = "none|homepage|all", default_value = "none")]
+    pub check_links: portal_audit::config::CheckLinks,
 }
 
 #[derive(Subcommand, Debug)]
@@ -125,9 +134,34 @@ pub enum ExportCommand {
     Evidence(EvidenceArgs),
     /// The registry of the government's accounts (csv, json, md).
     Accounts(ExportArgs),
-    /// The inspection checks per site: identity, freshness, replies, domain (csv, json,
-    /// md, xlsx, html).
+    /// The inspection checks per site: identity, freshness, replies, domain, links,
+    /// reachability (csv, json, md, xlsx, html).
     Inspection(ExportArgs),
+    /// Broken and blocked links, one row per link per page it sits on (csv, json, md,
+    /// xlsx).
+    Links(LinksExportArgs),
+}
+
+/// `export links`.
+#[derive(Args, Debug)]
+pub struct LinksExportArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// csv, json, md or xlsx.
+    #[arg(long, default_value = "csv")]
+    pub format: String,
+    /// Output file (default: results/links.<format>; `-` for stdout).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// The run whose checks are exported (default: the newest that checked links).
+    #[arg(long)]
+    pub run: Option<i64>,
+    /// Only this city (its id or name).
+    #[arg(long)]
+    pub city: Option<String>,
+    /// Only broken links in this state: suspected or confirmed.
+    #[arg(long, value_name = "suspected|confirmed", value_parser = broken_state)]
+    pub state: Option<portal_audit::page::inspect::links::BrokenState>,
 }
 
 #[derive(Args, Debug)]
@@ -322,115 +356,6 @@ pub struct SeedsCheckArgs {
     pub crawl: CrawlArgs,
 }
 
-/// Where the database and seeds are.
-#[derive(Args, Debug, Clone)]
-pub struct StoreArgs {
-    /// The audit database.
-    #[arg(long, default_value = "results/audit.db")]
-    pub db: PathBuf,
-}
-
-/// Flags that override `portal-audit.toml` and the defaults.
-#[derive(Args, Debug, Clone, Default)]
-pub struct CrawlArgs {
-    /// Config file (default: ./portal-audit.toml when present).
-    #[arg(long)]
-    pub config: Option<PathBuf>,
-    /// Requests per second per host (decimal).
-    #[arg(long)]
-    pub rate: Option<f64>,
-    /// Pages fetched per site.
-    #[arg(long)]
-    pub max_pages: Option<usize>,
-    /// Link depth from each site's start URL.
-    #[arg(long)]
-    pub max_depth: Option<u32>,
-    /// Requests in flight over all hosts.
-    #[arg(long)]
-    pub concurrency: Option<usize>,
-    /// User-Agent header (default: portal-audit/<version> (+<contact>)).
-    #[arg(long)]
-    pub user_agent: Option<String>,
-    /// Contact URL or e-mail shown in the default User-Agent.
-    #[arg(long)]
-    pub contact: Option<String>,
-    /// Ignore robots.txt (only for audits the site owner authorised; recorded in the run).
-    #[arg(long)]
-    pub ignore_robots: bool,
-    /// HOST:PORT:ADDR, curl's syntax (repeatable; `*` for every host); such addresses are trusted.
-    #[arg(long = "resolve", value_name = "HOST:PORT:ADDR")]
-    pub resolve: Vec<String>,
-    /// Allow loopback and private addresses without a --resolve rule.
-    #[arg(long)]
-    pub allow_private: bool,
-    /// Accept invalid TLS certificates (recorded in the run).
-    #[arg(long)]
-    pub insecure: bool,
-    /// Whole-response timeout in seconds.
-    #[arg(long)]
-    pub timeout: Option<f64>,
-    /// Retries of timeouts, resets and 5xx.
-    #[arg(long)]
-    pub retries: Option<u32>,
-    /// Do not look for department sites on the portals (only seeded ones are crawled).
-    #[arg(long)]
-    pub no_discover: bool,
-}
-
-impl CrawlArgs {
-    /// Defaults, then the config file, then these flags.
-    pub fn merge(&self) -> Result<CrawlConfig> {
-        let mut c = match &self.config {
-            Some(p) => CrawlConfig::from_file(p)?,
-            None if Path::new(CONFIG_FILE).exists() => {
-                CrawlConfig::from_file(Path::new(CONFIG_FILE))?
-            }
-            None => CrawlConfig::default(),
-        };
-        if let Some(v) = self.rate {
-            c.rate = v;
-        }
-        if let Some(v) = self.max_pages {
-            c.max_pages = v;
-        }
-        if let Some(v) = self.max_depth {
-            c.max_depth = v;
-        }
-        if let Some(v) = self.concurrency {
-            c.concurrency = v;
-        }
-        if let Some(v) = &self.user_agent {
-            c.user_agent = v.clone();
-        }
-        if let Some(v) = &self.contact {
-            c.contact = v.clone();
-        }
-        if let Some(v) = self.timeout {
-            c.request_timeout_secs = v;
-        }
-        if let Some(v) = self.retries {
-            c.max_retries = v;
-        }
-        c.ignore_robots |= self.ignore_robots;
-        c.allow_private |= self.allow_private;
-        c.insecure |= self.insecure;
-        if self.no_discover {
-            c.discover = false;
-        }
-        c.resolve.extend(self.resolve.iter().cloned());
-        c.validate()?;
-        Ok(c)
-    }
-}
-
-/// `--rules FILE`.
-#[derive(Args, Debug, Clone, Default)]
-pub struct RulesArgs {
-    /// Detection rules file (default: the built-in rules).
-    #[arg(long)]
-    pub rules: Option<PathBuf>,
-}
-
 /// What `run` and `recheck` share: where to read and write, how to crawl and detect.
 #[derive(Args, Debug)]
 pub struct AuditArgs {
@@ -534,49 +459,4 @@ pub struct EvalArgs {
     pub json: bool,
     #[command(flatten)]
     pub rules: RulesArgs,
-}
-
-/// A memory size in MiB: `300MB`, `300M`, `300MiB`, `1GB`, `1G`, `1GiB` or a bare
-/// number of MB.
-fn memory_mb(s: &str) -> Result<u64, String> {
-    let t = s.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let n: u64 = num
-        .parse()
-        .map_err(|_| format!("`{s}` is not a size such as 256MB or 1GB"))?;
-    let scale = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "m" | "mb" | "mib" => 1,
-        "g" | "gb" | "gib" => 1024,
-        _ => return Err(format!("`{s}`: the unit must be MB or GB")),
-    };
-    match n.checked_mul(scale) {
-        Some(0) => Err("the memory budget must be at least 1 MB".into()),
-        Some(v) => Ok(v),
-        None => Err(format!("`{s}` is too large")),
-    }
-}
-
-/// A share between 0 and 1.
-fn share(s: &str) -> Result<f64, String> {
-    match s.parse::<f64>() {
-        Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
-        _ => Err(format!(
-            "`{s}` is not a share between 0 and 1 (0.5 is half)"
-        )),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn memory_sizes_are_mb_or_gb() {
-        assert_eq!(super::memory_mb("256MB"), Ok(256));
-        assert_eq!(super::memory_mb("300"), Ok(300));
-        assert_eq!(super::memory_mb("1GiB"), Ok(1024));
-        assert_eq!(super::memory_mb("2 g"), Ok(2048));
-        for bad in ["", "0MB", "12KB", "MB", "-5", "1.5GB"] {
-            assert!(super::memory_mb(bad).is_err(), "{bad}");
-        }
-    }
 }

@@ -95,6 +95,7 @@ pub fn bench(a: BenchArgs) -> Result<ExitCode> {
     let conn = portal_audit::store::open_ro(&db)?;
     let cmp = compare(&world, &matrix::load(&conn, None)?);
     let fetched: i64 = conn.query_row("SELECT COUNT(*) FROM fetches", [], |r| r.get(0))?;
+    let with_links = busiest_host(&conn)?;
     let pages = list_runs(&conn, false)?
         .first()
         .map_or(0, |r| r.pages as usize);
@@ -111,6 +112,7 @@ pub fn bench(a: BenchArgs) -> Result<ExitCode> {
             peak_rss: after.peak_rss,
             server_cpu,
             cpu_bound,
+            with_links,
         },
         baseline,
         &cmp,
@@ -141,6 +143,12 @@ impl Crawl<'_> {
             .arg(db)
             .args(["--rate", &rate.to_string()])
             .args(["--max-pages", &self.budget.to_string()]);
+        let links = match self.args.check_links {
+            portal_audit::config::CheckLinks::None => "none",
+            portal_audit::config::CheckLinks::Homepage => "homepage",
+            portal_audit::config::CheckLinks::All => "all",
+        };
+        run.args(["--check-links", links]);
         if let Some(n) = self.args.max_active_sites {
             run.args(["--max-active-sites", &n.to_string()]);
         }
@@ -269,6 +277,51 @@ struct Figures {
     server_cpu: Option<f64>,
     /// The wall time of the same world crawled with no rate limit.
     cpu_bound: Option<f64>,
+    /// With link checks: the host with the most requests, its fetches and its checks.
+    with_links: Option<(String, usize, usize)>,
+}
+
+/// With link checks, the host that took the most requests: (host, crawl fetches, link
+/// checks that needed a request of their own), or `None` when no link was checked. A
+/// check of a URL the crawl fetched costs nothing; refused and unchecked links none.
+fn busiest_host(conn: &rusqlite::Connection) -> Result<Option<(String, usize, usize)>> {
+    use std::collections::{HashMap, HashSet};
+    let host = |u: &str| {
+        url::Url::parse(u)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+            .unwrap_or_default()
+    };
+    let mut fetched: HashSet<String> = HashSet::new();
+    let mut per_host: HashMap<String, (usize, usize)> = HashMap::new();
+    let mut st = conn.prepare("SELECT url, final_url, attempts FROM fetches")?;
+    let mut rows = st.query([])?;
+    while let Some(r) = rows.next()? {
+        let (url, last, attempts): (String, String, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
+        per_host.entry(host(&url)).or_default().0 += attempts.max(0) as usize;
+        fetched.insert(url);
+        fetched.insert(last);
+    }
+    let mut st = conn.prepare(
+        "SELECT DISTINCT target FROM link_checks WHERE outcome IN ('ok', 'broken', 'blocked')",
+    )?;
+    let mut rows = st.query([])?;
+    let mut any = false;
+    while let Some(r) = rows.next()? {
+        any = true;
+        let target: String = r.get(0)?;
+        if !fetched.contains(&target) {
+            per_host.entry(host(&target)).or_default().1 += 1;
+        }
+    }
+    Ok(any
+        .then(|| {
+            per_host
+                .into_iter()
+                .max_by_key(|(h, (f, c))| (f + c, h.clone()))
+                .map(|(h, (f, c))| (h, f, c))
+        })
+        .flatten())
 }
 
 /// Prints a scenario's figures (and the Scrapy baseline's, when it ran).
@@ -288,6 +341,7 @@ fn print_report(
         peak_rss,
         server_cpu,
         cpu_bound,
+        ref with_links,
     } = *f;
     let cpu_per_page_ms = cpu * 1000.0 / pages.max(1) as f64;
     let budget = world.pages_per_site();
@@ -312,6 +366,14 @@ fn print_report(
             bound,
             1.0 / sc.rate,
             wall / bound
+        );
+    }
+    if let Some((host, fetches, checks)) = with_links {
+        let with = (fetches + checks) as f64 / sc.rate;
+        println!(
+            "  politeness bound with homepage link checks {with:.2} s (the busiest host, {host}: {fetches} fetches + {checks} link checks ÷ rate), wall/bound {:.3}; link checks added {:.2} s to the crawl's bound",
+            wall / with,
+            with - bound
         );
     }
     if let Some(cpu_bound) = cpu_bound {

@@ -36,6 +36,14 @@ pub fn detector(rules: &RulesArgs) -> Result<Arc<RulesDetector>> {
 
 /// Cancels `token` on the first Ctrl-C or SIGTERM; exits at once on the second.
 fn cancel_on_signals(token: CancellationToken) {
+    cancel_on_signals_saying(
+        token,
+        "in-flight pages are dropped, what is recorded stays; continue with `portal-audit run --resume`",
+    );
+}
+
+/// [`cancel_on_signals`], telling the user `what` happens to the work.
+pub fn cancel_on_signals_saying(token: CancellationToken, what: &'static str) {
     tokio::spawn(async move {
         let mut term =
             tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
@@ -51,9 +59,7 @@ fn cancel_on_signals(token: CancellationToken) {
             _ = tokio::signal::ctrl_c() => {}
             _ = wait_term => {}
         }
-        eprintln!(
-            "portal-audit: interrupting: in-flight pages are dropped, what is recorded stays; continue with `portal-audit run --resume` (press Ctrl-C again to quit at once)"
-        );
+        eprintln!("portal-audit: interrupting: {what} (press Ctrl-C again to quit at once)");
         token.cancel();
         let _ = tokio::signal::ctrl_c().await;
         std::process::exit(i32::from(EXIT_INTERRUPTED));

@@ -16,7 +16,46 @@ pub fn run(cmd: ExportCommand) -> Result<ExitCode> {
         ExportCommand::Evidence(a) => export_evidence(a),
         ExportCommand::Accounts(a) => export_accounts(a),
         ExportCommand::Inspection(a) => export_inspection(a),
+        ExportCommand::Links(a) => export_links(a),
     }
+}
+
+fn export_links(a: super::args::LinksExportArgs) -> Result<ExitCode> {
+    use portal_audit::export::{links, links_out};
+    let conn = store::open_ro(&a.store.db)?;
+    let filter = links::LinksFilter {
+        run: a.run,
+        city: a.city.clone(),
+        state: a.state,
+    };
+    if a.run.is_none() && links::latest_links_run(&conn)?.is_none() {
+        bail!(
+            "no link checks in {}: runs check their homepages' links unless --check-links none",
+            a.store.db.display()
+        );
+    }
+    let rows = links::load(&conn, &filter)?;
+    let name = format!("links.{}", a.format);
+    match a.format.as_str() {
+        "csv" => write_out(&a.out, &name, &links_out::to_csv(&rows))?,
+        "json" => write_out(
+            &a.out,
+            &name,
+            serde_json::to_string_pretty(&links_out::to_json(&rows))?.as_bytes(),
+        )?,
+        "md" => write_out(&a.out, &name, links_out::to_md(&rows).as_bytes())?,
+        "xlsx" => {
+            let path = a
+                .out
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("results").join(&name));
+            ensure_parent(&path)?;
+            xlsx::write_links(&rows, &path)?;
+            eprintln!("wrote {}", path.display());
+        }
+        other => bail!("unknown format `{other}` for links: csv, json, md or xlsx"),
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn write_out(out: &Option<PathBuf>, default: &str, bytes: &[u8]) -> Result<()> {

@@ -8,12 +8,16 @@
 //! `run --resume` continues it).
 
 mod args;
+mod args_links;
 mod bench;
 mod commands;
 mod exit;
 mod export;
+mod flags;
+mod links;
 mod review;
 mod sim;
+mod values;
 
 use anyhow::Result;
 use args::{Cli, Command};
@@ -39,6 +43,8 @@ fn dispatch(cmd: args::Command) -> Result<ExitCode> {
         Demo(a) => sim::demo(a),
         Bench(a) => bench::bench(a),
         Sim(args::SimCommand::Serve(a)) => sim::serve(a),
+        Links(c) => links::links(c),
+        Probe(a) => links::probe(a),
     }
 }
 
@@ -62,6 +68,10 @@ pub fn main() -> ExitCode {
         .with_ansi(colour)
         .with_writer(std::io::stderr)
         .init();
+    if let Err(e) = portal_audit::config::clock::from_env() {
+        eprintln!("portal-audit: error: {e}");
+        return ExitCode::from(EXIT_ERROR);
+    }
     match dispatch(cli.command) {
         Ok(code) => code,
         Err(e) => {

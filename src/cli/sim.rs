@@ -57,7 +57,8 @@ pub fn demo(a: DemoArgs) -> Result<ExitCode> {
     let report = rt.block_on(async {
         let server = Server::start(world.clone().handler()).await?;
         let config = CrawlConfig {
-            rate: 20.0,
+            // Fast for a local server: each homepage's ~420 uncrawled links are checked.
+            rate: 100.0,
             max_pages: a.world.pages,
             resolve: world.resolve_rules(server.addr, closed_port()?),
             max_retries: 1,
@@ -139,12 +140,54 @@ pub fn demo(a: DemoArgs) -> Result<ExitCode> {
         }
     );
     write_inspection(&rows, &a.out)?;
+    let (ok, total, wrong) = links_against_truth(&conn, &world, &a.out)?;
+    println!(
+        "links against the truth: {ok}/{total} broken or blocked homepage links found{}",
+        if wrong.is_empty() {
+            String::new()
+        } else {
+            format!("; differences:\n  {}", wrong.join("\n  "))
+        }
+    );
     let d = a.out.display();
     println!(
-        "wrote {d}/matrix.{{csv,json,md,xlsx}}, {d}/summary.{{md,html,csv,json}}, {d}/accounts.{{csv,json,md}}, {d}/inspection.{{csv,json,md,html,xlsx}}, {d}/evidence/index.html, {d}/pages.warc.gz, {d}/audit.db, {d}/truth.csv"
+        "wrote {d}/matrix.{{csv,json,md,xlsx}}, {d}/summary.{{md,html,csv,json}}, {d}/accounts.{{csv,json,md}}, {d}/inspection.{{csv,json,md,html,xlsx}}, {d}/links.{{csv,md}}, {d}/evidence/index.html, {d}/pages.warc.gz, {d}/audit.db, {d}/truth.csv"
     );
     println!("done in {:.1} s", t0.elapsed().as_secs_f64());
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes the links export and compares it with the world's truth: (found, expected,
+/// differences).
+fn links_against_truth(
+    conn: &rusqlite::Connection,
+    world: &portal_audit::sim::world::World,
+    out: &std::path::Path,
+) -> Result<(usize, usize, Vec<String>)> {
+    use portal_audit::export::{links, links_out};
+    let rows = links::load(conn, &links::LinksFilter::default())?;
+    std::fs::write(out.join("links.csv"), links_out::to_csv(&rows))?;
+    std::fs::write(out.join("links.md"), links_out::to_md(&rows))?;
+    let got: std::collections::BTreeSet<_> = rows
+        .iter()
+        .map(|r| (r.link.page.clone(), r.link.target.clone(), r.link.outcome))
+        .collect();
+    let audited: std::collections::BTreeSet<String> = conn
+        .prepare("SELECT start_url FROM sites")?
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<Result<_, _>>()?;
+    let want = world.homepage_links_truth(std::time::Duration::from_secs(10), &|host| {
+        audited.contains(&format!("http://{host}/"))
+    });
+    let mut wrong: Vec<String> = want
+        .difference(&got)
+        .map(|t| format!("missing {} on {} ({})", t.1, t.0, t.2.as_str()))
+        .collect();
+    wrong.extend(
+        got.difference(&want)
+            .map(|t| format!("unexpected {} on {} ({})", t.1, t.0, t.2.as_str())),
+    );
+    Ok((want.intersection(&got).count(), want.len(), wrong))
 }
 
 /// The inspection checks of the demo's audit, judged with the built-in thresholds.

@@ -3,6 +3,7 @@
 //! The binary merges, in order: these defaults, the TOML file (if any), then flags.
 //! The merged [`CrawlConfig`] is recorded with every run so a result can be reproduced.
 
+pub mod clock;
 pub(crate) mod resolve;
 
 use resolve::ResolveRule;
@@ -31,6 +32,12 @@ pub(crate) const DEFAULT_RETRY_AFTER_CAP_SECS: f64 = 120.0;
 pub(crate) const DEFAULT_MEMORY_BUDGET_MB: u64 = 256;
 /// Query-string variants of one path fetched per site.
 pub(crate) const DEFAULT_MAX_QUERY_VARIANTS: usize = 5;
+/// How long a link must stay broken, in seconds, before it is confirmed (19号's
+/// 疑似 → 确认: two checks at least a day apart).
+pub(crate) const DEFAULT_CONFIRM_AFTER_SECS: f64 = 86_400.0;
+/// Link checks per host and run at most: a homepage listing thousands of one host's
+/// pages is checked up to here, the rest recorded `not-checked`.
+pub(crate) const DEFAULT_LINK_CHECKS_PER_HOST: usize = 1_000;
 /// Contact shown in the User-Agent unless configured.
 pub(crate) const DEFAULT_CONTACT: &str = "https://github.com/portal-audit/portal-audit";
 /// The config file read from the working directory when present.
@@ -75,6 +82,38 @@ pub struct CrawlConfig {
     /// The memory a run may use, in MiB (`--memory-budget`), which sets the window of
     /// active sites when `max_active_sites` is 0.
     pub memory_budget_mb: u64,
+    /// Which pages' links are checked (`--check-links`): none, the homepage's, or
+    /// those of every stored page.
+    pub check_links: CheckLinks,
+    /// Seconds a link must stay broken before it is confirmed (`--confirm-after`).
+    pub confirm_after_secs: f64,
+    /// Link checks per host and run at most.
+    pub link_checks_per_host: usize,
+}
+
+/// Which pages' links a run checks.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckLinks {
+    /// No link is checked.
+    None,
+    /// Every link on each site's homepage (the default: 19号 deducts for it first).
+    #[default]
+    Homepage,
+    /// Every link on every stored page.
+    All,
+}
+
+impl std::str::FromStr for CheckLinks {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "none" => Ok(CheckLinks::None),
+            "homepage" => Ok(CheckLinks::Homepage),
+            "all" => Ok(CheckLinks::All),
+            _ => Err(format!("`{s}`: link checks are none, homepage or all")),
+        }
+    }
 }
 
 impl Default for CrawlConfig {
@@ -101,6 +140,9 @@ impl Default for CrawlConfig {
             discover: true,
             max_active_sites: 0,
             memory_budget_mb: DEFAULT_MEMORY_BUDGET_MB,
+            check_links: CheckLinks::Homepage,
+            confirm_after_secs: DEFAULT_CONFIRM_AFTER_SECS,
+            link_checks_per_host: DEFAULT_LINK_CHECKS_PER_HOST,
         }
     }
 }
@@ -190,6 +232,7 @@ impl CrawlConfig {
         for (name, v) in [
             ("connect timeout", self.connect_timeout_secs),
             ("request timeout", self.request_timeout_secs),
+            ("confirm-after", self.confirm_after_secs),
         ] {
             if !(v.is_finite() && v > 0.0) {
                 return bad(format!("{name} must be positive, got {v}"));

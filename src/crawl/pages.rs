@@ -3,6 +3,7 @@
 //! with the record to the writer.
 
 use crate::crawl::frontier::{Frontier, SeenHashes, is_priority};
+use crate::crawl::links::{SiteLinks, judge_fetch_record};
 use crate::crawl::parse::{DiscoveryAsk, ParseJob, Parsed, Pending};
 use crate::crawl::spec::{CrawlEnv, SiteSpec};
 use crate::model::scope::Scope;
@@ -24,6 +25,9 @@ pub(crate) struct SiteState {
     pub(crate) findings_seen: SeenHashes,
     /// The city's name as each parse job shares it.
     pub(crate) city_name: Arc<str>,
+    /// The links to check after the crawl, and what the crawl's own fetches found (when
+    /// the run checks links).
+    pub(crate) links: Option<SiteLinks>,
 }
 
 /// What a portal's first pages said about the city's department sites.
@@ -203,6 +207,19 @@ async fn record_parsed(
     parsed: Option<Parsed>,
 ) -> Result<(), WriterGone> {
     let mut record = page.record.take().expect("recorded once");
+    if let (Some(checks), Some(links)) = (&env.links, state.links.as_mut()) {
+        let title = parsed.as_ref().map(|p| p.title.as_str());
+        if let Some(checked) = judge_fetch_record(checks.rules(), &record, title) {
+            links.fetched(&record.url, checked.clone());
+            links.fetched(&record.final_url, checked);
+        }
+        if let Some(p) = &parsed
+            && (page.depth == 0 || checks.mode() == crate::config::CheckLinks::All)
+        {
+            let found = p.links.iter().map(|l| (&l.url, l.text.as_str()));
+            links.add_page(&record.final_url, page.depth == 0, found);
+        }
+    }
     if let Some(p) = parsed {
         record.charset = p.charset;
         record.findings = p.findings;

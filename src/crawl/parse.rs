@@ -82,6 +82,8 @@ pub struct Parsed {
     /// On a page that lists letters, its next pages (下一页): the same list continued,
     /// queued at the page's own depth so the list is read whole within the budget.
     pub continuations: Vec<Url>,
+    /// The page's title (a link check of its URL reads a soft 404 from it).
+    pub title: String,
 }
 
 /// Parses one page (the pool's work, callable directly).
@@ -108,6 +110,7 @@ pub fn parse(detector: &dyn Detector, job: ParseJob) -> Parsed {
         own_domains: &job.own_domains,
     };
     out.findings = detector.detect(&facts, &ctx);
+    out.title = crate::page::extract::prefix_chars(&facts.title, 200).to_string();
     if let Some(r) = reading(detector, &facts, job.fetched_on, job.start) {
         if !r.letters.is_empty() {
             out.continuations = next_pages(&facts);

@@ -26,6 +26,8 @@ pub struct Stats {
     pub pages: AtomicU64,
     pub errors: AtomicU64,
     pub findings: AtomicU64,
+    /// Links checked (one per link per page; a URL is fetched once).
+    pub link_checks: AtomicU64,
 }
 
 impl Stats {

@@ -3,6 +3,7 @@
 //! they name, the frontier within the page and depth budget, and the site's record.
 
 use crate::crawl::frontier::{Frontier, SeenHashes};
+use crate::crawl::links::check_site_links;
 use crate::crawl::pages::{
     Found, InFlight, SiteState, cancellable, finish_page, record_while, start_page,
 };
@@ -69,6 +70,7 @@ pub(crate) async fn crawl_site(
     if start.summary.outcome == "ok" && !crawl.cancelled {
         crawl_frontier(spec, env, &mut crawl).await?;
     }
+    check_links(env, &mut crawl).await?;
     record(spec, env, crawl, start.summary).await
 }
 
@@ -137,6 +139,7 @@ async fn begin(spec: &SiteSpec, env: &CrawlEnv) -> Result<SiteCrawl, WriterGone>
         links_seen: SeenHashes::default(),
         findings_seen: SeenHashes::default(),
         city_name: spec.city.name.as_str().into(),
+        links: env.links.as_ref().map(|_| Default::default()),
     };
     state.frontier.mark_seen(&spec.start);
     Ok(SiteCrawl {
@@ -337,6 +340,31 @@ async fn crawl_frontier(
         finish_page(env, &crawl.scope, &mut crawl.state, page).await?;
     }
     Ok(())
+}
+
+/// Checks the links the crawl gathered (none when the run is being cancelled: the site
+/// is then recorded interrupted and crawled again on resume) and records the checks.
+async fn check_links(env: &CrawlEnv, crawl: &mut SiteCrawl) -> Result<(), WriterGone> {
+    let (Some(checks), Some(links)) = (&env.links, crawl.state.links.take()) else {
+        return Ok(());
+    };
+    if links.is_empty() || crawl.cancelled {
+        return Ok(());
+    }
+    let site_id = crawl.state.site_id;
+    let check = check_site_links(checks, &crawl.scope, links, env.run_id, site_id);
+    let rows = tokio::select! {
+        biased;
+        _ = env.cancel.cancelled() => {
+            crawl.cancelled = true;
+            return Ok(());
+        }
+        rows = check => rows,
+    };
+    env.stats
+        .link_checks
+        .fetch_add(rows.len() as u64, std::sync::atomic::Ordering::Relaxed);
+    env.writer.link_checks(rows).await
 }
 
 /// Records how the site's crawl ended.

@@ -85,6 +85,8 @@ pub(crate) struct CrawlEnv {
     pub parser: Arc<ParsePool>,
     pub stats: Arc<Stats>,
     pub cancel: CancellationToken,
+    /// The run's link checks, when it checks links.
+    pub links: Option<Arc<crate::crawl::links::LinkChecks>>,
 }
 
 /// How a site's crawl ended, for the city's verdict and the progress display.

@@ -11,11 +11,18 @@ use rusqlite::Connection;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-/// One piece of check evidence: the page, the element, and what was read there.
+/// One piece of check evidence: the page, the element, and what was read there. A
+/// broken link's element is found when its page is archived (`link`: its target).
 struct Evidence {
     page: String,
     path: String,
     label: String,
+    link: Option<String>,
+}
+
+/// The key a broken link's archived place is kept under in [`CheckLinks`].
+fn link_key(target: &str) -> String {
+    format!("link:{target}")
 }
 
 /// A stored page: body sha256, fetch time, content type and charset.
@@ -37,6 +44,7 @@ fn evidence_of(r: &SiteRow) -> Vec<Evidence> {
                 page: page.clone(),
                 path: f.path.clone(),
                 label: f.value.clone(),
+                link: None,
             });
         }
     }
@@ -45,6 +53,7 @@ fn evidence_of(r: &SiteRow) -> Vec<Evidence> {
             page: i.page.clone(),
             path: i.item.path.clone(),
             label: format!("{} {}", i.item.date, i.item.text),
+            link: None,
         });
     }
     for i in &c.freshness.future_dated {
@@ -52,6 +61,7 @@ fn evidence_of(r: &SiteRow) -> Vec<Evidence> {
             page: i.page.clone(),
             path: i.item.path.clone(),
             label: format!("{} {}", i.item.date, i.item.text),
+            link: None,
         });
     }
     for l in &c.replies.evidence {
@@ -59,9 +69,46 @@ fn evidence_of(r: &SiteRow) -> Vec<Evidence> {
             page: l.page.clone(),
             path: l.letter.path.clone(),
             label: format!("{} {}", l.letter.submitted, l.letter.title),
+            link: None,
+        });
+    }
+    for l in &c.links.list {
+        out.push(Evidence {
+            page: l.page.clone(),
+            path: link_key(&l.target),
+            label: format!(
+                "broken link ({}): {}",
+                l.state.map_or("broken", |s| s.as_str()),
+                l.error.as_deref().unwrap_or_default()
+            ),
+            link: Some(l.target.clone()),
         });
     }
     out
+}
+
+/// Finds the element of each broken link of `evidence` on the page (the first link to
+/// its target), parsing the page once; a link no longer found is left out.
+fn place_links(text: &str, page: &str, evidence: &mut Vec<Evidence>) {
+    if evidence.iter().all(|e| e.link.is_none()) {
+        return;
+    }
+    let base = url::Url::parse(page).ok();
+    let facts = crate::page::extract::extract(text, base.as_ref());
+    evidence.retain_mut(|e| {
+        let Some(target) = &e.link else { return true };
+        match facts
+            .links
+            .iter()
+            .find(|l| l.url.as_ref().is_some_and(|u| u.as_str() == target))
+        {
+            Some(l) => {
+                e.path = facts.path(l.path);
+                true
+            }
+            None => false,
+        }
+    });
 }
 
 /// Writes the archived pages the checks' evidence sits on, each element marked; returns
@@ -108,7 +155,7 @@ pub(crate) fn write_pages(
             stored.entry((run, url)).or_insert(page);
         }
     }
-    for ((run, page), evidence) in by_page {
+    for ((run, page), mut evidence) in by_page {
         let Some((sha, fetched, ct, charset)) = stored.get(&(run, page.clone())).cloned() else {
             continue;
         };
@@ -117,6 +164,7 @@ pub(crate) fn write_pages(
         else {
             continue;
         };
+        place_links(&text, &page, &mut evidence);
         let anchors: Vec<String> = (0..evidence.len()).map(|i| format!("check-{i}")).collect();
         let marks: Vec<Mark<'_>> = evidence
             .iter()
@@ -137,6 +185,9 @@ pub(crate) fn write_pages(
         pack.write(&name, &out)?;
         for (e, a) in evidence.iter().zip(&anchors) {
             links.insert((page.clone(), e.path.clone()), format!("{name}#{a}"));
+            if let Some(target) = &e.link {
+                links.insert((page.clone(), link_key(target)), format!("{name}#{a}"));
+            }
         }
     }
     Ok(links)
@@ -184,37 +235,7 @@ pub(crate) fn section(rows: &[&SiteRow], links: &CheckLinks) -> String {
             esc(r.sector.as_str()),
             esc(&r.site)
         );
-        let id = &c.identity.identity;
-        let mut ev = String::new();
-        let page = c.identity.page.as_deref().unwrap_or_default();
-        for (name, f) in [
-            ("site code", &id.site_code),
-            ("organizer", &id.organizer),
-            ("ICP", &id.icp),
-            ("公安备案", &id.psb),
-        ] {
-            match f {
-                Some(f) => {
-                    let _ = write!(
-                        ev,
-                        "{name}: {}{}<br>",
-                        esc(&f.value),
-                        open_at(links, page, &f.path)
-                    );
-                }
-                None => {
-                    let _ = write!(ev, "{name}: not found<br>");
-                }
-            }
-        }
-        for i in &id.inconsistent {
-            let _ = write!(ev, "inconsistent: {}<br>", esc(i));
-        }
-        let _ = write!(
-            h,
-            "<tr><td>identity</td><td>{}</td><td>{ev}</td></tr>",
-            id.verdict.as_str()
-        );
+        h.push_str(&identity_row(r, links));
         let f = &c.freshness;
         let mut ev = match &f.item {
             Some(i) => format!(
@@ -285,10 +306,87 @@ pub(crate) fn section(rows: &[&SiteRow], links: &CheckLinks) -> String {
         );
         let _ = write!(
             h,
-            "<tr><td>domain</td><td>{}</td><td>{}</td></tr></table>",
+            "<tr><td>domain</td><td>{}</td><td>{}</td></tr>",
             verdict_cell(r, "domain"),
             esc(c.domain.problem.as_deref().unwrap_or(&c.domain.host))
         );
+        h.push_str(&links_rows(r, links));
+        h.push_str("</table>");
     }
     h
+}
+
+/// The identity row of a site's table: each footer field opening the archived page at it.
+fn identity_row(r: &SiteRow, links: &CheckLinks) -> String {
+    let c = &r.checks;
+    let mut h = String::new();
+    let id = &c.identity.identity;
+    let mut ev = String::new();
+    let page = c.identity.page.as_deref().unwrap_or_default();
+    for (name, f) in [
+        ("site code", &id.site_code),
+        ("organizer", &id.organizer),
+        ("ICP", &id.icp),
+        ("公安备案", &id.psb),
+    ] {
+        match f {
+            Some(f) => {
+                let _ = write!(
+                    ev,
+                    "{name}: {}{}<br>",
+                    esc(&f.value),
+                    open_at(links, page, &f.path)
+                );
+            }
+            None => {
+                let _ = write!(ev, "{name}: not found<br>");
+            }
+        }
+    }
+    for i in &id.inconsistent {
+        let _ = write!(ev, "inconsistent: {}<br>", esc(i));
+    }
+    let _ = write!(
+        h,
+        "<tr><td>identity</td><td>{}</td><td>{ev}</td></tr>",
+        id.verdict.as_str()
+    );
+    h
+}
+
+/// The links and reachability rows of a site's table: every broken link with its page
+/// (opened at the link), text, target, error and state; the probes' figures.
+fn links_rows(r: &SiteRow, links: &CheckLinks) -> String {
+    let c = &r.checks;
+    let l = &c.links;
+    let mut ev = format!(
+        "{} links checked, {} broken ({} confirmed), {} blocked<br>",
+        l.checked, l.broken, l.confirmed, l.blocked
+    );
+    for b in &l.list {
+        let _ = write!(
+            ev,
+            "{} {} → {} ({}{}) on <a href=\"{}\" rel=\"noreferrer\">{}</a>{}<br>",
+            b.state.map_or("broken", |s| s.as_str()),
+            esc(&b.text),
+            esc(&b.target),
+            esc(b.error.as_deref().unwrap_or_default()),
+            b.first_seen
+                .as_deref()
+                .map(|f| format!(", first seen {}", esc(f)))
+                .unwrap_or_default(),
+            esc(&b.page),
+            esc(&b.page),
+            open_at(links, &b.page, &link_key(&b.target))
+        );
+    }
+    let p = &c.reachability;
+    format!(
+        "<tr><td>links</td><td>{}</td><td>{ev}</td></tr><tr><td>reachability</td><td>{}</td><td>{} probes over {} days, {} failed</td></tr>",
+        verdict_cell(r, "links"),
+        verdict_cell(r, "reachability"),
+        p.probes,
+        p.days,
+        p.failed
+    )
 }

@@ -332,7 +332,14 @@ fn tables_and_columns(s: &Summary) -> Vec<(&super::summary::Table, Vec<(ChannelI
 fn check_columns() -> Vec<(ChannelId, String)> {
     super::inspection::CHECK_NAMES
         .iter()
-        .zip(["网站标识", "首页更新", "互动回应", "域名"])
+        .zip([
+            "网站标识",
+            "首页更新",
+            "互动回应",
+            "域名",
+            "链接可用",
+            "网站可访问",
+        ])
         .map(|(name, zh)| (super::inspection::check_channel(name), (*zh).to_string()))
         .collect()
 }
@@ -359,6 +366,12 @@ pub fn summary_csv(s: &Summary) -> Vec<u8> {
     })
 }
 
+/// Escapes text for a Markdown table cell: HTML-escaped, pipes and line breaks
+/// neutralised, so a page's text cannot add columns, rows or markup.
+pub(crate) fn md_cell(s: &str) -> String {
+    esc(s).replace('|', "\\|").replace(['\n', '\r'], " ")
+}
+
 /// Escapes text for HTML element content and attribute values.
 pub(crate) fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -373,7 +386,9 @@ pub(crate) fn bar_chart(
     channels: &Channels,
     series: &[(String, Vec<Share>)],
 ) -> String {
-    const COLORS: [&str; 4] = ["#1f6fb2", "#e07b39", "#4a9a4a", "#8b5fbf"];
+    const COLORS: [&str; 6] = [
+        "#1f6fb2", "#e07b39", "#4a9a4a", "#8b5fbf", "#b8860b", "#5f9ea0",
+    ];
     // Wide enough for every channel's Chinese name under its bars (72 px a channel).
     let groups = channels.len().max(1) as f64;
     let (w, h, left, bottom, top) = ((72.0 * groups + 60.0).max(900.0), 300.0, 40.0, 40.0, 30.0);

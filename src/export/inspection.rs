@@ -51,17 +51,26 @@ pub struct CheckReview {
 }
 
 /// The checks by name, as decisions and summaries name them (`check:` + name).
-pub const CHECK_NAMES: [&str; 4] = ["identity", "freshness", "replies", "domain"];
+pub const CHECK_NAMES: [&str; 6] = [
+    "identity",
+    "freshness",
+    "replies",
+    "domain",
+    "links",
+    "reachability",
+];
 
 impl SiteRow {
     /// Every check's verdict, in the order of [`CHECK_NAMES`].
-    pub fn verdicts(&self) -> [(&'static str, Verdict); 4] {
+    pub fn verdicts(&self) -> [(&'static str, Verdict); 6] {
         let c = &self.checks;
         [
             ("identity", c.identity.identity.verdict),
             ("freshness", c.freshness.verdict),
             ("replies", c.replies.verdict),
             ("domain", c.domain.verdict),
+            ("links", c.links.verdict),
+            ("reachability", c.reachability.verdict),
         ]
     }
 
@@ -80,6 +89,8 @@ impl SiteRow {
             "freshness" => c.freshness.verdict = v,
             "replies" => c.replies.verdict = v,
             "domain" => c.domain.verdict = v,
+            "links" => c.links.verdict = v,
+            "reachability" => c.reachability.verdict = v,
             _ => {}
         }
     }
@@ -114,6 +125,18 @@ impl SiteRow {
                 "{}|{}|{}",
                 c.replies.letters, c.replies.late, c.replies.overdue
             ),
+            "links" => format!(
+                "{}|{}",
+                c.links.confirmed,
+                c.links
+                    .list
+                    .iter()
+                    .filter(|l| l.homepage)
+                    .map(|l| l.target.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
+            "reachability" => format!("{}|{}", c.reachability.probes, c.reachability.failed),
             _ => c.domain.host.clone(),
         }
     }
@@ -177,7 +200,11 @@ pub fn load(
                 reached: s.outcome == "ok",
                 pages: &pages,
             };
-            let checks = judge(rules, &seen);
+            let mut checks = judge(rules, &seen);
+            checks.links =
+                super::links::site_links(conn, city.audit_run, s.id, &city.id, s.sector.as_str())?;
+            checks.reachability =
+                super::links::site_reachability(conn, rules.link_rules(), &s.start_url)?;
             if is_portal && portal_code.is_none() {
                 portal_code = checks
                     .identity
@@ -270,7 +297,7 @@ pub fn check_channel(name: &str) -> crate::model::ChannelId {
 /// denominator), in the order of [`CHECK_NAMES`].
 pub fn passing<'a>(
     rows: impl Iterator<Item = &'a SiteRow>,
-) -> [(&'static str, super::summary::Share); 4] {
+) -> [(&'static str, super::summary::Share); 6] {
     let mut out = CHECK_NAMES.map(|n| (n, super::summary::Share::default()));
     for r in rows {
         for ((_, share), (_, v)) in out.iter_mut().zip(r.verdicts()) {

@@ -44,9 +44,25 @@ pub const INSPECTION_CSV_HEADER: [&str; 33] = [
     "overdue",
 ];
 
-/// The domain check's two columns and the reviews come last: [`INSPECTION_CSV_HEADER`]
-/// then these.
+/// The domain check's two columns and the reviews: [`INSPECTION_CSV_HEADER`] then these.
 pub const DOMAIN_COLUMNS: [&str; 3] = ["domain", "domain_problem", "reviews"];
+
+/// The links and availability checks' columns, last (after the reviews, so the columns
+/// before keep their places).
+pub const NETWORK_COLUMNS: [&str; 12] = [
+    "links",
+    "links_checked",
+    "links_broken",
+    "links_confirmed",
+    "links_blocked",
+    "links_broken_share",
+    "broken_links",
+    "reachability",
+    "probes",
+    "probes_failed",
+    "probes_failed_share",
+    "probe_days",
+];
 
 fn opt<T: ToString>(v: Option<T>) -> String {
     v.map(|v| v.to_string()).unwrap_or_default()
@@ -127,12 +143,41 @@ pub fn columns(r: &SiteRow) -> Vec<String> {
             })
             .collect::<Vec<_>>()
             .join("; "),
+        c.links.verdict.as_str().to_string(),
+        c.links.checked.to_string(),
+        c.links.broken.to_string(),
+        c.links.confirmed.to_string(),
+        c.links.blocked.to_string(),
+        opt(c.links.broken_share.map(|s| format!("{s:.4}"))),
+        c.links
+            .list
+            .iter()
+            .map(|l| {
+                format!(
+                    "{} -> {} ({}, {}) on {}",
+                    l.text,
+                    l.target,
+                    l.error.as_deref().unwrap_or("broken"),
+                    l.state.map_or("", |s| s.as_str()),
+                    l.page
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        c.reachability.verdict.as_str().to_string(),
+        c.reachability.probes.to_string(),
+        c.reachability.failed.to_string(),
+        opt(c.reachability.share.map(|s| format!("{s:.4}"))),
+        c.reachability.days.to_string(),
     ]
 }
 
 /// Every column name, in order.
 pub fn header() -> impl Iterator<Item = &'static str> {
-    INSPECTION_CSV_HEADER.into_iter().chain(DOMAIN_COLUMNS)
+    INSPECTION_CSV_HEADER
+        .into_iter()
+        .chain(DOMAIN_COLUMNS)
+        .chain(NETWORK_COLUMNS)
 }
 
 /// The export as CSV (UTF-8 with a BOM).
@@ -145,12 +190,6 @@ pub fn to_csv(rows: &[SiteRow]) -> Vec<u8> {
     })
 }
 
-/// Escapes text for a Markdown table cell: HTML-escaped, pipes and line breaks
-/// neutralised, so a page's text cannot add columns, rows or markup.
-fn md_cell(s: &str) -> String {
-    esc(s).replace('|', "\\|").replace(['\n', '\r'], " ")
-}
-
 /// The export as Markdown: the passing shares, then a row per site.
 pub fn to_md(rows: &[SiteRow]) -> String {
     let mut out = format!(
@@ -160,7 +199,7 @@ pub fn to_md(rows: &[SiteRow]) -> String {
     for (name, share) in passing(rows.iter()) {
         let _ = write!(out, " {name} {}/{}；", share.yes, share.known);
     }
-    out.push_str("\n\n| 城市 | 部门 | 网站 | 标识 | 缺项 | 更新 | 最新 | 天数 | 过期栏目 | 回应 | 信件 | 超期 | 域名 |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    out.push_str("\n\n| 城市 | 部门 | 网站 | 标识 | 缺项 | 更新 | 最新 | 天数 | 过期栏目 | 回应 | 信件 | 超期 | 域名 | 链接 | 错链 | 可访问 | 失败/探测 |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for r in rows {
         let c = &r.checks;
         let cells = [
@@ -177,10 +216,14 @@ pub fn to_md(rows: &[SiteRow]) -> String {
             c.replies.letters.to_string(),
             (c.replies.late + c.replies.overdue).to_string(),
             c.domain.verdict.as_str().to_string(),
+            c.links.verdict.as_str().to_string(),
+            format!("{} ({} confirmed)", c.links.broken, c.links.confirmed),
+            c.reachability.verdict.as_str().to_string(),
+            format!("{}/{}", c.reachability.failed, c.reachability.probes),
         ];
         out.push('|');
         for cell in cells {
-            let _ = write!(out, " {} |", md_cell(&cell));
+            let _ = write!(out, " {} |", super::formats::md_cell(&cell));
         }
         out.push('\n');
     }
@@ -201,7 +244,7 @@ pub fn to_html(rows: &[SiteRow]) -> String {
         let _ = write!(html, "<th>{}</th>", esc(h));
     }
     html.push_str("</tr>");
-    let verdicts = ["identity", "freshness", "replies", "domain"];
+    let verdicts = super::inspection::CHECK_NAMES;
     for r in rows {
         html.push_str("<tr>");
         for (h, v) in header().zip(columns(r)) {

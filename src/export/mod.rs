@@ -12,6 +12,8 @@ pub(crate) mod inert;
 mod inert_css;
 pub mod inspection;
 pub mod inspection_out;
+pub mod links;
+pub mod links_out;
 pub mod matrix;
 mod pack_dir;
 pub mod summary;

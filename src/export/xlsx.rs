@@ -343,6 +343,28 @@ pub fn write_inspection(
     super::files::write_atomic(path, &bytes)
 }
 
+/// The links export as a workbook: one sheet of broken and blocked links, one row per
+/// link per page, written whole or not at all.
+pub fn write_links(rows: &[super::links::LinkRow], path: &Path) -> Result<(), ExportError> {
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold();
+    let ws = wb.add_worksheet();
+    ws.set_name("links").map_err(err)?;
+    let names: Vec<String> = super::links::LINKS_COLUMNS
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    header(ws, &names, &bold)?;
+    for (i, r) in rows.iter().enumerate() {
+        for (c, v) in r.cells().iter().enumerate() {
+            put(ws, i as u32 + 1, c as u16, v)?;
+        }
+    }
+    filter(ws, rows.len() as u32, names.len())?;
+    let bytes = wb.save_to_buffer().map_err(err)?;
+    super::files::write_atomic(path, &bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

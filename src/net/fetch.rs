@@ -45,6 +45,16 @@ pub struct Fetched {
     /// The body's share of the run's memory budget for bodies (see
     /// `Fetcher::with_body_budget`), held until the body is parsed and dropped.
     pub budget: Option<OwnedSemaphorePermit>,
+    /// How long the last response took from its request: to its headers, to its body.
+    pub timing: Option<Timing>,
+}
+
+/// The time a response took from the moment its request was sent (after any wait for
+/// the host's turn): what an availability probe records.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Timing {
+    pub headers: Duration,
+    pub body: Duration,
 }
 
 impl Fetched {
@@ -70,6 +80,7 @@ impl Fetched {
             attempts: end.attempts,
             error: Some(error),
             budget: None,
+            timing: None,
         }
     }
 
@@ -100,6 +111,8 @@ pub(crate) enum BodyWanted {
     Pages,
     /// Whatever the content type (robots.txt: RFC 9309 does not depend on it).
     Any,
+    /// Pages' first bytes only (a link check: the title that tells a soft 404).
+    Head(usize),
 }
 
 /// A single response, before redirect handling.
@@ -111,6 +124,7 @@ pub(crate) struct Response {
     body: Vec<u8>,
     truncated: bool,
     budget: Option<OwnedSemaphorePermit>,
+    timing: Timing,
 }
 
 /// The HTTP client of a run, with its politeness state and robots cache.
@@ -203,7 +217,30 @@ impl Fetcher {
         url: &Url,
         in_scope: &(dyn Fn(&Url) -> bool + Sync),
     ) -> Fetched {
-        let started_at = Utc::now();
+        self.fetch_with(url, in_scope, BodyWanted::Pages, self.cfg.max_retries)
+            .await
+    }
+
+    /// Checks a link: [`Fetcher::fetch`] anywhere the safety rules allow, reading at
+    /// most `head` bytes of an HTML answer, retried `max_retries` times.
+    pub(crate) async fn fetch_head(
+        self: &Arc<Self>,
+        url: &Url,
+        head: usize,
+        max_retries: u32,
+    ) -> Fetched {
+        self.fetch_with(url, &|_| true, BodyWanted::Head(head), max_retries)
+            .await
+    }
+
+    async fn fetch_with(
+        self: &Arc<Self>,
+        url: &Url,
+        in_scope: &(dyn Fn(&Url) -> bool + Sync),
+        body: BodyWanted,
+        max_retries: u32,
+    ) -> Fetched {
+        let started_at = crate::config::clock::now();
         let t0 = Instant::now();
         let mut current = url.clone();
         let mut redirects = Vec::new();
@@ -215,9 +252,7 @@ impl Fetcher {
                 Err(e) => Err(e),
                 Ok(()) => {
                     visited.insert(current.as_str().to_string());
-                    let (result, n) = self
-                        .request_with_retries(&current, self.cfg.max_retries, BodyWanted::Pages)
-                        .await;
+                    let (result, n) = self.request_with_retries(&current, max_retries, body).await;
                     attempts += n;
                     match &result {
                         Ok(r) => {
@@ -263,6 +298,7 @@ impl Fetcher {
                     attempts,
                     error: None,
                     budget: resp.budget,
+                    timing: Some(resp.timing),
                 };
             };
             redirects.push(Hop {
@@ -370,6 +406,7 @@ impl Fetcher {
         body: BodyWanted,
         renew: bool,
     ) -> Result<Response, FetchError> {
+        let sent = Instant::now();
         let mut rq = self.client.get(url.clone());
         if renew {
             rq = rq.header(reqwest::header::CONNECTION, "close");
@@ -383,6 +420,7 @@ impl Fetcher {
             .send()
             .await
             .map_err(|e| classify(&e))?;
+        let headers_in = sent.elapsed();
         let status = resp.status().as_u16();
         let mut headers = Vec::new();
         let mut header_bytes = 0;
@@ -407,7 +445,9 @@ impl Fetcher {
                     ct.contains("html") || ct.starts_with("text/") || ct.contains("xml")
                 }));
         let mut budget = None;
-        let (body, truncated) = if wants_body {
+        let (body, truncated) = if let (true, BodyWanted::Head(n)) = (wants_body, body) {
+            read_capped(resp, n).await?
+        } else if wants_body {
             if let Some(b) = &self.body_budget {
                 let weight = resp.content_length().map_or(UNANNOUNCED_BODY, |n| {
                     n.min(self.cfg.max_body_bytes as u64) as usize
@@ -433,6 +473,10 @@ impl Fetcher {
             body,
             truncated,
             budget,
+            timing: Timing {
+                headers: headers_in,
+                body: sent.elapsed(),
+            },
         })
     }
 

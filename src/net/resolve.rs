@@ -37,6 +37,18 @@ impl SafeResolver {
 impl Resolve for SafeResolver {
     fn resolve(&self, name: Name) -> Resolving {
         let host = name.as_str().to_string();
+        // RFC 6761 §6.4: names under `invalid` never resolve, and resolvers answer so at
+        // once (before any rule: `--resolve '*:…'` does not make them exist).
+        let lower = host.trim_end_matches('.').to_ascii_lowercase();
+        if lower == "invalid" || lower.ends_with(".invalid") {
+            return Box::pin(async move {
+                Err(ResolveError::Lookup {
+                    host,
+                    message: "names under .invalid never resolve (RFC 6761)".into(),
+                }
+                .into())
+            });
+        }
         if let Some(rule) = find_rule(&self.rules, &host) {
             let addr = rule.addr;
             return Box::pin(async move { Ok(Box::new(std::iter::once(addr)) as Addrs) });
@@ -89,5 +101,19 @@ mod tests {
         if let Ok(mut addrs) = r.resolve("localhost".parse().unwrap()).await {
             assert!(addrs.next().unwrap().ip().is_loopback());
         }
+    }
+
+    #[tokio::test]
+    async fn names_under_invalid_never_resolve_even_with_a_wildcard_rule() {
+        let rule: ResolveRule = "*:*:127.0.0.1:8080".parse().unwrap();
+        let r = SafeResolver::new(vec![rule], true);
+        for name in ["www.nosuch.invalid", "INVALID", "a.b.invalid."] {
+            let err = match r.resolve(name.parse().unwrap()).await {
+                Ok(_) => panic!("{name} must not resolve"),
+                Err(e) => e.to_string(),
+            };
+            assert!(err.contains("RFC 6761"), "{err}");
+        }
+        assert!(r.resolve("invalid.gov.cn".parse().unwrap()).await.is_ok());
     }
 }

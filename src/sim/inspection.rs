@@ -172,7 +172,7 @@ pub fn footer_identity(insp: &SiteInspection, site: &SimSite, city: &SimCity, wh
     if f.icp {
         let _ = write!(
             s,
-            "<a href=\"https://beian.miit.gov.cn/\">京ICP备{:08}号-1</a>　",
+            "<a href=\"http://beian.miit.gov.cn/\">京ICP备{:08}号-1</a>　",
             hash(&site.host) % 100_000_000
         );
     }

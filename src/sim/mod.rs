@@ -5,6 +5,8 @@
 pub mod bench;
 pub mod inspection;
 pub mod inspection_truth;
+pub mod links;
+pub mod links_truth;
 pub(crate) mod pages;
 pub mod server;
 mod shares;

@@ -70,10 +70,10 @@ fn evidence(ch: &str, site: &SimSite, city: &SimCity, variant: u64) -> String {
     let who = owner(site, city);
     match (ch, variant % 2) {
         ("weibo", 0) => format!(
-            "<a href=\"https://weibo.com/{slug}\" target=\"_blank\"><img src=\"/images/weibo.png\" alt=\"{who} 政务微博\"></a>"
+            "<a href=\"http://weibo.com/{slug}\" target=\"_blank\"><img src=\"/images/weibo.png\" alt=\"{who} 政务微博\"></a>"
         ),
         ("weibo", _) => format!(
-            "<a href=\"https://weibo.com/u/{}\" target=\"_blank\">官方微博</a>",
+            "<a href=\"http://weibo.com/u/{}\" target=\"_blank\">官方微博</a>",
             hash(&slug) % 1_000_000_000
         ),
         ("wechat", 0) => format!(
@@ -85,7 +85,7 @@ fn evidence(ch: &str, site: &SimSite, city: &SimCity, variant: u64) -> String {
         }
         ("app", 0) => format!("<a href=\"http://m.{}/\">手机版</a>", city.domain),
         ("app", _) => format!(
-            "<a href=\"https://apps.apple.com/cn/app/id{}\">{who}客户端下载</a>",
+            "<a href=\"http://apps.apple.com/cn/app/id{}\">{who}客户端下载</a>",
             1_000_000 + hash(&slug) % 900_000
         ),
         ("service_hall", _) => {
@@ -103,19 +103,19 @@ fn evidence(ch: &str, site: &SimSite, city: &SimCity, variant: u64) -> String {
         // Today's channels, as new-media matrices draw them: icon-only links with a
         // title or alt, and QR codes with captions.
         ("douyin", 0) => format!(
-            "<a href=\"https://www.douyin.com/user/MS4w{slug}\" title=\"{who}抖音号\"><img src=\"/images/xmt/dy.png\" alt=\"\"></a>"
+            "<a href=\"http://www.douyin.com/user/MS4w{slug}\" title=\"{who}抖音号\"><img src=\"/images/xmt/dy.png\" alt=\"\"></a>"
         ),
         ("douyin", _) => format!(
             "<div class=\"ewm\"><img src=\"/images/xmt/dy_{slug}.png\"><p>{who}抖音号</p></div>"
         ),
         ("kuaishou", 0) => format!(
-            "<a href=\"https://www.kuaishou.com/profile/{slug}\" class=\"icon-ks\" title=\"快手号\"></a>"
+            "<a href=\"http://www.kuaishou.com/profile/{slug}\" class=\"icon-ks\" title=\"快手号\"></a>"
         ),
         ("kuaishou", _) => format!(
             "<div class=\"ewm\"><img src=\"/images/xmt/ks_{slug}.png\" alt=\"{who}快手号\"></div>"
         ),
         ("toutiao", 0) => format!(
-            "<a href=\"https://www.toutiao.com/c/user/token/{slug}/\"><img src=\"/images/xmt/tt.png\" alt=\"头条号\"></a>"
+            "<a href=\"http://www.toutiao.com/c/user/token/{slug}/\"><img src=\"/images/xmt/tt.png\" alt=\"头条号\"></a>"
         ),
         ("toutiao", _) => format!(
             "<div class=\"ewm\"><img src=\"/images/xmt/tt_{slug}.png\"><p>今日头条</p></div>"
@@ -124,10 +124,10 @@ fn evidence(ch: &str, site: &SimSite, city: &SimCity, variant: u64) -> String {
             "<div class=\"ewm\"><img src=\"/images/xmt/sph_{slug}.png\"><p>{who}视频号</p></div>"
         ),
         ("wechat_channels", _) => {
-            format!("<a href=\"https://weixin.qq.com/sph/{slug}\" title=\"视频号\">视频号</a>")
+            format!("<a href=\"http://weixin.qq.com/sph/{slug}\" title=\"视频号\">视频号</a>")
         }
         ("bilibili", 0) => format!(
-            "<a href=\"https://space.bilibili.com/{}\" title=\"B站\"><i class=\"icon-bili\"></i></a>",
+            "<a href=\"http://space.bilibili.com/{}\" title=\"B站\"><i class=\"icon-bili\"></i></a>",
             hash(&slug) % 100_000_000
         ),
         ("bilibili", _) => format!(
@@ -214,7 +214,7 @@ fn header(site: &SimSite, city: &SimCity) -> String {
 fn footer(world: &World, site: &SimSite, city: &SimCity, rng: &mut Rng) -> String {
     let insp = SiteInspection::of(world, site);
     format!(
-        "<div class=\"footer\"><p><a href=\"https://mail.{d}/\">政务邮箱</a> | <a href=\"/col/9/index.html\">网站地图</a> | <a href=\"http://app.www.gov.cn/download/\">国务院客户端</a> | <a href=\"https://weibo.com/chinagov\">中国政府网微博</a></p>\
+        "<div class=\"footer\"><p><a href=\"http://mail.{d}/\">政务邮箱</a> | <a href=\"/col/9/index.html\">网站地图</a> | <a href=\"http://app.www.gov.cn/download/\">国务院客户端</a> | <a href=\"http://weibo.com/chinagov\">中国政府网微博</a></p>\
          {identity}<p>网站联系电话：0{a}-8{n:07} 技术支持：某某信息技术有限公司 电话：0{a}-8{m:07}</p></div>",
         d = city.domain,
         identity = footer_identity(&insp, site, city, &owner(site, city)),
@@ -228,7 +228,7 @@ fn share_box(url: &str) -> String {
     format!(
         "<div class=\"bdsharebuttonbox\"><span>分享到：</span><a href=\"#\" class=\"bds_tsina\" data-cmd=\"tsina\" title=\"分享到新浪微博\"></a><a href=\"#\" class=\"bds_weixin\" data-cmd=\"weixin\" title=\"分享到微信\"></a></div>\
          <a href=\"http://service.weibo.com/share/share.php?url={url}\" class=\"share-wb\">微博</a>\
-         <a href=\"https://www.douyin.com/share/video?url={url}\" class=\"share-dy\">分享到抖音</a>\
+         <a href=\"http://www.douyin.com/share/video?url={url}\" class=\"share-dy\">分享到抖音</a>\
          <div class=\"qrcode\"><img src=\"/images/qrcode.png\"><p>扫一扫在手机打开当前页</p></div>"
     )
 }
@@ -422,6 +422,9 @@ fn homepage(page: &mut String, world: &World, site: &SimSite, city: &SimCity, rn
     if world.spec.discover && site.sector == Sector::General {
         page.push_str(&homepage_listing(world, site.city));
     }
+    if site.sector == Sector::General {
+        page.push_str(&super::links::block(site.city));
+    }
     // As dense as a real portal's homepage (≈ 120 KB, 40 modules, ≈ 500 links): each
     // module a heading, a "more" link and nine news items in nested markup, dated as the
     // site's inspection traits say.
@@ -495,7 +498,7 @@ fn news_article(
     // A news text that mentions channels: a mention, never evidence.
     let _ = write!(
         b,
-        "<p>市民可通过政务微博、微信公众号、抖音、视频号、小程序、手机APP或拨打12345市民服务热线反映诉求，{}。</p><p>（视频来源：<a href=\"https://www.douyin.com/video/7345678901234567890\">央视新闻</a>）</p>",
+        "<p>市民可通过政务微博、微信公众号、抖音、视频号、小程序、手机APP或拨打12345市民服务热线反映诉求，{}。</p><p>（视频来源：<a href=\"http://www.douyin.com/video/7345678901234567890\">央视新闻</a>）</p>",
         text(rng, 60)
     );
     b.push_str(&share_box(&format!("http://{}{}", site.host, target)));

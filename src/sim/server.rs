@@ -187,6 +187,12 @@ async fn read_head(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<usize> {
             return None;
         }
         buf.extend_from_slice(&chunk[..n]);
+        // A TLS handshake (a ClientHello record starts with 0x16): the simulated web
+        // speaks plain HTTP only, so the connection is closed at once, as a host with
+        // no TLS on its port does, rather than left waiting for a request line.
+        if buf.first() == Some(&0x16) {
+            return None;
+        }
     }
 }
 

@@ -9,11 +9,19 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// How long a slow host takes per reply: slow beside its neighbours, and a homepage's
+/// hundreds of link checks (one at a time per host) still take under a minute.
+const SLOW_HOST: Duration = Duration::from_millis(100);
+
 impl World {
     /// Serves the world.
     pub fn handler(self: Arc<Self>) -> Handler {
         let first_seen = Arc::new(std::sync::Mutex::new(std::collections::HashSet::new()));
+        let page_requests = Arc::new(std::sync::Mutex::new(HashMap::<usize, u64>::new()));
         Arc::new(move |req: &Request| {
+            if let Some(reply) = super::links::answer(req) {
+                return reply;
+            }
             let Some(&si) = self.by_host.get(&req.host) else {
                 // Hosts outside the world (m.*, zwfw.* of a city) answer with a plain page.
                 return Reply::html(pages::plain(&req.host));
@@ -34,6 +42,14 @@ impl World {
                     )
                 };
             }
+            if site.traits.flaky {
+                let mut counts = page_requests.lock().expect("not poisoned");
+                let n = counts.entry(si).or_default();
+                *n += 1;
+                if (*n).is_multiple_of(3) {
+                    return Reply::new(503, "text/html", "<h1>503 Service Unavailable</h1>");
+                }
+            }
             let city = &self.cities[site.city];
             let Some(html) = pages::render(&self, site, city, req.path(), req.target.as_str())
             else {
@@ -53,7 +69,7 @@ impl World {
                 Reply::html(html)
             };
             if site.traits.slow {
-                reply.delay = Duration::from_millis(250);
+                reply.delay = SLOW_HOST;
             }
             reply
         })

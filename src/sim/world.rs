@@ -85,6 +85,9 @@ pub struct HostTraits {
     pub first_429: bool,
     /// robots.txt answers 500: the whole site is off limits.
     pub robots_error: bool,
+    /// Every third request for a page (robots.txt aside) answers 503, as an overloaded
+    /// host does: what availability probes catch and a crawl's retries hide.
+    pub flaky: bool,
 }
 
 /// One site of the world.
@@ -451,6 +454,7 @@ impl World {
             .filter(|s| s.traits.dead)
             .map(|s| format!("{}:*:{dead}", s.host))
             .collect();
+        rules.push(format!("{}:*:{dead}", super::links::CLOSED));
         rules.push(format!("*:*:{live}"));
         rules
     }

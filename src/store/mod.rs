@@ -10,6 +10,7 @@
 //!   run: an overlapping scheduled run refuses at once while readers keep working.
 
 pub(crate) mod bodies;
+pub mod links;
 pub mod runs;
 pub mod schema;
 pub(crate) mod writer;

@@ -20,7 +20,7 @@ pub(crate) fn timestamp(t: chrono::DateTime<chrono::Utc>) -> String {
 
 /// The current time as stored.
 pub fn now() -> String {
-    timestamp(chrono::Utc::now())
+    timestamp(crate::config::clock::now())
 }
 
 /// What is recorded about a run when it starts.
@@ -116,7 +116,7 @@ pub(crate) fn finish_run(conn: &Connection, run_id: i64, status: &str) -> rusqli
 /// The newest interrupted run, if any: what `--resume` continues.
 pub(crate) fn latest_interrupted(conn: &Connection) -> rusqlite::Result<Option<(i64, String)>> {
     conn.query_row(
-        "SELECT id, kind FROM runs WHERE status = 'interrupted' AND kind != 'redetect' ORDER BY id DESC LIMIT 1",
+        "SELECT id, kind FROM runs WHERE status = 'interrupted' AND kind IN ('run', 'recheck') ORDER BY id DESC LIMIT 1",
         [],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )

@@ -3,7 +3,7 @@
 use rusqlite::Connection;
 
 /// The schema version this binary writes.
-pub const VERSION: i64 = 4;
+pub const VERSION: i64 = 5;
 
 const V1: &str = r#"
 CREATE TABLE runs (
@@ -161,8 +161,47 @@ CREATE TABLE page_checks (
 CREATE INDEX page_checks_run ON page_checks(run_id, site_id);
 "#;
 
+/// Version 5: links and probes. A run checks the links of its sites' homepages (or of
+/// every page): one row per link per parent page, with the check's outcome; a run of
+/// kind `links` re-checks the broken links of the run it names (`source_run`), rows on
+/// the same sites. Availability probes of sites' start URLs are kept apart from runs,
+/// one row per probe.
+const V5: &str = r#"
+CREATE TABLE link_checks (
+    id         INTEGER PRIMARY KEY,
+    run_id     INTEGER NOT NULL,
+    site_id    INTEGER NOT NULL,             -- the site whose page links it
+    page       TEXT NOT NULL,                -- the parent page (its final URL)
+    homepage   INTEGER NOT NULL,             -- the parent page is the site's start page
+    text       TEXT NOT NULL,                -- the link's anchor text
+    target     TEXT NOT NULL,
+    final_url  TEXT,
+    status     INTEGER,
+    outcome    TEXT NOT NULL,                -- ok | broken | blocked | refused | not-checked
+    error      TEXT,
+    checked_at TEXT NOT NULL
+);
+CREATE INDEX link_checks_run ON link_checks(run_id, site_id);
+CREATE INDEX link_checks_target ON link_checks(target);
+CREATE TABLE probes (
+    id         INTEGER PRIMARY KEY,
+    round      TEXT NOT NULL,                -- when the round started
+    city_id    TEXT NOT NULL,
+    sector     TEXT NOT NULL,
+    url        TEXT NOT NULL,                -- the site's start URL
+    started_at TEXT NOT NULL,
+    status     INTEGER,
+    ttfb_ms    INTEGER,                      -- time to the response's headers
+    total_ms   INTEGER,                      -- time to the whole body
+    bytes      INTEGER NOT NULL,
+    outcome    TEXT NOT NULL,                -- ok | failed
+    error      TEXT
+);
+CREATE INDEX probes_url ON probes(url, started_at);
+"#;
+
 /// The migrations in order: entry `i` brings a database from version `i` to `i + 1`.
-const MIGRATIONS: [&str; VERSION as usize] = [V1, V2, V3, V4];
+const MIGRATIONS: [&str; VERSION as usize] = [V1, V2, V3, V4, V5];
 
 /// Brings a database to [`VERSION`], one migration per transaction.
 pub(crate) fn migrate(conn: &Connection) -> rusqlite::Result<()> {

@@ -91,10 +91,27 @@ pub(crate) struct SiteEnd {
     pub finished_at: String,
 }
 
+/// One link of a page and what its check found.
+#[derive(Debug, Clone)]
+pub(crate) struct LinkCheckRow {
+    pub run_id: i64,
+    pub site_id: i64,
+    pub page: String,
+    pub homepage: bool,
+    pub text: String,
+    pub target: String,
+    pub final_url: Option<String>,
+    pub status: Option<u16>,
+    pub outcome: &'static str,
+    pub error: Option<String>,
+    pub checked_at: String,
+}
+
 enum Msg {
     Site(SiteStart, oneshot::Sender<i64>),
     Page(Box<PageRecord>),
     SiteDone(SiteEnd),
+    LinkChecks(Vec<LinkCheckRow>),
     CityDone {
         run_id: i64,
         city_id: String,
@@ -130,6 +147,14 @@ impl WriterHandle {
     pub async fn page(&self, p: PageRecord) -> Result<(), WriterGone> {
         self.tx
             .send(Msg::Page(Box::new(p)))
+            .await
+            .map_err(|_| WriterGone)
+    }
+
+    /// Records a site's link checks (before the site is recorded done).
+    pub(crate) async fn link_checks(&self, rows: Vec<LinkCheckRow>) -> Result<(), WriterGone> {
+        self.tx
+            .send(Msg::LinkChecks(rows))
             .await
             .map_err(|_| WriterGone)
     }
@@ -261,6 +286,7 @@ fn write(
             let _ = reply.send(tx.last_insert_rowid());
         }
         Msg::Page(p) => insert_page(tx, &p)?,
+        Msg::LinkChecks(rows) => insert_link_checks(tx, &rows)?,
         Msg::SiteDone(s) => {
             tx.execute(
                 "UPDATE sites SET outcome = ?2, error = ?3, final_url = ?4, moved_to = ?5, scope = ?6, pages = ?7, finished_at = ?8 WHERE id = ?1",
@@ -279,6 +305,33 @@ fn write(
             )?;
         }
         Msg::Flush(reply) => flushes.push(reply),
+    }
+    Ok(())
+}
+
+/// Inserts link check rows (a run's, or a `links` run's re-checks).
+pub(crate) fn insert_link_checks(
+    tx: &rusqlite::Connection,
+    rows: &[LinkCheckRow],
+) -> rusqlite::Result<()> {
+    let mut st = tx.prepare_cached(
+        "INSERT INTO link_checks (run_id, site_id, page, homepage, text, target, final_url, status, outcome, error, checked_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )?;
+    for r in rows {
+        st.execute(params![
+            r.run_id,
+            r.site_id,
+            r.page,
+            r.homepage,
+            r.text,
+            r.target,
+            r.final_url,
+            r.status,
+            r.outcome,
+            r.error,
+            r.checked_at
+        ])?;
     }
     Ok(())
 }

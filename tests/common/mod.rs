@@ -77,6 +77,9 @@ pub fn config(server: &Server) -> CrawlConfig {
         backoff_base_secs: 0.02,
         connect_timeout_secs: 2.0,
         request_timeout_secs: 5.0,
+        // Link checks have tests of their own (tests/links.rs); elsewhere they would
+        // only add the dense homepages' uncrawled links to every run.
+        check_links: portal_audit::config::CheckLinks::None,
         ..Default::default()
     }
 }
@@ -201,6 +204,9 @@ pub fn run_args(
     ]);
     if resume {
         v.push("--resume".into());
+    }
+    if !flags.contains(&"--check-links") {
+        v.extend(["--check-links".into(), "none".into()]);
     }
     v
 }

@@ -10,6 +10,7 @@ pub mod dates;
 pub mod domain;
 pub mod freshness;
 pub mod identity;
+pub mod links;
 pub mod reading;
 pub mod replies;
 pub mod rules;

@@ -32,6 +32,10 @@ pub struct InspectionRules {
     pub pending_words: Vec<String>,
     /// Labels before a list entry's date (发布时间, 日期 …), stripped before reading it.
     pub date_labels: Vec<String>,
+    /// Broken links and availability (`[inspection.links]`); a rules file without the
+    /// table takes the built-in one.
+    #[serde(default)]
+    pub links: Option<super::links::LinkRules>,
 }
 
 /// A class of columns and how stale it may grow.
@@ -49,6 +53,13 @@ pub struct ColumnClass {
 }
 
 impl InspectionRules {
+    /// The links and availability rules (always present once the rules are loaded).
+    pub fn link_rules(&self) -> &super::links::LinkRules {
+        self.links
+            .as_ref()
+            .expect("the loader fills the links table from the built-in rules")
+    }
+
     /// The class of a column named `name`: the first class one of whose words it holds.
     pub fn column_class(&self, name: &str) -> Option<&ColumnClass> {
         self.columns

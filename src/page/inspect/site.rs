@@ -119,6 +119,10 @@ pub struct SiteChecks {
     pub freshness: Freshness,
     pub replies: Replies,
     pub domain: Domain,
+    /// Broken links (from the run's link checks; `unknown` until the export adds them).
+    pub links: super::links::LinksCheck,
+    /// Availability (from the probes; `unknown` until the export adds them).
+    pub reachability: super::links::Reachability,
 }
 
 /// Judges a site.
@@ -128,6 +132,8 @@ pub fn judge(rules: &InspectionRules, site: &SiteSeen<'_>) -> SiteChecks {
         freshness: freshness(rules, site),
         replies: replies(rules, site),
         domain: domain(site.url, site.portal),
+        links: Default::default(),
+        reachability: Default::default(),
     }
 }
 

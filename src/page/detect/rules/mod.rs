@@ -237,7 +237,12 @@ impl RuleSet {
             sectors: compile::sector_hints(file.sectors),
             discovery: file.discovery,
             inspection: match file.inspection {
-                Some(table) => table,
+                Some(mut table) => {
+                    if table.links.is_none() {
+                        table.links = builtin_inspection().links;
+                    }
+                    table
+                }
                 None => builtin_inspection(),
             },
             department_names,
