@@ -40,22 +40,28 @@ async fn serve_world(world: &Arc<World>, dir: &Path) -> (Server, Vec<String>) {
     (server, flags)
 }
 
-/// Runs the binary in `dir` with `args`, the clock set to `now`.
+/// Runs the binary in `dir` with `args` (then `resolve`), the clock set to `now`.
 async fn bin_at(dir: &Path, now: &str, args: &[&str], resolve: &[String]) -> std::process::Output {
-    let dir = dir.to_path_buf();
-    let now = now.to_string();
     let mut args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
     args.extend(resolve.iter().cloned());
-    tokio::task::spawn_blocking(move || {
-        std::process::Command::new(BIN)
-            .args(&args)
-            .env("PORTAL_AUDIT_NOW", now)
-            .current_dir(dir)
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap()
+    run_bin_env(args, dir, &[("PORTAL_AUDIT_NOW", now)]).await
+}
+
+/// `export inspection` as JSON.
+async fn inspection_json(dir: &Path) -> Value {
+    let args = [
+        "export",
+        "inspection",
+        "--db",
+        "audit.db",
+        "--format",
+        "json",
+        "--out",
+        "-",
+    ];
+    let out = bin_at(dir, T0, &args, &[]).await;
+    assert!(out.status.success(), "{}", text(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 /// The audit: quiet, no discovery, checks timing out after 2 s (the slow host takes 4).
@@ -203,24 +209,7 @@ async fn the_links_export_equals_the_worlds_truth_and_a_day_later_confirms_them(
     }));
 
     // The inspection export: a site with a confirmed broken homepage link fails.
-    let out = bin_at(
-        dir.path(),
-        T0,
-        &[
-            "export",
-            "inspection",
-            "--db",
-            "audit.db",
-            "--format",
-            "json",
-            "--out",
-            "-",
-        ],
-        &[],
-    )
-    .await;
-    assert!(out.status.success(), "{}", text(&out));
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let json = inspection_json(dir.path()).await;
     let mut failed = 0;
     for site in json["sites"].as_array().unwrap() {
         let links = &site["checks"]["links"];
@@ -469,24 +458,7 @@ async fn rounds_of_probes_record_what_the_world_serves_and_judge_availability() 
         "{}",
         text(&out)
     );
-    let out = bin_at(
-        dir.path(),
-        T0,
-        &[
-            "export",
-            "inspection",
-            "--db",
-            "audit.db",
-            "--format",
-            "json",
-            "--out",
-            "-",
-        ],
-        &[],
-    )
-    .await;
-    assert!(out.status.success(), "{}", text(&out));
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let json = inspection_json(dir.path()).await;
     for site in json["sites"].as_array().unwrap() {
         let url = site["site"].as_str().unwrap();
         let r = &site["checks"]["reachability"];
@@ -563,4 +535,75 @@ async fn an_interrupted_probe_keeps_every_finished_round() {
         .query_row("SELECT COUNT(*) FROM probes", [], |r| r.get(0))
         .unwrap();
     assert_eq!(rows as usize, world.sites.len());
+}
+
+/// The link checks of a two-page site, checked with `--check-links MODE`: (page,
+/// target, outcome) for every row.
+async fn two_page_site(mode: &str) -> BTreeSet<(String, String, String)> {
+    let server = serve(routes(vec![
+        html(
+            "www.jia.gov.cn/",
+            page(
+                "甲市人民政府",
+                "<a href=\"/a.html\">政务公开</a><a href=\"/gone.html\">旧栏目</a><a href=\"mailto:x@jia.gov.cn\">信箱</a><a href=\"tel:12345\">12345</a><a href=\"#main\">跳到正文</a>",
+            ),
+        ),
+        html(
+            "www.jia.gov.cn/a.html",
+            page("政务公开", "<a href=\"/b-gone.html\">旧文件</a>"),
+        ),
+    ]))
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    seeds(
+        dir.path(),
+        &["1,甲市,浙江省,key,east,http://www.jia.gov.cn/,,,,,"],
+    );
+    let args = [
+        "run",
+        "--check-links",
+        mode,
+        "--max-pages",
+        "2",
+        "--retries",
+        "0",
+    ];
+    let out = audit_bin(&args, dir.path(), &server.resolve_all()).await;
+    assert!(out.status.success(), "{}", text(&out));
+    let conn = conn(&dir.path().join("audit.db"));
+    let mut st = conn
+        .prepare("SELECT page, target, outcome FROM link_checks")
+        .unwrap();
+    st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn homepage_checks_the_homepages_links_and_all_checks_every_pages() {
+    let home = "http://www.jia.gov.cn/";
+    let row = |p: &str, t: &str, o: &str| {
+        (
+            p.to_string(),
+            format!("http://www.jia.gov.cn{t}"),
+            o.to_string(),
+        )
+    };
+    let homepage: BTreeSet<_> = [
+        row(home, "/", "ok"),
+        row(home, "/a.html", "ok"),
+        row(home, "/gone.html", "broken"),
+    ]
+    .into();
+    assert_eq!(two_page_site("homepage").await, homepage);
+    let mut all = homepage.clone();
+    all.insert(row("http://www.jia.gov.cn/a.html", "/", "ok"));
+    all.insert(row(
+        "http://www.jia.gov.cn/a.html",
+        "/b-gone.html",
+        "broken",
+    ));
+    assert_eq!(two_page_site("all").await, all);
+    assert!(two_page_site("none").await.is_empty());
 }

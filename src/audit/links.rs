@@ -6,7 +6,7 @@
 
 use super::AuditError;
 use crate::config::CrawlConfig;
-use crate::crawl::links::{Checked, LinkChecks};
+use crate::crawl::links::{Checked, LinkChecks, unparsable};
 use crate::net::fetch::Fetcher;
 use crate::page::inspect::links::{BrokenState, LinkOutcome, LinkRules};
 use crate::store::links::{confirm_after, first_broken, latest_links_run};
@@ -230,15 +230,4 @@ pub async fn recheck_links(
     }
     runs::finish_run(&conn, run_id, "completed").map_err(sql)?;
     Ok(report)
-}
-
-/// A stored target that is no URL (a corrupt row): refused, never fetched.
-fn unparsable(e: url::ParseError) -> Checked {
-    Checked {
-        outcome: LinkOutcome::Refused,
-        status: None,
-        final_url: None,
-        error: Some(format!("not a URL: {e}")),
-        checked_at: crate::store::runs::now(),
-    }
 }

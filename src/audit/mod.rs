@@ -280,17 +280,24 @@ async fn admit_cities(
     writer_gone
 }
 
-/// Reads the seeds file and picks the cities a run or recheck covers; returns the file's
-/// bytes (for its hash) and the cities.
-fn select_cities(opts: &AuditOptions, mode: &RunMode) -> Result<(Vec<u8>, Vec<City>), AuditError> {
-    let bytes = std::fs::read(&opts.seeds).map_err(|e| SeedsError {
-        path: opts.seeds.clone(),
+/// Reads and parses the seeds file: its bytes (for their hash) and every city; an
+/// unreadable file is a seeds error naming it.
+fn read_seeds(path: &std::path::Path) -> Result<(Vec<u8>, Vec<City>), AuditError> {
+    let bytes = std::fs::read(path).map_err(|e| SeedsError {
+        path: path.to_path_buf(),
         problems: vec![seeds::SeedProblem {
             line: 0,
             message: format!("cannot read the file: {e}"),
         }],
     })?;
-    let all = seeds::parse(&bytes, &opts.seeds)?;
+    let all = seeds::parse(&bytes, path)?;
+    Ok((bytes, all))
+}
+
+/// Reads the seeds file and picks the cities a run or recheck covers; returns the file's
+/// bytes (for its hash) and the cities.
+fn select_cities(opts: &AuditOptions, mode: &RunMode) -> Result<(Vec<u8>, Vec<City>), AuditError> {
+    let (bytes, all) = read_seeds(&opts.seeds)?;
     let chosen: Vec<&City> = match mode {
         RunMode::Run { cities } if cities.is_empty() => all.iter().collect(),
         RunMode::Run { cities } => seeds::select(&all, cities).map_err(AuditError::Usage)?,

@@ -66,14 +66,7 @@ struct ProbeRow {
 /// The sites to probe: the chosen cities' seeded sites, then the department sites the
 /// newest audit of each found on its portal.
 pub fn sites(conn: &Connection, opts: &ProbeOptions) -> Result<Vec<ProbeSite>, AuditError> {
-    let bytes = std::fs::read(&opts.seeds).map_err(|e| seeds::SeedsError {
-        path: opts.seeds.clone(),
-        problems: vec![seeds::SeedProblem {
-            line: 0,
-            message: format!("cannot read the file: {e}"),
-        }],
-    })?;
-    let all = seeds::parse(&bytes, &opts.seeds)?;
+    let (_, all) = super::read_seeds(&opts.seeds)?;
     let chosen: Vec<&City> = if opts.cities.is_empty() {
         all.iter().collect()
     } else {

@@ -102,7 +102,7 @@ pub fn redetect(
         Some(r) => r,
         None => conn
             .query_row(
-                "SELECT id FROM runs WHERE status = 'completed' ORDER BY id DESC LIMIT 1",
+                "SELECT id FROM runs WHERE status = 'completed' AND kind IN ('run', 'recheck', 'redetect') ORDER BY id DESC LIMIT 1",
                 [],
                 |r| r.get(0),
             )
@@ -123,6 +123,7 @@ pub fn redetect(
         own: city_context(&conn, source).map_err(sql)?,
         site_map: copy_sites(&conn, source, run_id).map_err(sql)?,
     };
+    copy_link_checks(&conn, source, run_id, &redo.site_map).map_err(sql)?;
     // Discovered department sites: the new rules must still name each on the stored page
     // that named it; one they no longer name is kept on record as `not-discovered`, and
     // its pages are copied without findings.
@@ -191,6 +192,28 @@ fn city_context(conn: &rusqlite::Connection, source: i64) -> rusqlite::Result<Ci
         own.insert(c.id.clone(), (c.name.clone(), domains));
     }
     Ok(own)
+}
+
+/// Copies the source run's link checks onto the new run's sites: they are what the
+/// network answered, which detecting again does not change.
+fn copy_link_checks(
+    conn: &rusqlite::Connection,
+    source: i64,
+    run_id: i64,
+    site_map: &SiteMap,
+) -> rusqlite::Result<()> {
+    if !crate::store::has_column(conn, "link_checks", "outcome")? {
+        return Ok(());
+    }
+    let mut st = conn.prepare(
+        "INSERT INTO link_checks (run_id, site_id, page, homepage, text, target, final_url, status, outcome, error, checked_at)
+         SELECT ?1, ?2, page, homepage, text, target, final_url, status, outcome, error, checked_at
+         FROM link_checks WHERE run_id = ?3 AND site_id = ?4",
+    )?;
+    for (old, (new, _, _)) in site_map {
+        st.execute(params![run_id, new, source, old])?;
+    }
+    Ok(())
 }
 
 /// Copies the source run's sites into the new run.

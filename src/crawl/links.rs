@@ -10,7 +10,7 @@ use crate::config::CheckLinks;
 use crate::model::scope::Scope;
 use crate::net::fetch::{Fetched, Fetcher};
 use crate::page::inspect::links::{Answer, LinkOutcome, LinkRules, headings, judge_answer};
-use crate::store::writer::LinkCheckRow;
+use crate::store::writer::{LinkCheckRow, WriterGone, WriterHandle};
 use futures_util::StreamExt;
 use std::collections::HashMap;
 use std::hash::BuildHasher;
@@ -19,9 +19,9 @@ use tokio::sync::OnceCell;
 use url::Url;
 
 /// Bytes of an HTML answer read by a check: enough for its title and top headings.
-const HEAD_BYTES: usize = 16 * 1024;
-/// Checks of one site in flight at once (different hosts proceed in parallel; one
-/// host's wait for its gate).
+const HEAD_BYTES: usize = 8 * 1024;
+/// Checks of one site in flight at once: different hosts proceed in parallel, one
+/// host's wait at its gate (4 measured 1.09 × the bound on the polite bench, 8 1.04 ×).
 const CHECKS_IN_FLIGHT: usize = 8;
 
 /// What a check found, as recorded.
@@ -181,13 +181,14 @@ pub(crate) fn judge_fetch_record(
     })
 }
 
-/// A link to check: the page it sits on, its text and where it goes.
+/// A link to check: the page it sits on, its text and where it goes (kept as text: a
+/// homepage has hundreds, held until the site's crawl ends).
 #[derive(Debug)]
 struct ToCheck {
     page: Arc<str>,
     homepage: bool,
     text: Box<str>,
-    target: Url,
+    target: Box<str>,
 }
 
 /// A site's links to check, and what its own crawl fetched (by URL), gathered as its
@@ -227,7 +228,7 @@ impl SiteLinks {
                 page: page.clone(),
                 homepage,
                 text: crate::page::extract::prefix_chars(text, 200).into(),
-                target: url.clone(),
+                target: url.as_str().into(),
             });
         }
     }
@@ -238,49 +239,52 @@ impl SiteLinks {
     }
 }
 
+/// Rows sent to the writer at once.
+const ROWS_PER_MESSAGE: usize = 256;
+
 /// Checks a site's links: each distinct target once (its own fetch when the crawl made
-/// one, the site's check when it is in `scope`, the run's otherwise), and returns one
-/// row per link per page.
+/// one, the site's check when it is in `scope`, the run's otherwise), and sends one row
+/// per link per page to the writer as each target's check ends (a result is not kept
+/// once its rows are sent). Returns the rows sent.
 pub(crate) async fn check_site_links(
     checks: &LinkChecks,
     scope: &Scope,
     links: SiteLinks,
+    writer: &WriterHandle,
     run_id: i64,
     site_id: i64,
-) -> Vec<LinkCheckRow> {
-    let SiteLinks { to_check, own, .. } = links;
-    let mut targets: Vec<&Url> = to_check.iter().map(|l| &l.target).collect();
-    targets.sort();
-    targets.dedup();
-    let mut results: HashMap<&str, Checked> = HashMap::with_capacity(targets.len());
+) -> Result<usize, WriterGone> {
+    let SiteLinks {
+        mut to_check, own, ..
+    } = links;
+    // The links of one target side by side: a check's rows are one slice.
+    to_check.sort_by(|a, b| a.target.cmp(&b.target));
+    let mut groups = to_check
+        .chunk_by(|a, b| a.target == b.target)
+        .filter(|g| !g.is_empty());
     let mut in_flight = futures_util::stream::FuturesUnordered::new();
-    let mut targets = targets.into_iter();
+    let mut batch: Vec<LinkCheckRow> = Vec::new();
+    let mut sent = 0;
     loop {
         while in_flight.len() < CHECKS_IN_FLIGHT {
-            let Some(t) = targets.next() else { break };
-            let own = own.get(t.as_str()).cloned();
-            let internal = scope.contains(t);
+            let Some(group) = groups.next() else { break };
+            let target = &*group[0].target;
+            let own = own.get(target).cloned();
             in_flight.push(async move {
-                let c = match own {
-                    Some(c) => c,
-                    None if internal => checks.check(t).await,
-                    None => checks.check_shared(t).await,
+                let c = match (own, Url::parse(target)) {
+                    (Some(c), _) => c,
+                    (None, Ok(url)) if scope.contains(&url) => checks.check(&url).await,
+                    (None, Ok(url)) => checks.check_shared(&url).await,
+                    (None, Err(e)) => unparsable(e),
                 };
-                (t.as_str(), c)
+                (group, c)
             });
         }
-        match in_flight.next().await {
-            Some((t, c)) => {
-                results.insert(t, c);
-            }
-            None => break,
-        }
-    }
-    to_check
-        .iter()
-        .map(|l| {
-            let c = &results[l.target.as_str()];
-            LinkCheckRow {
+        let Some((group, c)) = in_flight.next().await else {
+            break;
+        };
+        for l in group {
+            batch.push(LinkCheckRow {
                 run_id,
                 site_id,
                 page: l.page.to_string(),
@@ -292,9 +296,29 @@ pub(crate) async fn check_site_links(
                 outcome: c.outcome.as_str(),
                 error: c.error.clone(),
                 checked_at: c.checked_at.clone(),
-            }
-        })
-        .collect()
+            });
+        }
+        if batch.len() >= ROWS_PER_MESSAGE {
+            sent += batch.len();
+            writer.link_checks(std::mem::take(&mut batch)).await?;
+        }
+    }
+    if !batch.is_empty() {
+        sent += batch.len();
+        writer.link_checks(batch).await?;
+    }
+    Ok(sent)
+}
+
+/// A stored or gathered target that is no URL: refused, never fetched.
+pub(crate) fn unparsable(e: url::ParseError) -> Checked {
+    Checked {
+        outcome: LinkOutcome::Refused,
+        status: None,
+        final_url: None,
+        error: Some(format!("not a URL: {e}")),
+        checked_at: crate::store::runs::now(),
+    }
 }
 
 #[cfg(test)]
@@ -368,7 +392,7 @@ mod tests {
         .map(|(u, t)| (Url::parse(u).unwrap(), *t))
         .collect();
         s.add_page(page, true, links.iter().map(|(u, t)| (u, *t)));
-        let kept: Vec<&str> = s.to_check.iter().map(|l| l.target.as_str()).collect();
+        let kept: Vec<&str> = s.to_check.iter().map(|l| &*l.target).collect();
         assert_eq!(
             kept,
             ["http://www.jia.gov.cn/a.html", "ftp://files.jia.gov.cn/"]

@@ -351,20 +351,32 @@ async fn check_links(env: &CrawlEnv, crawl: &mut SiteCrawl) -> Result<(), Writer
     if links.is_empty() || crawl.cancelled {
         return Ok(());
     }
+    // The crawl is over: what its frontier still queues is not needed while the checks
+    // run (a dense homepage leaves hundreds of links there).
+    crawl.state.frontier = Frontier::with_budget(0, 0, 0);
     let site_id = crawl.state.site_id;
-    let check = check_site_links(checks, &crawl.scope, links, env.run_id, site_id);
-    let rows = tokio::select! {
+    let check = check_site_links(
+        checks,
+        &crawl.scope,
+        links,
+        &env.writer,
+        env.run_id,
+        site_id,
+    );
+    // Cancelled, the rows sent stay on record with the site marked interrupted; the
+    // resume clears the site and checks again.
+    let sent = tokio::select! {
         biased;
         _ = env.cancel.cancelled() => {
             crawl.cancelled = true;
             return Ok(());
         }
-        rows = check => rows,
+        sent = check => sent?,
     };
     env.stats
         .link_checks
-        .fetch_add(rows.len() as u64, std::sync::atomic::Ordering::Relaxed);
-    env.writer.link_checks(rows).await
+        .fetch_add(sent as u64, std::sync::atomic::Ordering::Relaxed);
+    Ok(())
 }
 
 /// Records how the site's crawl ended.

@@ -230,6 +230,10 @@ pub(crate) fn clear_unfinished(conn: &Connection, run_id: i64) -> rusqlite::Resu
         params![run_id],
     )?;
     tx.execute(
+        &format!("DELETE FROM link_checks WHERE site_id IN ({sites})"),
+        params![run_id],
+    )?;
+    tx.execute(
         &format!("DELETE FROM fetches WHERE site_id IN ({sites})"),
         params![run_id],
     )?;

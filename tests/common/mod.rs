@@ -168,10 +168,24 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_portal-audit");
 
 /// Runs the binary with `args` in `cwd`, off the async runtime's threads.
 pub async fn run_bin(args: Vec<String>, cwd: &Path) -> std::process::Output {
+    run_bin_env(args, cwd, &[]).await
+}
+
+/// [`run_bin`] with environment variables set (`PORTAL_AUDIT_NOW` sets its clock).
+pub async fn run_bin_env(
+    args: Vec<String>,
+    cwd: &Path,
+    env: &[(&str, &str)],
+) -> std::process::Output {
     let cwd = cwd.to_path_buf();
+    let env: Vec<(String, String)> = env
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     tokio::task::spawn_blocking(move || {
         std::process::Command::new(BIN)
             .args(&args)
+            .envs(env)
             .current_dir(cwd)
             .output()
             .unwrap()
