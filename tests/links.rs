@@ -47,6 +47,16 @@ async fn bin_at(dir: &Path, now: &str, args: &[&str], resolve: &[String]) -> std
     run_bin_env(args, dir, &[("PORTAL_AUDIT_NOW", now)]).await
 }
 
+/// `export links --format FORMAT` into `links.FORMAT`.
+async fn export_links_to(dir: &Path, format: &str) {
+    let file = format!("links.{format}");
+    let args = [
+        "export", "links", "--db", "audit.db", "--format", format, "--out", &file,
+    ];
+    let out = bin_at(dir, T0, &args, &[]).await;
+    assert!(out.status.success(), "{}", text(&out));
+}
+
 /// `export inspection` as JSON.
 async fn inspection_json(dir: &Path) -> Value {
     let args = [
@@ -288,23 +298,7 @@ async fn the_links_export_equals_the_worlds_truth_and_a_day_later_confirms_them(
     );
 
     // The CSV neutralises the hostile anchor text; the workbook opens with every row.
-    let out = bin_at(
-        dir.path(),
-        T0,
-        &[
-            "export",
-            "links",
-            "--db",
-            "audit.db",
-            "--format",
-            "csv",
-            "--out",
-            "links.csv",
-        ],
-        &[],
-    )
-    .await;
-    assert!(out.status.success(), "{}", text(&out));
+    export_links_to(dir.path(), "csv").await;
     let csv = std::fs::read_to_string(dir.path().join("links.csv")).unwrap();
     assert!(csv.contains("HYPERLINK"));
     assert!(
@@ -312,23 +306,7 @@ async fn the_links_export_equals_the_worlds_truth_and_a_day_later_confirms_them(
             .any(|l| l.contains(",=HYPERLINK") || l.contains(",\"=HYPERLINK")),
         "{csv}"
     );
-    let out = bin_at(
-        dir.path(),
-        T0,
-        &[
-            "export",
-            "links",
-            "--db",
-            "audit.db",
-            "--format",
-            "xlsx",
-            "--out",
-            "links.xlsx",
-        ],
-        &[],
-    )
-    .await;
-    assert!(out.status.success(), "{}", text(&out));
+    export_links_to(dir.path(), "xlsx").await;
     use calamine::Reader;
     let mut book: calamine::Xlsx<_> =
         calamine::open_workbook(dir.path().join("links.xlsx")).unwrap();

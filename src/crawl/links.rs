@@ -245,15 +245,15 @@ const ROWS_PER_MESSAGE: usize = 256;
 /// Checks a site's links: each distinct target once (its own fetch when the crawl made
 /// one, the site's check when it is in `scope`, the run's otherwise), and sends one row
 /// per link per page to the writer as each target's check ends (a result is not kept
-/// once its rows are sent). Returns the rows sent.
+/// once its rows are sent), counting them in `sent`.
 pub(crate) async fn check_site_links(
     checks: &LinkChecks,
     scope: &Scope,
     links: SiteLinks,
     writer: &WriterHandle,
-    run_id: i64,
-    site_id: i64,
-) -> Result<usize, WriterGone> {
+    (run_id, site_id): (i64, i64),
+    sent: &std::sync::atomic::AtomicU64,
+) -> Result<(), WriterGone> {
     let SiteLinks {
         mut to_check, own, ..
     } = links;
@@ -264,7 +264,7 @@ pub(crate) async fn check_site_links(
         .filter(|g| !g.is_empty());
     let mut in_flight = futures_util::stream::FuturesUnordered::new();
     let mut batch: Vec<LinkCheckRow> = Vec::new();
-    let mut sent = 0;
+    let count = |n: usize| sent.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
     loop {
         while in_flight.len() < CHECKS_IN_FLIGHT {
             let Some(group) = groups.next() else { break };
@@ -299,15 +299,15 @@ pub(crate) async fn check_site_links(
             });
         }
         if batch.len() >= ROWS_PER_MESSAGE {
-            sent += batch.len();
+            count(batch.len());
             writer.link_checks(std::mem::take(&mut batch)).await?;
         }
     }
     if !batch.is_empty() {
-        sent += batch.len();
+        count(batch.len());
         writer.link_checks(batch).await?;
     }
-    Ok(sent)
+    Ok(())
 }
 
 /// A stored or gathered target that is no URL: refused, never fetched.

@@ -80,8 +80,12 @@ impl Stats {
         } else {
             "ETA –".into()
         };
+        let links = match Self::get(&self.link_checks) {
+            0 => String::new(),
+            n => format!(", links checked {n}"),
+        };
         format!(
-            "pages {pages}/{bound} ({:.0}%), sites {}/{} done ({} active), {rate:.1} pages/s (last minute), {eta}; cities {}/{} ({} failed), errors {}, findings {}",
+            "pages {pages}/{bound} ({:.0}%), sites {}/{} done ({} active), {rate:.1} pages/s (last minute), {eta}; cities {}/{} ({} failed), errors {}, findings {}{links}",
             pages as f64 * 100.0 / bound.max(1) as f64,
             Self::get(&self.sites_done),
             Self::get(&self.sites_total),
@@ -214,5 +218,9 @@ mod tests {
                 .starts_with("pages 60/320 (19%), sites 1/4 done (2 active)")
         );
         assert!(s.line(0.0).contains("ETA –"));
+        // Link checks show once there are any.
+        assert!(!s.line(0.0).contains("links checked"));
+        s.link_checks.store(480, Ordering::Relaxed);
+        assert!(s.line(0.0).ends_with(", links checked 480"));
     }
 }

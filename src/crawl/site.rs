@@ -354,29 +354,19 @@ async fn check_links(env: &CrawlEnv, crawl: &mut SiteCrawl) -> Result<(), Writer
     // The crawl is over: what its frontier still queues is not needed while the checks
     // run (a dense homepage leaves hundreds of links there).
     crawl.state.frontier = Frontier::with_budget(0, 0, 0);
-    let site_id = crawl.state.site_id;
-    let check = check_site_links(
-        checks,
-        &crawl.scope,
-        links,
-        &env.writer,
-        env.run_id,
-        site_id,
-    );
+    let ids = (env.run_id, crawl.state.site_id);
+    let sent = &env.stats.link_checks;
+    let check = check_site_links(checks, &crawl.scope, links, &env.writer, ids, sent);
     // Cancelled, the rows sent stay on record with the site marked interrupted; the
     // resume clears the site and checks again.
-    let sent = tokio::select! {
+    tokio::select! {
         biased;
         _ = env.cancel.cancelled() => {
             crawl.cancelled = true;
-            return Ok(());
+            Ok(())
         }
-        sent = check => sent?,
-    };
-    env.stats
-        .link_checks
-        .fetch_add(sent as u64, std::sync::atomic::Ordering::Relaxed);
-    Ok(())
+        done = check => done,
+    }
 }
 
 /// Records how the site's crawl ended.

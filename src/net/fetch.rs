@@ -146,6 +146,10 @@ pub(crate) struct BodyBudget {
     pub kib: u32,
 }
 
+/// A link check's answer announced this short is read whole (and kept to its first
+/// bytes), so the connection can be reused.
+const HEAD_READ_WHOLE: usize = 64 * 1024;
+
 /// What a body is assumed to weigh when its length is not announced.
 const UNANNOUNCED_BODY: usize = 64 * 1024;
 
@@ -446,7 +450,15 @@ impl Fetcher {
                 }));
         let mut budget = None;
         let (body, truncated) = if let (true, BodyWanted::Head(n)) = (wants_body, body) {
-            read_capped(resp, n).await?
+            // A short answer is read whole, so its connection serves the host's next
+            // request; a long one is cut (its connection is then closed).
+            let whole = resp
+                .content_length()
+                .is_some_and(|len| len <= HEAD_READ_WHOLE as u64);
+            let (mut b, cut) = read_capped(resp, if whole { HEAD_READ_WHOLE } else { n }).await?;
+            let cut = cut || b.len() > n;
+            b.truncate(n);
+            (b, cut)
         } else if wants_body {
             if let Some(b) = &self.body_budget {
                 let weight = resp.content_length().map_or(UNANNOUNCED_BODY, |n| {
