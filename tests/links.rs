@@ -23,6 +23,18 @@ use std::time::Duration;
 /// The moment of the first run, as the clock is set for it.
 const T0: &str = "2026-12-01T08:00:00Z";
 
+/// A world of `cities` cities, `pages` pages per site and `departments` department
+/// sites per city, with hostile hosts or without.
+fn world(cities: usize, pages: usize, departments: usize, hostile: bool) -> World {
+    World::generate(WorldSpec {
+        cities,
+        pages_per_site: pages,
+        departments,
+        hostile,
+        ..Default::default()
+    })
+}
+
 /// Serves `world`, writes its seeds into `dir`, and returns the server and the
 /// `--resolve` flags pointing its hosts (dead ones at a closed port) at it.
 async fn serve_world(world: &Arc<World>, dir: &Path) -> (Server, Vec<String>) {
@@ -124,12 +136,7 @@ fn triples(rows: &[Value]) -> BTreeSet<(String, String, LinkOutcome)> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_links_export_equals_the_worlds_truth_and_a_day_later_confirms_them() {
-    let world = Arc::new(World::generate(WorldSpec {
-        cities: 5,
-        pages_per_site: 3,
-        departments: 1,
-        ..Default::default()
-    }));
+    let world = Arc::new(world(5, 3, 1, true));
     let dir = tempfile::tempdir().unwrap();
     let (_server, resolve) = serve_world(&world, dir.path()).await;
     let mut run: Vec<&str> = RUN.to_vec();
@@ -316,13 +323,7 @@ async fn the_links_export_equals_the_worlds_truth_and_a_day_later_confirms_them(
 
 #[tokio::test(flavor = "multi_thread")]
 async fn fifty_sites_linking_one_url_cause_one_request_to_it() {
-    let world = Arc::new(World::generate(WorldSpec {
-        cities: 50,
-        pages_per_site: 1,
-        departments: 0,
-        hostile: false,
-        ..Default::default()
-    }));
+    let world = Arc::new(world(50, 1, 0, false));
     let dir = tempfile::tempdir().unwrap();
     let (server, resolve) = serve_world(&world, dir.path()).await;
     let mut run: Vec<&str> = RUN.to_vec();
@@ -382,13 +383,7 @@ fn probe_counts(db: &Path) -> Vec<(String, usize, usize)> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn rounds_of_probes_record_what_the_world_serves_and_judge_availability() {
-    let mut world = World::generate(WorldSpec {
-        cities: 4,
-        pages_per_site: 3,
-        departments: 1,
-        hostile: false,
-        ..Default::default()
-    });
+    let mut world = world(4, 3, 1, false);
     world.sites[1].traits.dead = true;
     world.sites[2].traits.flaky = true;
     world.sites[5].traits.slow = true;
@@ -454,13 +449,7 @@ async fn rounds_of_probes_record_what_the_world_serves_and_judge_availability() 
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_interrupted_probe_keeps_every_finished_round() {
-    let world = Arc::new(World::generate(WorldSpec {
-        cities: 2,
-        pages_per_site: 3,
-        departments: 1,
-        hostile: false,
-        ..Default::default()
-    }));
+    let world = Arc::new(world(2, 3, 1, false));
     let dir = tempfile::tempdir().unwrap();
     let (_server, resolve) = serve_world(&world, dir.path()).await;
     let mut args: Vec<String> = [

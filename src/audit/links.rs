@@ -11,7 +11,7 @@ use crate::net::fetch::Fetcher;
 use crate::page::inspect::links::{BrokenState, LinkOutcome, LinkRules};
 use crate::store::links::{confirm_after, first_broken, latest_links_run};
 use crate::store::writer::{LinkCheckRow, insert_link_checks};
-use crate::store::{self, RunLock, StoreError, runs};
+use crate::store::{StoreError, runs};
 use futures_util::StreamExt;
 use rusqlite::Connection;
 use std::collections::HashMap;
@@ -115,13 +115,11 @@ pub async fn recheck_links(
     cancel: CancellationToken,
 ) -> Result<RecheckLinksReport, AuditError> {
     opts.config.validate()?;
-    let _lock = RunLock::acquire(&opts.db)?;
-    let conn = store::open_rw(&opts.db)?;
+    let (_lock, conn) = super::open_for_writing(&opts.db)?;
     let sql = |e: rusqlite::Error| StoreError::Sql {
         path: opts.db.clone(),
         source: e,
     };
-    runs::mark_dead_runs_interrupted(&conn).map_err(sql)?;
     let checked_run = match opts.run {
         Some(r) => r,
         None => latest_links_run(&conn).map_err(sql)?.ok_or_else(|| {

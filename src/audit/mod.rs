@@ -153,13 +153,11 @@ pub async fn run(
         RunMode::Resume => None,
         mode => Some(select_cities(opts, mode)?),
     };
-    let _lock = RunLock::acquire(&opts.db)?;
-    let conn = store::open_rw(&opts.db)?;
+    let (_lock, conn) = open_for_writing(&opts.db)?;
     let sql = |e: rusqlite::Error| StoreError::Sql {
         path: opts.db.clone(),
         source: e,
     };
-    runs::mark_dead_runs_interrupted(&conn).map_err(sql)?;
 
     let (run_id, cities) = open_run(&conn, opts, seeded, detector.as_ref())?;
 
@@ -278,6 +276,19 @@ async fn admit_cities(
         }
     }
     writer_gone
+}
+
+/// Takes the database's run lock (held while the returned lock lives) and opens it for
+/// writing, marking the runs of processes that died `interrupted`: how every command
+/// that writes a run begins.
+fn open_for_writing(db: &std::path::Path) -> Result<(RunLock, rusqlite::Connection), StoreError> {
+    let lock = RunLock::acquire(db)?;
+    let conn = store::open_rw(db)?;
+    runs::mark_dead_runs_interrupted(&conn).map_err(|e| StoreError::Sql {
+        path: db.to_path_buf(),
+        source: e,
+    })?;
+    Ok((lock, conn))
 }
 
 /// Reads and parses the seeds file: its bytes (for their hash) and every city; an

@@ -10,7 +10,7 @@ use crate::config::CrawlConfig;
 use crate::model::city::City;
 use crate::net::fetch::{Fetched, Fetcher};
 use crate::seeds;
-use crate::store::{self, RunLock, StoreError, runs::now};
+use crate::store::{StoreError, runs::now};
 use rusqlite::{Connection, params};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -240,8 +240,7 @@ pub async fn probe(
     cfg.connect_timeout_secs = cfg.connect_timeout_secs.min(secs);
     cfg.max_retries = 0;
     cfg.validate()?;
-    let _lock = RunLock::acquire(&opts.db)?;
-    let conn = store::open_rw(&opts.db)?;
+    let (_lock, conn) = super::open_for_writing(&opts.db)?;
     let sites = sites(&conn, opts)?;
     if sites.is_empty() {
         return Err(AuditError::Usage("no site to probe".into()));

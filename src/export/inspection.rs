@@ -160,6 +160,7 @@ pub fn load(
 ) -> Result<Vec<SiteRow>, super::ExportError> {
     let mut out = Vec::new();
     let has_checks = crate::store::has_column(conn, "page_checks", "reading")?;
+    let network = super::links::NetworkChecks::new(conn)?;
     for city in &m.cities {
         let portal: Option<String> = conn
             .query_row(
@@ -202,9 +203,9 @@ pub fn load(
             };
             let mut checks = judge(rules, &seen);
             checks.links =
-                super::links::site_links(conn, city.audit_run, s.id, &city.id, s.sector.as_str())?;
+                network.site_links(conn, city.audit_run, s.id, &city.id, s.sector.as_str())?;
             checks.reachability =
-                super::links::site_reachability(conn, rules.link_rules(), &s.start_url)?;
+                network.site_reachability(conn, rules.link_rules(), &s.start_url)?;
             if is_portal && portal_code.is_none() {
                 portal_code = checks
                     .identity

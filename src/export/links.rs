@@ -207,48 +207,96 @@ pub fn load(conn: &Connection, f: &LinksFilter) -> Result<Vec<LinkRow>, super::E
     Ok(out)
 }
 
-/// The links check of a site audited in `run`: its checks in that run, each broken one
-/// replaced by its latest re-check in a `links` run of that run.
-pub fn site_links(
-    conn: &Connection,
-    run: i64,
-    site: i64,
-    city: &str,
-    sector: &str,
-) -> Result<LinksCheck, super::ExportError> {
-    if !has_links(conn)? {
-        return Ok(LinksCheck::default());
-    }
-    let confirm = confirm_after(conn, run)?;
-    let sql = format!(
-        "SELECT {LINK_COLUMNS_SQL} FROM link_checks l WHERE l.run_id = ?1 AND l.site_id = ?2 ORDER BY l.id"
-    );
-    let mut links = read_links(conn, &sql, params![run, site], city, sector, confirm)?;
-    let sql = format!(
-        "SELECT {LINK_COLUMNS_SQL}, l.run_id FROM link_checks l JOIN runs r ON r.id = l.run_id
-         WHERE r.kind = 'links' AND r.source_run = ?1 AND l.site_id = ?2 ORDER BY l.id"
-    );
-    let rechecked = read_links(conn, &sql, params![run, site], city, sector, confirm)?;
-    for later in rechecked {
-        for l in links
-            .iter_mut()
-            .filter(|l| l.link.page == later.link.page && l.link.target == later.link.target)
-        {
-            l.link = later.link.clone();
-        }
-    }
-    Ok(links_check(links.into_iter().map(|s| s.link).collect()))
+/// What the links and reachability checks read for every site of an export: whether
+/// the store has link checks and probes at all (a database from before version 5 has
+/// neither), asked once, and each run's confirmation time, read once per run.
+pub struct NetworkChecks {
+    links: bool,
+    probes: bool,
+    confirm: std::cell::RefCell<std::collections::HashMap<i64, chrono::Duration>>,
 }
 
-/// The availability check of a site whose start URL is `url`: every probe of it.
-pub fn site_reachability(
+impl NetworkChecks {
+    /// Asks the store once what it holds.
+    pub fn new(conn: &Connection) -> rusqlite::Result<Self> {
+        Ok(NetworkChecks {
+            links: has_links(conn)?,
+            probes: crate::store::has_column(conn, "probes", "outcome")?,
+            confirm: Default::default(),
+        })
+    }
+
+    fn confirm_after(&self, conn: &Connection, run: i64) -> rusqlite::Result<chrono::Duration> {
+        if let Some(d) = self.confirm.borrow().get(&run) {
+            return Ok(*d);
+        }
+        let d = confirm_after(conn, run)?;
+        self.confirm.borrow_mut().insert(run, d);
+        Ok(d)
+    }
+
+    /// The links check of a site audited in `run`: its checks in that run, each broken
+    /// one replaced by its latest re-check in a `links` run of that run.
+    pub fn site_links(
+        &self,
+        conn: &Connection,
+        run: i64,
+        site: i64,
+        city: &str,
+        sector: &str,
+    ) -> Result<LinksCheck, super::ExportError> {
+        if !self.links {
+            return Ok(LinksCheck::default());
+        }
+        let confirm = self.confirm_after(conn, run)?;
+        let sql = format!(
+            "SELECT {LINK_COLUMNS_SQL} FROM link_checks l WHERE l.run_id = ?1 AND l.site_id = ?2 ORDER BY l.id"
+        );
+        let mut links = read_links(conn, &sql, params![run, site], city, sector, confirm)?;
+        let sql = format!(
+            "SELECT {LINK_COLUMNS_SQL}, l.run_id FROM link_checks l JOIN runs r ON r.id = l.run_id
+             WHERE r.kind = 'links' AND r.source_run = ?1 AND l.site_id = ?2 ORDER BY l.id"
+        );
+        let rechecked = read_links(conn, &sql, params![run, site], city, sector, confirm)?;
+        if !rechecked.is_empty() {
+            // The latest re-check of each (page, target) wins.
+            let mut latest: std::collections::HashMap<(String, String), CheckedLink> =
+                std::collections::HashMap::new();
+            for later in rechecked {
+                latest.insert(
+                    (later.link.page.clone(), later.link.target.clone()),
+                    later.link,
+                );
+            }
+            for l in &mut links {
+                if let Some(later) = latest.get(&(l.link.page.clone(), l.link.target.clone())) {
+                    l.link = later.clone();
+                }
+            }
+        }
+        Ok(links_check(links.into_iter().map(|s| s.link).collect()))
+    }
+
+    /// The availability check of a site whose start URL is `url`: every probe of it.
+    pub fn site_reachability(
+        &self,
+        conn: &Connection,
+        rules: &LinkRules,
+        url: &str,
+    ) -> Result<Reachability, super::ExportError> {
+        if !self.probes {
+            return Ok(reachability(rules, &[]));
+        }
+        site_reachability(conn, rules, url)
+    }
+}
+
+/// Every probe of the start URL `url`, judged.
+fn site_reachability(
     conn: &Connection,
     rules: &LinkRules,
     url: &str,
 ) -> Result<Reachability, super::ExportError> {
-    if !crate::store::has_column(conn, "probes", "outcome")? {
-        return Ok(reachability(rules, &[]));
-    }
     let mut st = conn.prepare_cached(
         "SELECT started_at, outcome FROM probes WHERE url = ?1 AND outcome IN ('ok', 'failed')",
     )?;
