@@ -321,6 +321,77 @@ async fn the_links_export_equals_the_worlds_truth_and_a_day_later_confirms_them(
     assert_eq!(sheet.rows().count(), confirmed.len() + 1);
 }
 
+/// Links of `db` recorded and not yet checked, and those checked.
+fn pending_and_checked(db: &Path) -> (i64, i64) {
+    let Ok(c) =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+    else {
+        return (0, 0);
+    };
+    c.query_row(
+        "SELECT COALESCE(SUM(outcome = 'pending'), 0), COALESCE(SUM(outcome != 'pending'), 0) FROM link_checks",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .unwrap_or((0, 0))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_run_killed_while_checking_links_exports_no_pending_link_and_its_resume_checks_them_all()
+{
+    // The links are recorded with their pages, pending, and filled in as they are
+    // checked: a kill between the two leaves pending rows, which no export may show.
+    let world = Arc::new(world(5, 3, 1, true));
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, resolve) = serve_world(&world, dir.path()).await;
+    let mut run: Vec<String> = RUN.iter().map(|s| s.to_string()).collect();
+    let rate = run.iter().position(|a| a == "--rate").unwrap() + 1;
+    run[rate] = "1".into(); // a check phase of seconds, to be killed in
+    run.push("homepage".into());
+    run.extend(resolve.iter().cloned());
+    let db = dir.path().join("audit.db");
+    let mut child = std::process::Command::new(BIN)
+        .args(&run)
+        .current_dir(dir.path())
+        .env("PORTAL_AUDIT_NOW", T0)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(90);
+    loop {
+        let (pending, checked) = pending_and_checked(&db);
+        if pending > 0 && checked > 0 {
+            break;
+        }
+        assert!(
+            child.try_wait().unwrap().is_none() && std::time::Instant::now() < deadline,
+            "the run ended before its checks were half done"
+        );
+        tokio::time::sleep(Duration::from_millis(15)).await;
+    }
+    child.kill().unwrap(); // SIGKILL, in the middle of the check phase
+    child.wait().unwrap();
+    assert!(pending_and_checked(&db).0 > 0, "pending links on record");
+
+    // The links export of the killed run shows what was checked and nothing pending.
+    for r in links_json(dir.path(), &[]).await {
+        assert!(
+            ["broken", "blocked"].contains(&r["outcome"].as_str().unwrap()),
+            "{r}"
+        );
+    }
+
+    // The resume checks every link, and the export equals the world's truth.
+    let mut resume: Vec<&str> = RUN.to_vec();
+    resume.extend(["homepage", "--resume"]);
+    let out = bin_at(dir.path(), T0, &resume, &resolve).await;
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(pending_and_checked(&db).0, 0, "no link left pending");
+    let truth = world.homepage_links_truth(Duration::from_secs(2), &|_| true);
+    assert_eq!(triples(&links_json(dir.path(), &[]).await), truth);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn fifty_sites_linking_one_url_cause_one_request_to_it() {
     let world = Arc::new(world(50, 1, 0, false));

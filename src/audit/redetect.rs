@@ -208,7 +208,7 @@ fn copy_link_checks(
     let mut st = conn.prepare(
         "INSERT INTO link_checks (run_id, site_id, page, homepage, text, target, final_url, status, outcome, error, checked_at)
          SELECT ?1, ?2, page, homepage, text, target, final_url, status, outcome, error, checked_at
-         FROM link_checks WHERE run_id = ?3 AND site_id = ?4",
+         FROM link_checks WHERE run_id = ?3 AND site_id = ?4 AND outcome != 'pending'",
     )?;
     for (old, (new, _, _)) in site_map {
         st.execute(params![run_id, new, source, old])?;

@@ -3,7 +3,7 @@
 //! with the record to the writer.
 
 use crate::crawl::frontier::{Frontier, SeenHashes, is_priority};
-use crate::crawl::links::{SiteLinks, judge_fetch_record};
+use crate::crawl::links::{OwnFetches, judge_fetch_record, links_to_check};
 use crate::crawl::parse::{DiscoveryAsk, ParseJob, Parsed, Pending};
 use crate::crawl::spec::{CrawlEnv, SiteSpec};
 use crate::model::scope::Scope;
@@ -25,9 +25,9 @@ pub(crate) struct SiteState {
     pub(crate) findings_seen: SeenHashes,
     /// The city's name as each parse job shares it.
     pub(crate) city_name: Arc<str>,
-    /// The links to check after the crawl, and what the crawl's own fetches found (when
-    /// the run checks links).
-    pub(crate) links: Option<SiteLinks>,
+    /// What the crawl's own fetches found, which judges the links to them (when the run
+    /// checks links; the links themselves are recorded with their pages).
+    pub(crate) own_fetches: Option<OwnFetches>,
 }
 
 /// What a portal's first pages said about the city's department sites.
@@ -102,6 +102,7 @@ pub(crate) async fn start_page(
         error: f.error.as_ref().map(ToString::to_string),
         body: None,
         links: Vec::new(),
+        link_checks: Vec::new(),
         findings: Vec::new(),
         reading: None,
     };
@@ -207,17 +208,16 @@ async fn record_parsed(
     parsed: Option<Parsed>,
 ) -> Result<(), WriterGone> {
     let mut record = page.record.take().expect("recorded once");
-    if let (Some(checks), Some(links)) = (&env.links, state.links.as_mut()) {
+    if let (Some(checks), Some(own)) = (&env.links, state.own_fetches.as_mut()) {
         let title = parsed.as_ref().map(|p| p.title.as_str());
         if let Some(checked) = judge_fetch_record(checks.rules(), &record, title) {
-            links.fetched(&record.url, checked.clone());
-            links.fetched(&record.final_url, checked);
+            own.fetched(&record.url, checked.clone());
+            own.fetched(&record.final_url, checked);
         }
         if let Some(p) = &parsed
             && (page.depth == 0 || checks.mode() == crate::config::CheckLinks::All)
         {
-            let found = p.links.iter().map(|l| (&l.url, l.text.as_str()));
-            links.add_page(&record.final_url, page.depth == 0, found);
+            record.link_checks = links_to_check(p.links.iter().map(|l| (&l.url, &*l.text)));
         }
     }
     if let Some(p) = parsed {

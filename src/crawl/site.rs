@@ -139,7 +139,7 @@ async fn begin(spec: &SiteSpec, env: &CrawlEnv) -> Result<SiteCrawl, WriterGone>
         links_seen: SeenHashes::default(),
         findings_seen: SeenHashes::default(),
         city_name: spec.city.name.as_str().into(),
-        links: env.links.as_ref().map(|_| Default::default()),
+        own_fetches: env.links.as_ref().map(|_| Default::default()),
     };
     state.frontier.mark_seen(&spec.start);
     Ok(SiteCrawl {
@@ -345,20 +345,23 @@ async fn crawl_frontier(
 /// Checks the links the crawl gathered (none when the run is being cancelled: the site
 /// is then recorded interrupted and crawled again on resume) and records the checks.
 async fn check_links(env: &CrawlEnv, crawl: &mut SiteCrawl) -> Result<(), WriterGone> {
-    let (Some(checks), Some(links)) = (&env.links, crawl.state.links.take()) else {
+    let (Some(checks), Some(own)) = (&env.links, crawl.state.own_fetches.take()) else {
         return Ok(());
     };
-    if links.is_empty() || crawl.cancelled {
+    if crawl.cancelled {
         return Ok(());
     }
-    // The crawl is over: what its frontier still queues is not needed while the checks
-    // run (a dense homepage leaves hundreds of links there).
+    // The crawl is over: what its frontier still queues and what it has seen are not
+    // needed while the checks run (a dense homepage leaves hundreds of links there).
     crawl.state.frontier = Frontier::with_budget(0, 0, 0);
+    crawl.state.links_seen = Default::default();
+    crawl.state.findings_seen = Default::default();
+    crawl.fetched_early = Vec::new();
     let ids = (env.run_id, crawl.state.site_id);
     let sent = &env.stats.link_checks;
-    let check = check_site_links(checks, &crawl.scope, links, &env.writer, ids, sent);
-    // Cancelled, the rows sent stay on record with the site marked interrupted; the
-    // resume clears the site and checks again.
+    let check = check_site_links(checks, &crawl.scope, own, &env.writer, ids, sent);
+    // Cancelled, the links checked stay on record, the others pending, with the site
+    // marked interrupted; the resume clears the site and checks again.
     tokio::select! {
         biased;
         _ = env.cancel.cancelled() => {

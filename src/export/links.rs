@@ -250,12 +250,14 @@ impl NetworkChecks {
         }
         let confirm = self.confirm_after(conn, run)?;
         let sql = format!(
-            "SELECT {LINK_COLUMNS_SQL} FROM link_checks l WHERE l.run_id = ?1 AND l.site_id = ?2 ORDER BY l.id"
+            "SELECT {LINK_COLUMNS_SQL} FROM link_checks l
+             WHERE l.run_id = ?1 AND l.site_id = ?2 AND l.outcome != 'pending' ORDER BY l.id"
         );
         let mut links = read_links(conn, &sql, params![run, site], city, sector, confirm)?;
         let sql = format!(
             "SELECT {LINK_COLUMNS_SQL}, l.run_id FROM link_checks l JOIN runs r ON r.id = l.run_id
-             WHERE r.kind = 'links' AND r.source_run = ?1 AND l.site_id = ?2 ORDER BY l.id"
+             WHERE r.kind = 'links' AND r.source_run = ?1 AND l.site_id = ?2 AND l.outcome != 'pending'
+             ORDER BY l.id"
         );
         let rechecked = read_links(conn, &sql, params![run, site], city, sector, confirm)?;
         if !rechecked.is_empty() {

@@ -3,7 +3,7 @@
 use rusqlite::Connection;
 
 /// The schema version this binary writes.
-pub const VERSION: i64 = 5;
+pub const VERSION: i64 = 6;
 
 const V1: &str = r#"
 CREATE TABLE runs (
@@ -200,8 +200,14 @@ CREATE TABLE probes (
 CREATE INDEX probes_url ON probes(url, started_at);
 "#;
 
+/// A site's links are recorded with their pages, with the outcome `pending`, and each
+/// target's check fills them in: the index finds a site's links to a target.
+const V6: &str = r#"
+CREATE INDEX link_checks_site_target ON link_checks(site_id, target);
+"#;
+
 /// The migrations in order: entry `i` brings a database from version `i` to `i + 1`.
-const MIGRATIONS: [&str; VERSION as usize] = [V1, V2, V3, V4, V5];
+const MIGRATIONS: [&str; VERSION as usize] = [V1, V2, V3, V4, V5, V6];
 
 /// Brings a database to [`VERSION`], one migration per transaction.
 pub(crate) fn migrate(conn: &Connection) -> rusqlite::Result<()> {

@@ -34,6 +34,15 @@ pub(crate) struct LinkRecord {
     pub in_scope: bool,
 }
 
+/// A link of a page to be checked once the site's crawl ends: recorded with the page
+/// as `pending`, so a site holds none of its links in memory while it waits for its
+/// checks; [`WriterHandle::links_checked`] fills in what the check found.
+#[derive(Debug, Clone)]
+pub(crate) struct PendingLink {
+    pub text: String,
+    pub target: String,
+}
+
 /// Everything stored about one fetch.
 #[derive(Debug, Clone)]
 pub(crate) struct PageRecord {
@@ -57,6 +66,8 @@ pub(crate) struct PageRecord {
     pub error: Option<String>,
     pub body: Option<BodyRecord>,
     pub links: Vec<LinkRecord>,
+    /// The page's links to check (each target once), when the run checks its links.
+    pub link_checks: Vec<PendingLink>,
     pub findings: Vec<Finding>,
     /// The page's inspection reading (JSON), when it shows anything.
     pub reading: Option<String>,
@@ -107,11 +118,36 @@ pub(crate) struct LinkCheckRow {
     pub checked_at: String,
 }
 
+/// What the check of one target found, for every pending link of a site to it.
+#[derive(Debug, Clone)]
+pub(crate) struct CheckedTarget {
+    pub target: String,
+    pub final_url: Option<String>,
+    pub status: Option<u16>,
+    pub outcome: &'static str,
+    pub error: Option<String>,
+    pub checked_at: String,
+}
+
+/// Which of a site's pending targets to read next: in order, after `after`.
+#[derive(Debug)]
+pub(crate) struct PendingAsk {
+    pub run_id: i64,
+    pub site_id: i64,
+    pub after: String,
+    pub limit: usize,
+}
+
 enum Msg {
     Site(SiteStart, oneshot::Sender<i64>),
     Page(Box<PageRecord>),
     SiteDone(SiteEnd),
-    LinkChecks(Vec<LinkCheckRow>),
+    PendingTargets(PendingAsk, oneshot::Sender<Vec<String>>),
+    LinksChecked {
+        run_id: i64,
+        site_id: i64,
+        checked: Vec<CheckedTarget>,
+    },
     CityDone {
         run_id: i64,
         city_id: String,
@@ -151,10 +187,29 @@ impl WriterHandle {
             .map_err(|_| WriterGone)
     }
 
-    /// Records a site's link checks (before the site is recorded done).
-    pub(crate) async fn link_checks(&self, rows: Vec<LinkCheckRow>) -> Result<(), WriterGone> {
+    /// The next of a site's distinct pending link targets, in order: read by the writer
+    /// itself, so every page sent before is included whether committed or not.
+    pub(crate) async fn pending_targets(&self, ask: PendingAsk) -> Result<Vec<String>, WriterGone> {
+        let (tx, rx) = oneshot::channel();
         self.tx
-            .send(Msg::LinkChecks(rows))
+            .send(Msg::PendingTargets(ask, tx))
+            .await
+            .map_err(|_| WriterGone)?;
+        rx.await.map_err(|_| WriterGone)
+    }
+
+    /// Records what checks of a site's pending targets found.
+    pub(crate) async fn links_checked(
+        &self,
+        (run_id, site_id): (i64, i64),
+        checked: Vec<CheckedTarget>,
+    ) -> Result<(), WriterGone> {
+        self.tx
+            .send(Msg::LinksChecked {
+                run_id,
+                site_id,
+                checked,
+            })
             .await
             .map_err(|_| WriterGone)
     }
@@ -286,7 +341,14 @@ fn write(
             let _ = reply.send(tx.last_insert_rowid());
         }
         Msg::Page(p) => insert_page(tx, &p)?,
-        Msg::LinkChecks(rows) => insert_link_checks(tx, &rows)?,
+        Msg::PendingTargets(ask, reply) => {
+            let _ = reply.send(pending_targets(tx, &ask)?);
+        }
+        Msg::LinksChecked {
+            run_id,
+            site_id,
+            checked,
+        } => update_pending(tx, (run_id, site_id), &checked)?,
         Msg::SiteDone(s) => {
             tx.execute(
                 "UPDATE sites SET outcome = ?2, error = ?3, final_url = ?4, moved_to = ?5, scope = ?6, pages = ?7, finished_at = ?8 WHERE id = ?1",
@@ -336,6 +398,45 @@ pub(crate) fn insert_link_checks(
     Ok(())
 }
 
+/// A site's distinct pending targets after `ask.after`, in order.
+fn pending_targets(tx: &rusqlite::Connection, ask: &PendingAsk) -> rusqlite::Result<Vec<String>> {
+    let mut st = tx.prepare_cached(
+        "SELECT DISTINCT target FROM link_checks
+         WHERE site_id = ?1 AND run_id = ?2 AND outcome = 'pending' AND target > ?3
+         ORDER BY target LIMIT ?4",
+    )?;
+    st.query_map(
+        params![ask.site_id, ask.run_id, ask.after, ask.limit as i64],
+        |r| r.get(0),
+    )?
+    .collect()
+}
+
+/// Fills in the pending links of a site to each checked target.
+fn update_pending(
+    tx: &rusqlite::Connection,
+    (run_id, site_id): (i64, i64),
+    checked: &[CheckedTarget],
+) -> rusqlite::Result<()> {
+    let mut st = tx.prepare_cached(
+        "UPDATE link_checks SET final_url = ?4, status = ?5, outcome = ?6, error = ?7, checked_at = ?8
+         WHERE site_id = ?1 AND target = ?3 AND run_id = ?2 AND outcome = 'pending'",
+    )?;
+    for c in checked {
+        st.execute(params![
+            site_id,
+            run_id,
+            c.target,
+            c.final_url,
+            c.status,
+            c.outcome,
+            c.error,
+            c.checked_at
+        ])?;
+    }
+    Ok(())
+}
+
 fn insert_page(tx: &rusqlite::Transaction<'_>, p: &PageRecord) -> rusqlite::Result<()> {
     if let Some(b) = &p.body {
         tx.prepare_cached("INSERT OR IGNORE INTO bodies (sha256, size, zstd) VALUES (?1, ?2, ?3)")?
@@ -364,6 +465,23 @@ fn insert_page(tx: &rusqlite::Transaction<'_>, p: &PageRecord) -> rusqlite::Resu
         for l in &p.links {
             st.execute(params![
                 p.site_id, fetch_id, l.target, l.text, l.kind, l.in_scope
+            ])?;
+        }
+    }
+    if !p.link_checks.is_empty() {
+        let mut st = tx.prepare_cached(
+            "INSERT INTO link_checks (run_id, site_id, page, homepage, text, target, outcome, checked_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7)",
+        )?;
+        for l in &p.link_checks {
+            st.execute(params![
+                p.run_id,
+                p.site_id,
+                p.final_url,
+                p.depth == 0,
+                l.text,
+                l.target,
+                p.started_at
             ])?;
         }
     }
