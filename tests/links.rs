@@ -264,6 +264,36 @@ async fn the_links_export_equals_the_worlds_truth_and_a_day_later_confirms_them(
         assert_eq!(site["checks"]["reachability"]["verdict"], "unknown");
     }
     assert!(failed >= 5, "{failed}");
+    // The summary shows the share of sites with a confirmed broken homepage link.
+    let args = [
+        "export", "summary", "--db", "audit.db", "--format", "json", "--out", "-",
+    ];
+    let out = bin_at(dir.path(), T0, &args, &[]).await;
+    assert!(out.status.success(), "{}", text(&out));
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let all = summary["checks"][0]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["group"] == "all")
+        .unwrap()
+        .clone();
+    let known = json["sites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["checks"]["links"]["verdict"] != "unknown")
+        .count();
+    let failing = &all["shares"]["check:links:failing"];
+    assert_eq!(failing["yes"].as_u64(), Some(failed), "{all}");
+    assert_eq!(failing["known"].as_u64(), Some(known as u64), "{all}");
+    let passing = &all["shares"]["check:links"];
+    assert_eq!(
+        passing["yes"].as_u64(),
+        Some(known as u64 - failed),
+        "{all}"
+    );
+    assert_eq!(all["shares"]["check:reachability:failing"]["known"], 0);
 
     // The evidence pack lists each site's broken links, each opening the archived
     // parent page at the link itself.

@@ -328,19 +328,22 @@ fn tables_and_columns(s: &Summary) -> Vec<(&super::summary::Table, Vec<(ChannelI
         .collect()
 }
 
-/// The inspection checks as summary columns: id and the name people read.
+/// The inspection checks as summary columns: id and the name people read (each check's
+/// passing share, then the failing shares inspections report for links and availability).
 fn check_columns() -> Vec<(ChannelId, String)> {
-    super::inspection::CHECK_NAMES
-        .iter()
-        .zip([
-            "网站标识",
-            "首页更新",
-            "互动回应",
-            "域名",
-            "链接可用",
-            "网站可访问",
-        ])
-        .map(|(name, zh)| (super::inspection::check_channel(name), (*zh).to_string()))
+    use super::inspection::{CHECK_NAMES, FAILING_SHOWN, check_channel, failing_channel};
+    let passing = CHECK_NAMES.iter().zip([
+        "网站标识",
+        "首页更新",
+        "互动回应",
+        "域名",
+        "链接可用",
+        "网站可访问",
+    ]);
+    let failing = FAILING_SHOWN.iter().zip(["首页确认断链", "可访问性不达标"]);
+    passing
+        .map(|(name, zh)| (check_channel(name), (*zh).to_string()))
+        .chain(failing.map(|(name, zh)| (failing_channel(name), (*zh).to_string())))
         .collect()
 }
 

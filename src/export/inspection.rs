@@ -311,17 +311,43 @@ pub fn passing<'a>(
     out
 }
 
+/// The checks whose failing share the summary also shows, as inspections report them:
+/// sites with a confirmed broken homepage link, sites failing availability.
+pub const FAILING_SHOWN: [&str; 2] = ["links", "reachability"];
+
+/// The summary column of the share of sites failing check `name`.
+pub fn failing_channel(name: &str) -> crate::model::ChannelId {
+    crate::model::ChannelId::new(format!("check:{name}:failing"))
+}
+
+/// A row's shares: each check's passing share, and the failing share of those in
+/// [`FAILING_SHOWN`] (over the same sites whose verdict is known).
+fn shares_of(
+    passing: [(&'static str, super::summary::Share); 6],
+) -> std::collections::BTreeMap<crate::model::ChannelId, super::summary::Share> {
+    let mut out = std::collections::BTreeMap::new();
+    for (name, share) in passing {
+        if FAILING_SHOWN.contains(&name) {
+            let failing = super::summary::Share {
+                yes: share.known - share.yes,
+                ..share
+            };
+            out.insert(failing_channel(name), failing);
+        }
+        out.insert(check_channel(name), share);
+    }
+    out
+}
+
 /// The share of sites passing each check (sites whose verdict is known are the
-/// denominator), by tier, by region and by sector, for the summary.
+/// denominator), by tier, by region and by sector, for the summary; for links and
+/// reachability also the share failing.
 pub fn share_tables(rows: &[SiteRow]) -> Vec<super::summary::Table> {
     use super::summary::{Row, Table};
     let row = |group: &str, label_zh: &str, keep: &dyn Fn(&SiteRow) -> bool| Row {
         group: group.to_string(),
         label_zh: label_zh.to_string(),
-        shares: passing(rows.iter().filter(|r| keep(r)))
-            .into_iter()
-            .map(|(name, share)| (check_channel(name), share))
-            .collect(),
+        shares: shares_of(passing(rows.iter().filter(|r| keep(r)))),
     };
     let mut by_tier: Vec<Row> = [Tier::Key, Tier::Prefecture]
         .iter()
@@ -336,7 +362,7 @@ pub fn share_tables(rows: &[SiteRow]) -> Vec<super::summary::Table> {
         .chain(Sector::DEPARTMENTS.iter().copied())
         .map(|s| row(s.as_str(), s.name_zh(), &|r| r.sector == s))
         .collect();
-    let note = "A share is of the sites whose verdict is known (passing/known); an unreached site, a homepage with no dated list, a site listing no letters are unknown.".to_string();
+    let note = "A share is of the sites whose verdict is known (passing/known, or failing/known for 首页确认断链 and 可访问性不达标); an unreached site, a homepage with no dated list, a site listing no letters, a site probed fewer than 20 times are unknown.".to_string();
     vec![
         Table {
             title: "Inspection checks: share of sites passing, by tier".into(),
