@@ -202,12 +202,7 @@ async fn the_inspection_export_equals_the_simulated_worlds_truth() {
     .await;
     assert!(out.status.success(), "{}", text(&out));
     let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let all = summary["checks"][0]["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["group"] == "all")
-        .unwrap();
+    let all = summary_checks_all(&summary);
     for check in ["identity", "freshness", "replies", "domain"] {
         let count = |v: &str| {
             sites

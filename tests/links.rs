@@ -271,13 +271,7 @@ async fn the_links_export_equals_the_worlds_truth_and_a_day_later_confirms_them(
     let out = bin_at(dir.path(), T0, &args, &[]).await;
     assert!(out.status.success(), "{}", text(&out));
     let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let all = summary["checks"][0]["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["group"] == "all")
-        .unwrap()
-        .clone();
+    let all = summary_checks_all(&summary);
     let known = json["sites"]
         .as_array()
         .unwrap()

@@ -192,19 +192,14 @@ pub async fn recheck_links(
     let rows: Vec<LinkCheckRow> = suspects
         .iter()
         .map(|s| {
-            let c = &results[s.target.as_str()];
+            let c = results[s.target.as_str()].clone();
             LinkCheckRow {
                 run_id,
                 site_id: s.site_id,
                 page: s.page.clone(),
                 homepage: s.homepage,
                 text: s.text.clone(),
-                target: s.target.clone(),
-                final_url: c.final_url.clone(),
-                status: c.status,
-                outcome: c.outcome.as_str(),
-                error: c.error.clone(),
-                checked_at: c.checked_at.clone(),
+                checked: c.for_target(s.target.clone()),
             }
         })
         .collect();
@@ -213,12 +208,13 @@ pub async fn recheck_links(
     tx.commit().map_err(sql)?;
     let confirm = confirm_after(&conn, run_id).map_err(sql)?;
     for (s, r) in suspects.iter().zip(&rows) {
-        match LinkOutcome::parse(r.outcome) {
+        match LinkOutcome::parse(r.checked.outcome) {
             Some(LinkOutcome::Broken) => {
                 report.still_broken += 1;
-                let first = first_broken(&conn, &s.city, &s.sector, &s.target, &r.checked_at)
-                    .map_err(sql)?;
-                if state(&first, &r.checked_at, confirm) == BrokenState::Confirmed {
+                let first =
+                    first_broken(&conn, &s.city, &s.sector, &s.target, &r.checked.checked_at)
+                        .map_err(sql)?;
+                if state(&first, &r.checked.checked_at, confirm) == BrokenState::Confirmed {
                     report.confirmed += 1;
                 }
             }

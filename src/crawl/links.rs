@@ -36,6 +36,20 @@ pub(crate) struct Checked {
     pub checked_at: String,
 }
 
+impl Checked {
+    /// What the check found, as recorded for every link to `target`.
+    pub(crate) fn for_target(self, target: String) -> CheckedTarget {
+        CheckedTarget {
+            target,
+            final_url: self.final_url,
+            status: self.status,
+            outcome: self.outcome.as_str(),
+            error: self.error,
+            checked_at: self.checked_at,
+        }
+    }
+}
+
 /// Schemes of links that are not addresses of pages: never checked.
 const NOT_PAGES: [&str; 5] = ["mailto", "tel", "sms", "data", "javascript"];
 
@@ -279,14 +293,7 @@ pub(crate) async fn check_site_links(
         if results.is_empty() {
             oldest = std::time::Instant::now();
         }
-        results.push(CheckedTarget {
-            target,
-            final_url: c.final_url,
-            status: c.status,
-            outcome: c.outcome.as_str(),
-            error: c.error,
-            checked_at: c.checked_at,
-        });
+        results.push(c.for_target(target));
         if results.len() >= RESULTS_PER_MESSAGE || oldest.elapsed() >= RESULT_WAIT {
             writer
                 .links_checked((run_id, site_id), std::mem::take(&mut results))

@@ -102,7 +102,7 @@ pub(crate) struct SiteEnd {
     pub finished_at: String,
 }
 
-/// One link of a page and what its check found.
+/// One link of a page and what its check found (a `links recheck` records these whole).
 #[derive(Debug, Clone)]
 pub(crate) struct LinkCheckRow {
     pub run_id: i64,
@@ -110,12 +110,7 @@ pub(crate) struct LinkCheckRow {
     pub page: String,
     pub homepage: bool,
     pub text: String,
-    pub target: String,
-    pub final_url: Option<String>,
-    pub status: Option<u16>,
-    pub outcome: &'static str,
-    pub error: Option<String>,
-    pub checked_at: String,
+    pub checked: CheckedTarget,
 }
 
 /// What the check of one target found, for every pending link of a site to it.
@@ -381,18 +376,19 @@ pub(crate) fn insert_link_checks(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?;
     for r in rows {
+        let c = &r.checked;
         st.execute(params![
             r.run_id,
             r.site_id,
             r.page,
             r.homepage,
             r.text,
-            r.target,
-            r.final_url,
-            r.status,
-            r.outcome,
-            r.error,
-            r.checked_at
+            c.target,
+            c.final_url,
+            c.status,
+            c.outcome,
+            c.error,
+            c.checked_at
         ])?;
     }
     Ok(())

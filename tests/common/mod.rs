@@ -245,6 +245,17 @@ pub async fn audit_bin(cmd: &[&str], dir: &Path, resolve: &str) -> std::process:
     run_bin(args, dir).await
 }
 
+/// The `all` row of the summary's first inspection-check table (`export summary` JSON).
+pub fn summary_checks_all(summary: &serde_json::Value) -> serde_json::Value {
+    summary["checks"][0]["rows"]
+        .as_array()
+        .expect("check tables")
+        .iter()
+        .find(|r| r["group"] == "all")
+        .expect("the all row")
+        .clone()
+}
+
 pub fn text(o: &std::process::Output) -> String {
     format!(
         "{}{}",
