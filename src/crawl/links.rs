@@ -231,9 +231,10 @@ pub(crate) fn links_to_check<'a>(
 
 /// Pending targets read from the store at once.
 const TARGETS_PER_ASK: usize = 64;
-/// Checked targets recorded at once, unless the oldest has waited [`RESULT_WAIT`].
+/// Checked targets recorded at once, or fewer once the oldest has waited [`RESULT_WAIT`]
+/// (they go with the next result to arrive after that).
 const RESULTS_PER_MESSAGE: usize = 64;
-/// Longest a check's result waits to be recorded with others. Recording fills in rows
+/// How long a check's result waits to be recorded with others. Recording fills in rows
 /// stored with their pages, one table page per site: every site's results each second
 /// rewrote ≈ 340 pages a second on the polite bench (+29 % CPU); a result held costs a
 /// few hundred bytes.
