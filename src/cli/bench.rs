@@ -368,8 +368,12 @@ fn print_report(
             wall / bound
         );
     }
+    // The politeness bound the CPU bound is compared with: the crawl's with robots.txt,
+    // or the busiest host's with its link checks when the run checked links.
+    let mut politeness = bound + 1.0 / sc.rate;
     if let Some((host, fetches, checks)) = with_links {
         let with = (fetches + checks) as f64 / sc.rate;
+        politeness = politeness.max(with);
         println!(
             "  politeness bound with homepage link checks {with:.2} s (the busiest host, {host}: {fetches} fetches + {checks} link checks ÷ rate), wall/bound {:.3}; link checks added {:.2} s to the crawl's bound",
             wall / with,
@@ -377,9 +381,14 @@ fn print_report(
         );
     }
     if let Some(cpu_bound) = cpu_bound {
-        let larger = cpu_bound.max(bound + 1.0 / sc.rate);
+        let larger = cpu_bound.max(politeness);
+        let which = if with_links.is_some() {
+            "with robots.txt and link checks"
+        } else {
+            "with robots.txt"
+        };
         println!(
-            "  CPU bound {:.2} s (the same world with no rate limit), wall ÷ max(politeness bound with robots.txt, CPU bound) {:.3}",
+            "  CPU bound {:.2} s (the same world with no rate limit), wall ÷ max(politeness bound {which}, CPU bound) {:.3}",
             cpu_bound,
             wall / larger
         );
