@@ -243,16 +243,7 @@ async fn resume_in_the_middle_of_a_windowed_run_redoes_only_unfinished_sites() {
         )
         .unwrap();
     assert_eq!(dup, 0, "no page recorded twice");
-    let sites = |db: &Path| -> BTreeSet<(String, String, String)> {
-        let c = conn(db);
-        let mut st = c
-            .prepare("SELECT city_id, sector, start_url FROM sites")
-            .unwrap();
-        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect()
-    };
+    let sites = |db: &Path| text_triples(db, "SELECT city_id, sector, start_url FROM sites");
     assert_eq!(
         sites(&db),
         sites(&clean),

@@ -632,14 +632,10 @@ async fn two_page_site(mode: &str) -> BTreeSet<(String, String, String)> {
     ];
     let out = audit_bin(&args, dir.path(), &server.resolve_all()).await;
     assert!(out.status.success(), "{}", text(&out));
-    let conn = conn(&dir.path().join("audit.db"));
-    let mut st = conn
-        .prepare("SELECT page, target, outcome FROM link_checks")
-        .unwrap();
-    st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect()
+    text_triples(
+        &dir.path().join("audit.db"),
+        "SELECT page, target, outcome FROM link_checks",
+    )
 }
 
 #[tokio::test(flavor = "multi_thread")]

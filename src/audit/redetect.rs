@@ -202,9 +202,6 @@ fn copy_link_checks(
     run_id: i64,
     site_map: &SiteMap,
 ) -> rusqlite::Result<()> {
-    if !crate::store::has_column(conn, "link_checks", "outcome")? {
-        return Ok(());
-    }
     let mut st = conn.prepare(
         "INSERT INTO link_checks (run_id, site_id, page, homepage, text, target, final_url, status, outcome, error, checked_at)
          SELECT ?1, ?2, page, homepage, text, target, final_url, status, outcome, error, checked_at

@@ -262,17 +262,13 @@ impl NetworkChecks {
         let rechecked = read_links(conn, &sql, params![run, site], city, sector, confirm)?;
         if !rechecked.is_empty() {
             // The latest re-check of each (page, target) wins.
-            let mut latest: std::collections::HashMap<(String, String), CheckedLink> =
-                std::collections::HashMap::new();
-            for later in rechecked {
-                latest.insert(
-                    (later.link.page.clone(), later.link.target.clone()),
-                    later.link,
-                );
-            }
+            let latest: std::collections::HashMap<(&str, &str), &CheckedLink> = rechecked
+                .iter()
+                .map(|later| ((&*later.link.page, &*later.link.target), &later.link))
+                .collect();
             for l in &mut links {
-                if let Some(later) = latest.get(&(l.link.page.clone(), l.link.target.clone())) {
-                    l.link = later.clone();
+                if let Some(later) = latest.get(&(&*l.link.page, &*l.link.target)) {
+                    l.link = (*later).clone();
                 }
             }
         }

@@ -124,6 +124,21 @@ pub(crate) struct CheckedTarget {
     pub checked_at: String,
 }
 
+impl CheckedTarget {
+    /// The result's values in the order both `link_checks` statements bind them:
+    /// target, final_url, status, outcome, error, checked_at.
+    fn sql_values(&self) -> [&dyn rusqlite::ToSql; 6] {
+        [
+            &self.target,
+            &self.final_url,
+            &self.status,
+            &self.outcome,
+            &self.error,
+            &self.checked_at,
+        ]
+    }
+}
+
 /// Which of a site's pending targets to read next: in order, after `after`.
 #[derive(Debug)]
 pub(crate) struct PendingAsk {
@@ -376,20 +391,11 @@ pub(crate) fn insert_link_checks(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?;
     for r in rows {
-        let c = &r.checked;
-        st.execute(params![
-            r.run_id,
-            r.site_id,
-            r.page,
-            r.homepage,
-            r.text,
-            c.target,
-            c.final_url,
-            c.status,
-            c.outcome,
-            c.error,
-            c.checked_at
-        ])?;
+        let link: [&dyn rusqlite::ToSql; 5] =
+            [&r.run_id, &r.site_id, &r.page, &r.homepage, &r.text];
+        st.execute(rusqlite::params_from_iter(
+            link.into_iter().chain(r.checked.sql_values()),
+        ))?;
     }
     Ok(())
 }
@@ -419,16 +425,10 @@ fn update_pending(
          WHERE site_id = ?1 AND target = ?3 AND run_id = ?2 AND outcome = 'pending'",
     )?;
     for c in checked {
-        st.execute(params![
-            site_id,
-            run_id,
-            c.target,
-            c.final_url,
-            c.status,
-            c.outcome,
-            c.error,
-            c.checked_at
-        ])?;
+        let site: [&dyn rusqlite::ToSql; 2] = [&site_id, &run_id];
+        st.execute(rusqlite::params_from_iter(
+            site.into_iter().chain(c.sql_values()),
+        ))?;
     }
     Ok(())
 }

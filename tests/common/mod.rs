@@ -144,6 +144,16 @@ pub fn present(db: &Path, run: i64) -> Vec<(String, String, String)> {
         .collect()
 }
 
+/// The rows of `sql` (three text columns, no parameters) as a set.
+pub fn text_triples(db: &Path, sql: &str) -> std::collections::BTreeSet<(String, String, String)> {
+    let c = conn(db);
+    let mut st = c.prepare(sql).unwrap();
+    st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
 /// `(sector, outcome, error)` of a city's sites in a run.
 pub fn sites(db: &Path, run: i64, city: &str) -> Vec<(String, String, Option<String>)> {
     let c = conn(db);
