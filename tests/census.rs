@@ -1,6 +1,7 @@
 //! Census scale: a run over more sites than its window admits them all and finishes them
 //! all exactly, never more active at once than the window (plus the department sites a
-//! portal finds beyond its reservation); a run killed in the middle of a windowed audit
+//! portal finds beyond its reservation); sites checking their links make room for more
+//! crawling ones; a run killed in the middle of a windowed audit
 //! resumes only the sites it had not finished.
 
 mod common;
@@ -41,15 +42,26 @@ fn hosts(world: &World) -> Vec<String> {
     world.sites.iter().map(|s| s.host.clone()).collect()
 }
 
-async fn windowed_audit(world: &Arc<World>, window: usize) -> (Server, tempfile::TempDir, i64) {
+/// Serves `world` and writes its seeds into a new folder.
+async fn serve(world: &Arc<World>) -> (Server, tempfile::TempDir, std::path::PathBuf) {
     let server = Server::start(world.clone().handler()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let seeds = dir.path().join("cities.csv");
     std::fs::write(&seeds, world.seeds_csv()).unwrap();
+    (server, dir, seeds)
+}
+
+/// Audits `world` at 30 requests/s per host with `set` applied to the configuration;
+/// every city must finish.
+async fn audit_world(
+    world: &Arc<World>,
+    set: impl FnOnce(&mut portal_audit::config::CrawlConfig),
+) -> (Server, tempfile::TempDir, i64) {
+    let (server, dir, seeds) = serve(world).await;
     let mut cfg = config(&server);
     cfg.rate = 30.0;
     cfg.max_pages = world.spec.pages_per_site;
-    cfg.max_active_sites = window;
+    set(&mut cfg);
     let rep = audit(&db(dir.path()), &seeds, all(), cfg).await;
     assert!(!rep.interrupted && !rep.network_down);
     assert_eq!(
@@ -58,6 +70,10 @@ async fn windowed_audit(world: &Arc<World>, window: usize) -> (Server, tempfile:
         "every city finished"
     );
     (server, dir, rep.run_id)
+}
+
+async fn windowed_audit(world: &Arc<World>, window: usize) -> (Server, tempfile::TempDir, i64) {
+    audit_world(world, |cfg| cfg.max_active_sites = window).await
 }
 
 fn unfinished_sites(db: &Path) -> i64 {
@@ -112,6 +128,45 @@ async fn a_windowed_run_reserves_places_for_the_departments_its_portals_find() {
     assert_eq!(unfinished_sites(&db), 0);
     let cmp = compare(&world, &matrix::load(&conn(&db), Some(run)).unwrap());
     assert_eq!(cmp.matching, cmp.cells, "{:?}", cmp.mismatches);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sites_checking_their_links_give_their_crawl_room_to_the_next_cities() {
+    // A budget 1 MB above the run's base: room for 17 crawling sites, or 42 checking
+    // their links (which take each site's host seconds at this rate).
+    let world = Arc::new(World::generate(WorldSpec {
+        cities: 12,
+        pages_per_site: 6,
+        departments: 2,
+        hostile: false,
+        seed: 27,
+        discover: false,
+    }));
+    let (server, dir, run) = audit_world(&world, |cfg| {
+        cfg.memory_budget_mb = 131;
+        cfg.check_links = portal_audit::config::CheckLinks::Homepage;
+    })
+    .await;
+    let db = db(dir.path());
+    let most = most_active_at_once(&server, &hosts(&world));
+    assert!(
+        most > 17,
+        "{most} of {} sites active at once: checking sites left room for more",
+        world.sites.len()
+    );
+    assert_eq!(unfinished_sites(&db), 0);
+    let cmp = compare(&world, &matrix::load(&conn(&db), Some(run)).unwrap());
+    assert_eq!(cmp.matching, cmp.cells, "{:?}", cmp.mismatches);
+    let pending: i64 = scalar(
+        &db,
+        "SELECT COUNT(*) FROM link_checks WHERE outcome = 'pending'",
+    );
+    let checked: i64 = scalar(&db, "SELECT COUNT(*) FROM link_checks WHERE outcome = 'ok'");
+    assert_eq!(pending, 0, "every link checked");
+    assert!(
+        checked > 100 * world.sites.len() as i64,
+        "{checked} links checked"
+    );
 }
 
 /// A windowed run of 6 sites at once, slow enough to be killed in a half-done city.
@@ -173,10 +228,7 @@ async fn resume_in_the_middle_of_a_windowed_run_redoes_only_unfinished_sites() {
         seed: 41,
         discover: true,
     }));
-    let server = Server::start(world.clone().handler()).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let seeds = dir.path().join("cities.csv");
-    std::fs::write(&seeds, world.seeds_csv()).unwrap();
+    let (server, dir, seeds) = serve(&world).await;
     let resolve = server.resolve_all();
     let clean = dir.path().join("clean.db");
     let out = run_bin(windowed_run(&seeds, &clean, &resolve, false), dir.path()).await;

@@ -665,3 +665,46 @@ async fn homepage_checks_the_homepages_links_and_all_checks_every_pages() {
     assert_eq!(two_page_site("all").await, all);
     assert!(two_page_site("none").await.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_link_checks_connection_serves_nothing_after_it_while_pages_keep_theirs_alive() {
+    // Thousands of sites check their links for minutes at once: a check's connection is
+    // closed after its answer, so a site waiting for its host's next slot holds none.
+    let world = Arc::new(world(2, 3, 0, false));
+    let dir = tempfile::tempdir().unwrap();
+    let (server, resolve) = serve_world(&world, dir.path()).await;
+    let mut run: Vec<&str> = RUN.to_vec();
+    run.push("homepage");
+    let out = bin_at(dir.path(), T0, &run, &resolve).await;
+    assert!(out.status.success(), "{}", text(&out));
+    let db = dir.path().join("audit.db");
+    let fetched: BTreeSet<String> = {
+        let c = conn(&db);
+        let mut st = c.prepare("SELECT url FROM fetches").unwrap();
+        st.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let (mut checks, mut pages) = (0, 0);
+    for site in &world.sites {
+        let log = server.requests_to(&site.host);
+        for (i, req) in log.iter().enumerate() {
+            let url = format!("http://{}{}", site.host, req.target);
+            let later_on_its_conn = log[i + 1..].iter().any(|l| l.conn == req.conn);
+            if req.target == "/robots.txt" || fetched.contains(&url) {
+                pages += 1;
+            } else {
+                checks += 1;
+                assert!(!later_on_its_conn, "{url}: its connection served more");
+            }
+        }
+        // robots.txt and the homepage come on one kept-alive connection.
+        let first_two: Vec<u64> = log.iter().take(2).map(|l| l.conn).collect();
+        assert_eq!(first_two[0], first_two[1], "{}: {first_two:?}", site.host);
+    }
+    assert!(
+        checks > 100 * world.sites.len(),
+        "{checks} checks, {pages} pages"
+    );
+}

@@ -3,9 +3,9 @@
 //! For a resumed run, what the interrupted one finished of the city is kept and only
 //! the rest is crawled.
 
-use super::admission::Places;
+use super::admission::{Places, SitePlace};
 use super::reach::Reach;
-use crate::crawl::site::crawl_site;
+use crate::crawl::site::{check_and_record, crawl_site};
 use crate::crawl::spec::{CrawlEnv, SiteResult, SiteSpec, seeded_starts, sites_of};
 use crate::model::Sector;
 use crate::model::city::City;
@@ -204,20 +204,29 @@ pub(crate) async fn audit_city(
     Ok(())
 }
 
-/// [`crawl_site`] on an owned spec, holding its place in the window until recorded,
-/// with the site's sector beside the result. The crawl's state is boxed and built only
-/// when it starts, so a site costs nothing before and after. `expected`: the progress
-/// counted the site at the start of the run.
+/// [`crawl_site`] and [`check_and_record`] on an owned spec, holding a crawling site's
+/// place in the window while it crawls and a checking site's while its links are
+/// checked, until recorded; with the site's sector beside the result. The crawl's state
+/// is boxed and built only when it starts, so a site costs nothing before and after.
+/// `expected`: the progress counted the site at the start of the run.
 async fn crawl_in_place(
     site: SiteSpec,
     env: &CrawlEnv,
     hand: Option<UnboundedSender<SiteSpec>>,
-    place: Option<tokio::sync::OwnedSemaphorePermit>,
+    mut place: Option<SitePlace>,
     expected: bool,
 ) -> (Sector, Result<SiteResult, WriterGone>) {
     let budget = env.fetcher.config().max_pages as u64;
     env.stats.site_started(budget, expected);
-    let r = Box::pin(crawl_site(&site, env, hand)).await;
+    let r = match Box::pin(crawl_site(&site, env, hand)).await {
+        Ok(crawled) => {
+            if let Some(p) = &mut place {
+                p.now_checking();
+            }
+            Box::pin(check_and_record(&site, env, crawled)).await
+        }
+        Err(e) => Err(e),
+    };
     if let Ok(done) = &r {
         env.stats.site_done(budget, done.pages as u64);
     }

@@ -204,7 +204,12 @@ pub async fn run(
     tracing::info!(run_id, cities = cities.len(), "audit started");
 
     let window = admission::Window::new(admission::window_size(&opts.config));
-    tracing::info!(window = window.size(), "sites crawled at once");
+    let size = window.size();
+    tracing::info!(
+        crawling = size.crawling_sites(),
+        checking = size.checking_sites(),
+        "sites active at once: crawling, or checking their links"
+    );
     let writer_gone = admit_cities(cities, &env, &reach, &window).await;
     let _ = env.writer.flush().await;
     drop(env);

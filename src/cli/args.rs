@@ -103,10 +103,11 @@ pub struct BenchArgs {
     /// Passed to the audit: its memory budget (`256MB`, `1GB`).
     #[arg(long, value_name = "SIZE", value_parser = memory_mb)]
     pub memory_budget: Option<u64>,
-    /// Passed to the audit: which links are checked (none by default here, so the
-    /// figures compare with the crawl's alone; `homepage` adds the bound with checks).
-    #[arg(long, value_name = "none|homepage|all", default_value = "none")]
-    pub check_links: portal_audit::config::CheckLinks,
+    /// Passed to the audit: which links are checked (by default `homepage` for census, as
+    /// an inspection checks them, `none` for the others, so their figures compare with
+    /// the crawl's alone; with checks the bound includes them).
+    #[arg(long, value_name = "none|homepage|all")]
+    pub check_links: Option<portal_audit::config::CheckLinks>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -371,12 +372,13 @@ pub struct AuditArgs {
     /// portal was not reached), so that cron notices.
     #[arg(long, default_value_t = 0.5, value_parser = share)]
     pub max_failed_share: f64,
-    /// Sites crawled at once; the next city starts as sites finish (default: as many as
-    /// --memory-budget holds).
+    /// Sites active at once, crawling or checking their links; the next city starts as
+    /// sites finish (default: as many as --memory-budget holds).
     #[arg(long, value_name = "N")]
     pub max_active_sites: Option<usize>,
-    /// The memory the run may use, which sizes the window of active sites: `256MB`,
-    /// `1GB` (a bare number is MB; default 256MB).
+    /// The memory the run may use, which sizes the window of active sites (a site
+    /// checking its links takes less of it than a crawling one): `256MB`, `1GB` (a
+    /// bare number is MB; default 256MB).
     #[arg(long, value_name = "SIZE", value_parser = memory_mb)]
     pub memory_budget: Option<u64>,
     #[command(flatten)]

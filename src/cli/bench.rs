@@ -6,8 +6,9 @@
 use super::args::BenchArgs;
 use super::sim::closed_port;
 use anyhow::{Context, Result, bail};
+use portal_audit::config::CheckLinks;
 use portal_audit::export::matrix;
-use portal_audit::sim::bench::children_usage;
+use portal_audit::sim::bench::{Usage, children_usage, wait_usage};
 use portal_audit::sim::truth::{Comparison, compare};
 use portal_audit::sim::world::{World, WorldSpec};
 use portal_audit::store::runs::list_runs;
@@ -26,6 +27,8 @@ struct Scenario {
     pages: usize,
     /// Whether to measure the CPU bound too (the same world with no rate limit).
     cpu_bound: bool,
+    /// Which links the audit checks unless `--check-links` says otherwise.
+    check_links: CheckLinks,
 }
 
 /// Runs benchmark scenarios, each in a fresh process so peak memory is its own.
@@ -60,19 +63,19 @@ pub fn bench(a: BenchArgs) -> Result<ExitCode> {
         seeds: &seeds,
         addr,
         budget,
+        check_links: a.check_links.unwrap_or(sc.check_links),
         args: &a,
     };
     // The CPU bound: the same world with no rate limit, crawled first so the measured
     // run's figures are its own (getrusage sums the children waited for).
     let cpu_bound = if sc.cpu_bound {
-        let (_, wall) = crawl.run(&dir.join("unlimited.db"), 10_000.0)?;
-        Some(wall)
+        let (_, wall, usage) = crawl.run(&dir.join("unlimited.db"), 10_000.0)?;
+        Some((wall, usage.peak_rss))
     } else {
         None
     };
     let db = dir.join("audit.db");
-    let before = children_usage();
-    let (status, wall) = crawl.run(&db, sc.rate)?;
+    let (status, wall, own) = crawl.run(&db, sc.rate)?;
     let after = children_usage();
     // The baseline crawls the same server while it is still up, after the audit has
     // been measured (its own usage comes from the script, not from getrusage here).
@@ -99,7 +102,7 @@ pub fn bench(a: BenchArgs) -> Result<ExitCode> {
     let pages = list_runs(&conn, false)?
         .first()
         .map_or(0, |r| r.pages as usize);
-    let cpu = after.cpu_secs - before.cpu_secs;
+    let cpu = own.cpu_secs;
     print_report(
         &sc,
         &world,
@@ -108,8 +111,8 @@ pub fn bench(a: BenchArgs) -> Result<ExitCode> {
             fetched,
             wall,
             cpu,
-            sys: after.sys_secs - before.sys_secs,
-            peak_rss: after.peak_rss,
+            sys: own.sys_secs,
+            peak_rss: own.peak_rss,
             server_cpu,
             cpu_bound,
             with_links,
@@ -128,13 +131,14 @@ struct Crawl<'a> {
     seeds: &'a Path,
     addr: SocketAddr,
     budget: usize,
+    check_links: CheckLinks,
     args: &'a BenchArgs,
 }
 
 impl Crawl<'_> {
-    /// Audits the world into `db` at `rate`; returns whether the run succeeded and its
-    /// wall time in seconds.
-    fn run(&self, db: &Path, rate: f64) -> Result<(bool, f64)> {
+    /// Audits the world into `db` at `rate`; returns whether the run succeeded, its wall
+    /// time in seconds and its own CPU and peak memory.
+    fn run(&self, db: &Path, rate: f64) -> Result<(bool, f64, Usage)> {
         let log: PathBuf = db.with_file_name("run.log");
         let mut run = std::process::Command::new(std::env::current_exe()?);
         run.args(["run", "--seeds"])
@@ -143,10 +147,10 @@ impl Crawl<'_> {
             .arg(db)
             .args(["--rate", &rate.to_string()])
             .args(["--max-pages", &self.budget.to_string()]);
-        let links = match self.args.check_links {
-            portal_audit::config::CheckLinks::None => "none",
-            portal_audit::config::CheckLinks::Homepage => "homepage",
-            portal_audit::config::CheckLinks::All => "all",
+        let links = match self.check_links {
+            CheckLinks::None => "none",
+            CheckLinks::Homepage => "homepage",
+            CheckLinks::All => "all",
         };
         run.args(["--check-links", links]);
         if let Some(n) = self.args.max_active_sites {
@@ -162,8 +166,9 @@ impl Crawl<'_> {
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log)?);
         let t0 = Instant::now();
-        let status = run.status()?;
-        Ok((status.success(), t0.elapsed().as_secs_f64()))
+        let child = run.spawn()?;
+        let (ok, usage) = wait_usage(&child)?;
+        Ok((ok, t0.elapsed().as_secs_f64(), usage))
     }
 }
 
@@ -178,6 +183,7 @@ impl Scenario {
                 rate: 2.0,
                 pages: 30,
                 cpu_bound: false,
+                check_links: CheckLinks::None,
             },
             "unlimited" => Scenario {
                 name: "unlimited",
@@ -186,6 +192,7 @@ impl Scenario {
                 rate: 10_000.0,
                 pages: 30,
                 cpu_bound: false,
+                check_links: CheckLinks::None,
             },
             // The whole country with its department sites: 334 portals and five department
             // hosts of each city's domain, 2,004 sites, 60 pages each at 1 request/s.
@@ -196,10 +203,12 @@ impl Scenario {
                 rate: 1.0,
                 pages: 60,
                 cpu_bound: false,
+                check_links: CheckLinks::None,
             },
             // Every government website still online, as the inspections count them
             // (≈ 14,000): the 337 real cities, then synthetic ones, each with five
-            // department sites, 14,004 sites of 10 pages at 1 request/s.
+            // department sites, 14,004 sites of 10 pages at 1 request/s, with their
+            // homepages' links checked as an inspection checks them.
             "census" => Scenario {
                 name: "census",
                 cities: 2334,
@@ -207,6 +216,7 @@ impl Scenario {
                 rate: 1.0,
                 pages: 10,
                 cpu_bound: true,
+                check_links: CheckLinks::Homepage,
             },
             other => bail!("unknown scenario `{other}` (polite, unlimited, country, census, all)"),
         })
@@ -275,8 +285,9 @@ struct Figures {
     sys: f64,
     peak_rss: u64,
     server_cpu: Option<f64>,
-    /// The wall time of the same world crawled with no rate limit.
-    cpu_bound: Option<f64>,
+    /// The wall time of the same world crawled with no rate limit, and that run's peak
+    /// memory.
+    cpu_bound: Option<(f64, u64)>,
     /// With link checks: the host with the most requests, its fetches and its checks.
     with_links: Option<(String, usize, usize)>,
 }
@@ -380,7 +391,7 @@ fn print_report(
             with - bound
         );
     }
-    if let Some(cpu_bound) = cpu_bound {
+    if let Some((cpu_bound, bound_peak)) = cpu_bound {
         let larger = cpu_bound.max(politeness);
         let which = if with_links.is_some() {
             "with robots.txt and link checks"
@@ -388,8 +399,9 @@ fn print_report(
             "with robots.txt"
         };
         println!(
-            "  CPU bound {:.2} s (the same world with no rate limit), wall ÷ max(politeness bound {which}, CPU bound) {:.3}",
+            "  CPU bound {:.2} s (the same world with no rate limit; that run's peak memory {:.1} MB), wall ÷ max(politeness bound {which}, CPU bound) {:.3}",
             cpu_bound,
+            bound_peak as f64 / 1e6,
             wall / larger
         );
     }

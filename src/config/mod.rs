@@ -76,8 +76,9 @@ pub struct CrawlConfig {
     /// Look for the department sites of sectors the seeds leave empty on each portal, and
     /// crawl them in the same run (`--no-discover` turns it off).
     pub discover: bool,
-    /// Sites crawled at once (`--max-active-sites`); 0: as many as `memory_budget_mb`
-    /// holds. The run admits the next city as sites finish.
+    /// Sites active at once, crawling or checking their links (`--max-active-sites`);
+    /// 0: as many as `memory_budget_mb` holds. The run admits the next city as sites
+    /// finish.
     pub max_active_sites: usize,
     /// The memory a run may use, in MiB (`--memory-budget`), which sets the window of
     /// active sites when `max_active_sites` is 0.

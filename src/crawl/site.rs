@@ -31,23 +31,20 @@ fn other_scheme(url: &Url) -> Option<Url> {
     Some(u)
 }
 
-/// Crawls one site to the end of its budget (or until cancelled) and records it. A
-/// portal crawl given `departments` looks for the department sites of the sectors the
-/// seeds leave empty on its homepage and the pages that list departments (fetched first,
-/// at most three), hands each one found to `departments` to be crawled as its own site,
-/// and leaves its area to it.
+/// Crawls one site to the end of its budget (or until cancelled). A portal crawl given
+/// `departments` looks for the department sites of the sectors the seeds leave empty on
+/// its homepage and the pages that list departments (fetched first, at most three),
+/// hands each one found to `departments` to be crawled as its own site, and leaves its
+/// area to it. What it returns is checked and recorded by [`check_and_record`]: the
+/// caller may give back what the crawl needed in between.
 pub(crate) async fn crawl_site(
     spec: &SiteSpec,
     env: &CrawlEnv,
     departments: Option<tokio::sync::mpsc::UnboundedSender<SiteSpec>>,
-) -> Result<SiteResult, WriterGone> {
+) -> Result<Crawled, WriterGone> {
     let mut crawl = begin(spec, env).await?;
     let Some(start) = fetch_start(spec, env, &mut crawl).await? else {
-        return Ok(SiteResult {
-            outcome: "cancelled".into(),
-            pages: 0,
-            cancelled: true,
-        });
+        return Ok(Crawled(CrawledState::Cancelled));
     };
     let discovers = env.detector.rule_set().is_some()
         && departments.is_some()
@@ -70,8 +67,43 @@ pub(crate) async fn crawl_site(
     if start.summary.outcome == "ok" && !crawl.cancelled {
         crawl_frontier(spec, env, &mut crawl).await?;
     }
+    // The crawl is over: what its frontier still queues and what it has seen are not
+    // needed by the checks (a dense homepage leaves hundreds of links there).
+    crawl.state.frontier = Frontier::with_budget(0, 0, 0);
+    crawl.state.links_seen = Default::default();
+    crawl.state.findings_seen = Default::default();
+    crawl.fetched_early = Vec::new();
+    Ok(Crawled(CrawledState::Over(Box::new((
+        crawl,
+        start.summary,
+    )))))
+}
+
+/// A site whose crawl is over, its links still to check and its end to record.
+pub(crate) struct Crawled(CrawledState);
+
+enum CrawledState {
+    /// Cancelled before its start page was fetched: nothing to check or record.
+    Cancelled,
+    Over(Box<(SiteCrawl, StartSummary)>),
+}
+
+/// Checks the links a site's crawl gathered and records how the site ended.
+pub(crate) async fn check_and_record(
+    spec: &SiteSpec,
+    env: &CrawlEnv,
+    crawled: Crawled,
+) -> Result<SiteResult, WriterGone> {
+    let CrawledState::Over(over) = crawled.0 else {
+        return Ok(SiteResult {
+            outcome: "cancelled".into(),
+            pages: 0,
+            cancelled: true,
+        });
+    };
+    let (mut crawl, summary) = *over;
     check_links(env, &mut crawl).await?;
-    record(spec, env, crawl, start.summary).await
+    record(spec, env, crawl, summary).await
 }
 
 /// A site's crawl in progress.
@@ -351,12 +383,6 @@ async fn check_links(env: &CrawlEnv, crawl: &mut SiteCrawl) -> Result<(), Writer
     if crawl.cancelled {
         return Ok(());
     }
-    // The crawl is over: what its frontier still queues and what it has seen are not
-    // needed while the checks run (a dense homepage leaves hundreds of links there).
-    crawl.state.frontier = Frontier::with_budget(0, 0, 0);
-    crawl.state.links_seen = Default::default();
-    crawl.state.findings_seen = Default::default();
-    crawl.fetched_early = Vec::new();
     let ids = (env.run_id, crawl.state.site_id);
     let sent = &env.stats.link_checks;
     let check = check_site_links(checks, &crawl.scope, own, &env.writer, ids, sent);

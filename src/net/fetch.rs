@@ -146,10 +146,6 @@ pub(crate) struct BodyBudget {
     pub kib: u32,
 }
 
-/// A link check's answer announced this short is read whole (and kept to its first
-/// bytes), so the connection can be reused.
-const HEAD_READ_WHOLE: usize = 64 * 1024;
-
 /// What a body is assumed to weigh when its length is not announced.
 const UNANNOUNCED_BODY: usize = 64 * 1024;
 
@@ -365,8 +361,11 @@ impl Fetcher {
             let result = {
                 let _turn = gate.turn().await;
                 let _permit = self.global.acquire().await.expect("never closed");
-                let renew = gate.take_renew_connection();
-                let r = self.request_once(url, body, renew).await;
+                // A link check reads an answer's first bytes, one a second or slower per
+                // host, for minutes: its connection is closed after it rather than kept
+                // (with hyper's read buffer) by thousands of sites checking at once.
+                let close = gate.take_renew_connection() | matches!(body, BodyWanted::Head(_));
+                let r = self.request_once(url, body, close).await;
                 if r.as_ref().is_ok_and(|r| r.body.len() > LARGE_BODY) {
                     gate.renew_connection_later();
                 }
@@ -403,16 +402,16 @@ impl Fetcher {
         Duration::from_secs_f64(base * (0.5 + rand::random::<f64>()))
     }
 
-    /// One GET. `renew`: ask the server to close the connection after this response.
+    /// One GET. `close`: ask the server to close the connection after this response.
     async fn request_once(
         &self,
         url: &Url,
         body: BodyWanted,
-        renew: bool,
+        close: bool,
     ) -> Result<Response, FetchError> {
         let sent = Instant::now();
         let mut rq = self.client.get(url.clone());
-        if renew {
+        if close {
             rq = rq.header(reqwest::header::CONNECTION, "close");
         }
         let resp = rq
@@ -450,15 +449,8 @@ impl Fetcher {
                 }));
         let mut budget = None;
         let (body, truncated) = if let (true, BodyWanted::Head(n)) = (wants_body, body) {
-            // A short answer is read whole, so its connection serves the host's next
-            // request; a long one is cut (its connection is then closed).
-            let whole = resp
-                .content_length()
-                .is_some_and(|len| len <= HEAD_READ_WHOLE as u64);
-            let (mut b, cut) = read_capped(resp, if whole { HEAD_READ_WHOLE } else { n }).await?;
-            let cut = cut || b.len() > n;
-            b.truncate(n);
-            (b, cut)
+            // Its first bytes only: the connection is closed after it.
+            read_capped(resp, n).await?
         } else if wants_body {
             if let Some(b) = &self.body_budget {
                 let weight = resp.content_length().map_or(UNANNOUNCED_BODY, |n| {

@@ -100,6 +100,9 @@ pub struct Logged {
     pub host: String,
     pub target: String,
     pub at: Instant,
+    /// The connection it came on, numbered as accepted: requests kept alive on one
+    /// connection share it.
+    pub conn: u64,
 }
 
 /// The function that answers requests.
@@ -127,16 +130,18 @@ impl Server {
         let stop = CancellationToken::new();
         let (l, s) = (log.clone(), stop.clone());
         tokio::spawn(async move {
+            let mut conns = 0u64;
             loop {
                 tokio::select! {
                     _ = s.cancelled() => break,
                     accepted = listener.accept() => {
                         let Ok((stream, _)) = accepted else { continue };
+                        conns += 1;
                         let (h, l, s) = (handler.clone(), l.clone(), s.clone());
                         tokio::spawn(async move {
                             tokio::select! {
                                 _ = s.cancelled() => {}
-                                _ = serve_conn(stream, h, l) => {}
+                                _ = serve_conn(stream, conns, h, l) => {}
                             }
                         });
                     }
@@ -252,7 +257,12 @@ fn reason(status: u16) -> &'static str {
     }
 }
 
-async fn serve_conn(mut stream: TcpStream, handler: Handler, log: Arc<Mutex<Vec<Logged>>>) {
+async fn serve_conn(
+    mut stream: TcpStream,
+    conn: u64,
+    handler: Handler,
+    log: Arc<Mutex<Vec<Logged>>>,
+) {
     let _ = stream.set_nodelay(true);
     let mut buf = Vec::new();
     loop {
@@ -267,6 +277,7 @@ async fn serve_conn(mut stream: TcpStream, handler: Handler, log: Arc<Mutex<Vec<
             host: req.host.clone(),
             target: req.target.clone(),
             at: Instant::now(),
+            conn,
         });
         let close = req
             .header("connection")
