@@ -83,16 +83,21 @@ fn unfinished_sites(db: &Path) -> i64 {
     )
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_run_over_more_sites_than_its_window_admits_them_all_and_finishes_them_exactly() {
-    let world = Arc::new(World::generate(WorldSpec {
+/// Twelve cities, each a portal and two department sites, of six pages.
+fn thirty_six_sites() -> Arc<World> {
+    Arc::new(World::generate(WorldSpec {
         cities: 12,
         pages_per_site: 6,
         departments: 2,
         hostile: false,
         seed: 27,
         discover: false,
-    }));
+    }))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_run_over_more_sites_than_its_window_admits_them_all_and_finishes_them_exactly() {
+    let world = thirty_six_sites();
     assert_eq!(world.sites.len(), 36);
     let (server, dir, run) = windowed_audit(&world, 6).await;
     let db = db(dir.path());
@@ -134,14 +139,7 @@ async fn a_windowed_run_reserves_places_for_the_departments_its_portals_find() {
 async fn sites_checking_their_links_give_their_crawl_room_to_the_next_cities() {
     // A budget 1 MB above the run's base: room for 17 crawling sites, or 42 checking
     // their links (which take each site's host seconds at this rate).
-    let world = Arc::new(World::generate(WorldSpec {
-        cities: 12,
-        pages_per_site: 6,
-        departments: 2,
-        hostile: false,
-        seed: 27,
-        discover: false,
-    }));
+    let world = thirty_six_sites();
     let (server, dir, run) = audit_world(&world, |cfg| {
         cfg.memory_budget_mb = 131;
         cfg.check_links = portal_audit::config::CheckLinks::Homepage;
