@@ -699,9 +699,16 @@ async fn a_link_checks_connection_serves_nothing_after_it_while_pages_keep_their
                 assert!(!later_on_its_conn, "{url}: its connection served more");
             }
         }
-        // robots.txt and the homepage come on one kept-alive connection.
+        // robots.txt and the homepage come on one kept-alive connection, which ends
+        // with the homepage (a site's largest page: its read buffer is not kept).
         let first_two: Vec<u64> = log.iter().take(2).map(|l| l.conn).collect();
         assert_eq!(first_two[0], first_two[1], "{}: {first_two:?}", site.host);
+        assert_eq!(log[1].target, "/", "{}", site.host);
+        assert!(
+            log[2..].iter().all(|l| l.conn != log[1].conn),
+            "{}: the homepage's connection served more",
+            site.host
+        );
     }
     assert!(
         checks > 100 * world.sites.len(),

@@ -192,13 +192,13 @@ async fn fetch_start(
     crawl: &mut SiteCrawl,
 ) -> Result<Option<Start>, WriterGone> {
     let any = |_: &Url| true;
-    let Some(mut first) = cancellable(env, env.fetcher.fetch(&spec.start, &any)).await else {
+    let Some(mut first) = cancellable(env, env.fetcher.fetch_start(&spec.start, &any)).await else {
         return Ok(None);
     };
     if first.error.as_ref().is_some_and(FetchError::is_unreachable)
         && let Some(alt) = other_scheme(&spec.start)
     {
-        let Some(second) = cancellable(env, env.fetcher.fetch(&alt, &any)).await else {
+        let Some(second) = cancellable(env, env.fetcher.fetch_start(&alt, &any)).await else {
             return Ok(None);
         };
         if second.error.is_none() {

@@ -104,11 +104,16 @@ struct Ended {
     attempts: u32,
 }
 
-/// Which response bodies a request reads.
+/// Which response bodies a request reads, and whether its connection is kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum BodyWanted {
     /// Pages: HTML, text and XML (documents and images are recorded, not read).
     Pages,
+    /// A site's start page, read as pages are, its connection closed after it: a
+    /// homepage is a site's largest page (120 KB and more on a portal), and the kept
+    /// connection would hold a read buffer of its size until the host's next slot. When
+    /// a window of sites starts together that is thousands of them at once.
+    StartPage,
     /// Whatever the content type (robots.txt: RFC 9309 does not depend on it).
     Any,
     /// Pages' first bytes only (a link check: the title that tells a soft 404).
@@ -152,7 +157,8 @@ const UNANNOUNCED_BODY: usize = 64 * 1024;
 /// A response this large grows the kept-alive connection's read buffer to about its size
 /// for the rest of the connection's life (hyper never shrinks it, and reqwest cannot cap
 /// it): the host's next request closes that connection, and the one after opens a fresh
-/// one. A dense homepage costs a site one extra connection; ordinary pages none.
+/// one. A dense page deeper than the homepage costs a site one extra connection; the
+/// homepage's own is closed after it ([`BodyWanted::StartPage`]); ordinary pages none.
 const LARGE_BODY: usize = 48 * 1024;
 
 impl Fetcher {
@@ -218,6 +224,17 @@ impl Fetcher {
         in_scope: &(dyn Fn(&Url) -> bool + Sync),
     ) -> Fetched {
         self.fetch_with(url, in_scope, BodyWanted::Pages, self.cfg.max_retries)
+            .await
+    }
+
+    /// [`Fetcher::fetch`] of a site's start page, whose connection is not kept (see
+    /// [`BodyWanted::StartPage`]).
+    pub(crate) async fn fetch_start(
+        self: &Arc<Self>,
+        url: &Url,
+        in_scope: &(dyn Fn(&Url) -> bool + Sync),
+    ) -> Fetched {
+        self.fetch_with(url, in_scope, BodyWanted::StartPage, self.cfg.max_retries)
             .await
     }
 
@@ -364,9 +381,11 @@ impl Fetcher {
                 // A link check reads an answer's first bytes, one a second or slower per
                 // host, for minutes: its connection is closed after it rather than kept
                 // (with hyper's read buffer) by thousands of sites checking at once.
-                let close = gate.take_renew_connection() | matches!(body, BodyWanted::Head(_));
+                let close = gate.take_renew_connection()
+                    | matches!(body, BodyWanted::Head(_) | BodyWanted::StartPage);
                 let r = self.request_once(url, body, close).await;
-                if r.as_ref().is_ok_and(|r| r.body.len() > LARGE_BODY) {
+                // A large answer on a kept connection: the next request closes it.
+                if !close && r.as_ref().is_ok_and(|r| r.body.len() > LARGE_BODY) {
                     gate.renew_connection_later();
                 }
                 r
