@@ -273,11 +273,7 @@ pub(crate) async fn check_site_links(
             targets.add(writer.pending_targets(ask).await?, scope, &own);
         }
         while in_flight.len() < CHECKS_IN_FLIGHT {
-            let next = match targets.inside.front() {
-                Some(_) if !inside_in_flight => targets.inside.pop_front(),
-                _ => targets.outside.pop_front(),
-            };
-            let Some(target) = next else {
+            let Some(target) = targets.next(inside_in_flight) else {
                 break;
             };
             let inside = target.inside;
@@ -338,6 +334,14 @@ struct Target {
 impl Targets {
     fn is_empty(&self) -> bool {
         self.inside.is_empty() && self.outside.is_empty()
+    }
+
+    /// The next target to start: the site's own, unless one of those is in flight.
+    fn next(&mut self, inside_in_flight: bool) -> Option<Target> {
+        match self.inside.front() {
+            Some(_) if !inside_in_flight => self.inside.pop_front(),
+            _ => self.outside.pop_front(),
+        }
     }
 
     /// Sorts a read of the store into the two queues.
