@@ -440,6 +440,55 @@ async fn warc_records_carry_the_user_agent_sent_and_gz_is_per_record() {
     assert!(members[1].contains(&format!("User-Agent: {agent}\r\n")));
 }
 
+/// 27: a census with link checks spends most of its time checking, after its pages:
+/// the ETA counted pages alone and said a minute where half an hour was left. Off a
+/// terminal, the line shows the checks made of those expected and an ETA from both.
+#[tokio::test]
+async fn progress_with_link_checks_counts_the_checks_to_come() {
+    let links: String = (1..=40)
+        .map(|i| format!("<a href=\"/p{i}.html\">第{i}页</a>"))
+        .collect();
+    let home = page("甲市", &links);
+    let server = serve(Arc::new(move |_: &Request| Reply::html(home.clone()))).await;
+    let dir = tempfile::tempdir().unwrap();
+    seeds(
+        dir.path(),
+        &["1,甲市,浙江省,key,east,http://www.a.gov.cn/,,,,,"],
+    );
+    // 41 checks of the site's own host at 3 a second: about 13 s, past the first line.
+    let out = bin(
+        dir.path(),
+        &[
+            "run",
+            "--no-discover",
+            "--seeds",
+            "cities.csv",
+            "--max-pages",
+            "1",
+            "--rate",
+            "3",
+            "--check-links",
+            "homepage",
+        ],
+        &[server.resolve_all()],
+    )
+    .await;
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    let line = t
+        .lines()
+        .find(|l| l.starts_with("portal-audit: pages "))
+        .unwrap_or_else(|| panic!("no progress line: {t}"));
+    assert!(
+        line.starts_with("portal-audit: pages 1/1 (100%), sites 0/1 done (1 active), ")
+            && line.contains(" links/s (last minute), ETA ≈ 0:00:")
+            && line.contains(", links checked ")
+            // The 40 pages and the header's link to the homepage.
+            && line.ends_with(" of ≈41"),
+        "{line}"
+    );
+}
+
 /// 22.5: progress counted cities, which all finish at the end. Off a terminal, the line
 /// every 10 s counts pages of the budget's upper bound, sites done (and active, the
 /// window's occupancy), the rate over the last minute and an ETA.
@@ -479,7 +528,8 @@ async fn progress_off_a_terminal_counts_pages_sites_and_an_eta() {
         .unwrap_or_else(|| panic!("no progress line: {t}"));
     assert!(
         line.starts_with("portal-audit: pages 0/5 (0%), sites 0/1 done (1 active), ")
-            && line.contains("pages/s (last minute), ETA")
+            && line.contains(" pages/s")
+            && line.contains(" (last minute), ETA")
             && line.contains("cities 0/1"),
         "{line}"
     );

@@ -162,6 +162,10 @@ pub async fn run(
     let (run_id, cities) = open_run(&conn, opts, seeded, detector.as_ref())?;
 
     let stats = Arc::new(Stats::default());
+    stats.checking_links.store(
+        opts.config.check_links != crate::config::CheckLinks::None,
+        Ordering::Relaxed,
+    );
     stats
         .cities_total
         .store(cities.len() as u64, Ordering::Relaxed);

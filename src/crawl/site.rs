@@ -384,6 +384,7 @@ async fn check_links(env: &CrawlEnv, crawl: &mut SiteCrawl) -> Result<(), Writer
         return Ok(());
     }
     let ids = (env.run_id, crawl.state.site_id);
+    env.stats.site_targets(env.writer.pending_count(ids).await?);
     let sent = &env.stats.link_checks;
     let check = check_site_links(checks, &crawl.scope, own, &env.writer, ids, sent);
     // Cancelled, the links checked stay on record, the others pending, with the site

@@ -153,6 +153,11 @@ enum Msg {
     Page(Box<PageRecord>),
     SiteDone(SiteEnd),
     PendingTargets(PendingAsk, oneshot::Sender<Vec<String>>),
+    PendingCount {
+        run_id: i64,
+        site_id: i64,
+        reply: oneshot::Sender<u64>,
+    },
     LinksChecked {
         run_id: i64,
         site_id: i64,
@@ -203,6 +208,24 @@ impl WriterHandle {
         let (tx, rx) = oneshot::channel();
         self.tx
             .send(Msg::PendingTargets(ask, tx))
+            .await
+            .map_err(|_| WriterGone)?;
+        rx.await.map_err(|_| WriterGone)
+    }
+
+    /// How many distinct link targets of a site are pending: what its check phase has
+    /// to do, for the run's progress (read by the writer, like [`Self::pending_targets`]).
+    pub(crate) async fn pending_count(
+        &self,
+        (run_id, site_id): (i64, i64),
+    ) -> Result<u64, WriterGone> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Msg::PendingCount {
+                run_id,
+                site_id,
+                reply,
+            })
             .await
             .map_err(|_| WriterGone)?;
         rx.await.map_err(|_| WriterGone)
@@ -354,6 +377,13 @@ fn write(
         Msg::PendingTargets(ask, reply) => {
             let _ = reply.send(pending_targets(tx, &ask)?);
         }
+        Msg::PendingCount {
+            run_id,
+            site_id,
+            reply,
+        } => {
+            let _ = reply.send(pending_count(tx, (run_id, site_id))?);
+        }
         Msg::LinksChecked {
             run_id,
             site_id,
@@ -412,6 +442,18 @@ fn pending_targets(tx: &rusqlite::Connection, ask: &PendingAsk) -> rusqlite::Res
         |r| r.get(0),
     )?
     .collect()
+}
+
+/// How many distinct pending targets a site has.
+fn pending_count(
+    tx: &rusqlite::Connection,
+    (run_id, site_id): (i64, i64),
+) -> rusqlite::Result<u64> {
+    tx.prepare_cached(
+        "SELECT COUNT(DISTINCT target) FROM link_checks
+         WHERE site_id = ?1 AND run_id = ?2 AND outcome = 'pending'",
+    )?
+    .query_row(params![site_id, run_id], |r| r.get(0))
 }
 
 /// Fills in the pending links of a site to each checked target.
