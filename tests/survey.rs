@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use portal_audit::sim::server::{Reply, Request};
+use portal_audit::sim::server::{Handler, Reply, Request};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -440,6 +440,26 @@ async fn warc_records_carry_the_user_agent_sent_and_gz_is_per_record() {
     assert!(members[1].contains(&format!("User-Agent: {agent}\r\n")));
 }
 
+/// The first progress line of a run of one city served by `handler`, off a terminal,
+/// with `args` after `run --no-discover --seeds cities.csv`.
+async fn first_progress_line(handler: Handler, args: &[&str]) -> String {
+    let server = serve(handler).await;
+    let dir = tempfile::tempdir().unwrap();
+    seeds(
+        dir.path(),
+        &["1,甲市,浙江省,key,east,http://www.a.gov.cn/,,,,,"],
+    );
+    let mut all = vec!["run", "--no-discover", "--seeds", "cities.csv"];
+    all.extend_from_slice(args);
+    let out = bin(dir.path(), &all, &[server.resolve_all()]).await;
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    t.lines()
+        .find(|l| l.starts_with("portal-audit: pages "))
+        .unwrap_or_else(|| panic!("no progress line: {t}"))
+        .to_string()
+}
+
 /// 27: a census with link checks spends most of its time checking, after its pages:
 /// the ETA counted pages alone and said a minute where half an hour was left. Off a
 /// terminal, the line shows the checks made of those expected and an ETA from both.
@@ -449,20 +469,10 @@ async fn progress_with_link_checks_counts_the_checks_to_come() {
         .map(|i| format!("<a href=\"/p{i}.html\">第{i}页</a>"))
         .collect();
     let home = page("甲市", &links);
-    let server = serve(Arc::new(move |_: &Request| Reply::html(home.clone()))).await;
-    let dir = tempfile::tempdir().unwrap();
-    seeds(
-        dir.path(),
-        &["1,甲市,浙江省,key,east,http://www.a.gov.cn/,,,,,"],
-    );
     // 41 checks of the site's own host at 3 a second: about 13 s, past the first line.
-    let out = bin(
-        dir.path(),
+    let line = first_progress_line(
+        Arc::new(move |_: &Request| Reply::html(home.clone())),
         &[
-            "run",
-            "--no-discover",
-            "--seeds",
-            "cities.csv",
             "--max-pages",
             "1",
             "--rate",
@@ -470,15 +480,8 @@ async fn progress_with_link_checks_counts_the_checks_to_come() {
             "--check-links",
             "homepage",
         ],
-        &[server.resolve_all()],
     )
     .await;
-    let t = text(&out);
-    assert_eq!(out.status.code(), Some(0), "{t}");
-    let line = t
-        .lines()
-        .find(|l| l.starts_with("portal-audit: pages "))
-        .unwrap_or_else(|| panic!("no progress line: {t}"));
     assert!(
         line.starts_with("portal-audit: pages 1/1 (100%), sites 0/1 done (1 active), ")
             && line.contains(" links/s (last minute), ETA ≈ 0:00:")
@@ -494,38 +497,17 @@ async fn progress_with_link_checks_counts_the_checks_to_come() {
 /// window's occupancy), the rate over the last minute and an ETA.
 #[tokio::test]
 async fn progress_off_a_terminal_counts_pages_sites_and_an_eta() {
-    let server = serve(Arc::new(|req: &Request| {
-        let mut r = Reply::html(page("甲市", "<a href=\"/a.html\">政务公开</a>"));
-        if req.path() == "/" {
-            r.delay = std::time::Duration::from_millis(10_500);
-        }
-        r
-    }))
-    .await;
-    let dir = tempfile::tempdir().unwrap();
-    seeds(
-        dir.path(),
-        &["1,甲市,浙江省,key,east,http://www.a.gov.cn/,,,,,"],
-    );
-    let out = bin(
-        dir.path(),
-        &[
-            "run",
-            "--no-discover",
-            "--seeds",
-            "cities.csv",
-            "--max-pages",
-            "5",
-        ],
-        &[server.resolve_all()],
+    let line = first_progress_line(
+        Arc::new(|req: &Request| {
+            let mut r = Reply::html(page("甲市", "<a href=\"/a.html\">政务公开</a>"));
+            if req.path() == "/" {
+                r.delay = std::time::Duration::from_millis(10_500);
+            }
+            r
+        }),
+        &["--max-pages", "5"],
     )
     .await;
-    let t = text(&out);
-    assert_eq!(out.status.code(), Some(0), "{t}");
-    let line = t
-        .lines()
-        .find(|l| l.starts_with("portal-audit: pages "))
-        .unwrap_or_else(|| panic!("no progress line: {t}"));
     assert!(
         line.starts_with("portal-audit: pages 0/5 (0%), sites 0/1 done (1 active), ")
             && line.contains(" pages/s")
