@@ -30,9 +30,11 @@ pub struct Stats {
     pub link_checks: AtomicU64,
     /// Whether the run checks links: its work is then its pages and its checks.
     pub checking_links: std::sync::atomic::AtomicBool,
-    /// The distinct targets of the sites whose checks have started, and how many such
-    /// sites: the average a site still to come is expected to check.
+    /// The distinct targets of the sites whose checks have started: over
+    /// `sites_targeted`, what a site still to come is expected to check.
     pub link_targets: AtomicU64,
+    /// The sites whose checks have started (with none to check, too: a site that
+    /// failed checks nothing, and the average counts it).
     pub sites_targeted: AtomicU64,
 }
 
@@ -175,7 +177,9 @@ impl Stats {
 /// Pages fetched and links checked per second.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Rates {
+    /// Pages fetched per second.
     pub pages: f64,
+    /// Link targets checked per second.
     pub checks: f64,
 }
 
