@@ -133,8 +133,9 @@ impl Stats {
     pub fn line(&self, rate: Rates) -> String {
         let (pages, bound) = self.pages_of_bound();
         let checking = self.checking_links.load(Ordering::Relaxed);
+        let done = self.done();
         let expected = self.expected();
-        let left = expected.map(|e| e.total().saturating_sub(self.done().total()));
+        let left = expected.map(|e| e.total().saturating_sub(done.total()));
         let per_sec = rate.pages + rate.checks;
         let eta = match left {
             Some(left) if per_sec > 0.0 && left > 0 => {
@@ -154,7 +155,7 @@ impl Stats {
         } else {
             format!("{:.1} pages/s", rate.pages)
         };
-        let links = match (Self::get(&self.link_checks), expected) {
+        let links = match (done.checks, expected) {
             (0, _) if !checking => String::new(),
             (n, Some(e)) if checking => format!(", links checked {n} of ≈{}", e.checks),
             (n, _) => format!(", links checked {n}"),

@@ -153,11 +153,8 @@ enum Msg {
     Page(Box<PageRecord>),
     SiteDone(SiteEnd),
     PendingTargets(PendingAsk, oneshot::Sender<Vec<String>>),
-    PendingCount {
-        run_id: i64,
-        site_id: i64,
-        reply: oneshot::Sender<u64>,
-    },
+    /// A site's (run id, site id).
+    PendingCount((i64, i64), oneshot::Sender<u64>),
     LinksChecked {
         run_id: i64,
         site_id: i64,
@@ -185,50 +182,37 @@ pub(crate) struct WriterHandle {
 pub(crate) struct WriterGone;
 
 impl WriterHandle {
-    /// Inserts a site row and returns its id.
-    pub async fn site(&self, s: SiteStart) -> Result<i64, WriterGone> {
+    /// Sends `msg` to the writer.
+    async fn send(&self, msg: Msg) -> Result<(), WriterGone> {
+        self.tx.send(msg).await.map_err(|_| WriterGone)
+    }
+
+    /// Sends the message `ask` makes with a reply channel, and waits for the reply.
+    async fn ask<T>(&self, ask: impl FnOnce(oneshot::Sender<T>) -> Msg) -> Result<T, WriterGone> {
         let (tx, rx) = oneshot::channel();
-        self.tx
-            .send(Msg::Site(s, tx))
-            .await
-            .map_err(|_| WriterGone)?;
+        self.send(ask(tx)).await?;
         rx.await.map_err(|_| WriterGone)
     }
 
+    /// Inserts a site row and returns its id.
+    pub async fn site(&self, s: SiteStart) -> Result<i64, WriterGone> {
+        self.ask(|reply| Msg::Site(s, reply)).await
+    }
+
     pub async fn page(&self, p: PageRecord) -> Result<(), WriterGone> {
-        self.tx
-            .send(Msg::Page(Box::new(p)))
-            .await
-            .map_err(|_| WriterGone)
+        self.send(Msg::Page(Box::new(p))).await
     }
 
     /// The next of a site's distinct pending link targets, in order: read by the writer
     /// itself, so every page sent before is included whether committed or not.
     pub(crate) async fn pending_targets(&self, ask: PendingAsk) -> Result<Vec<String>, WriterGone> {
-        let (tx, rx) = oneshot::channel();
-        self.tx
-            .send(Msg::PendingTargets(ask, tx))
-            .await
-            .map_err(|_| WriterGone)?;
-        rx.await.map_err(|_| WriterGone)
+        self.ask(|reply| Msg::PendingTargets(ask, reply)).await
     }
 
     /// How many distinct link targets of a site are pending: what its check phase has
     /// to do, for the run's progress (read by the writer, like [`Self::pending_targets`]).
-    pub(crate) async fn pending_count(
-        &self,
-        (run_id, site_id): (i64, i64),
-    ) -> Result<u64, WriterGone> {
-        let (reply, rx) = oneshot::channel();
-        self.tx
-            .send(Msg::PendingCount {
-                run_id,
-                site_id,
-                reply,
-            })
-            .await
-            .map_err(|_| WriterGone)?;
-        rx.await.map_err(|_| WriterGone)
+    pub(crate) async fn pending_count(&self, ids: (i64, i64)) -> Result<u64, WriterGone> {
+        self.ask(|reply| Msg::PendingCount(ids, reply)).await
     }
 
     /// Records what checks of a site's pending targets found.
@@ -237,18 +221,16 @@ impl WriterHandle {
         (run_id, site_id): (i64, i64),
         checked: Vec<CheckedTarget>,
     ) -> Result<(), WriterGone> {
-        self.tx
-            .send(Msg::LinksChecked {
-                run_id,
-                site_id,
-                checked,
-            })
-            .await
-            .map_err(|_| WriterGone)
+        self.send(Msg::LinksChecked {
+            run_id,
+            site_id,
+            checked,
+        })
+        .await
     }
 
     pub(crate) async fn site_done(&self, s: SiteEnd) -> Result<(), WriterGone> {
-        self.tx.send(Msg::SiteDone(s)).await.map_err(|_| WriterGone)
+        self.send(Msg::SiteDone(s)).await
     }
 
     /// Marks a city done; committed no earlier than every page sent before it.
@@ -259,22 +241,18 @@ impl WriterHandle {
         ok: bool,
     ) -> Result<(), WriterGone> {
         let at = crate::store::runs::now();
-        self.tx
-            .send(Msg::CityDone {
-                run_id,
-                city_id: city_id.to_string(),
-                ok,
-                at,
-            })
-            .await
-            .map_err(|_| WriterGone)
+        self.send(Msg::CityDone {
+            run_id,
+            city_id: city_id.to_string(),
+            ok,
+            at,
+        })
+        .await
     }
 
     /// Waits until everything sent so far is committed.
     pub async fn flush(&self) -> Result<(), WriterGone> {
-        let (tx, rx) = oneshot::channel();
-        self.tx.send(Msg::Flush(tx)).await.map_err(|_| WriterGone)?;
-        rx.await.map_err(|_| WriterGone)
+        self.ask(Msg::Flush).await
     }
 
     /// Whether the writer has failed.
@@ -377,12 +355,8 @@ fn write(
         Msg::PendingTargets(ask, reply) => {
             let _ = reply.send(pending_targets(tx, &ask)?);
         }
-        Msg::PendingCount {
-            run_id,
-            site_id,
-            reply,
-        } => {
-            let _ = reply.send(pending_count(tx, (run_id, site_id))?);
+        Msg::PendingCount(ids, reply) => {
+            let _ = reply.send(pending_count(tx, ids)?);
         }
         Msg::LinksChecked {
             run_id,
